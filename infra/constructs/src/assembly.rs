@@ -1,0 +1,370 @@
+//! The cloud assembly: what `synth` writes to `cdk.out/`, in the AWS CDK's format.
+//!
+//! `manifest.json` lists the stacks (with their dependencies, environments and
+//! the bootstrap roles of the default synthesizer), each `<Stack>.template.json`
+//! holds a template, each `<Stack>.assets.json` lists the files to publish in
+//! the cdk-assets format, and `tree.json` is the construct tree. The bytes are
+//! a function of the app alone: same app, same files, on every machine.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use serde_json::{json, Map, Value as Json};
+
+use crate::asset::{self, FileAsset, BOOTSTRAP_QUALIFIER};
+use crate::render::{self, RenderedStack};
+use crate::tree::{App, Kind, NodeId, Tree};
+use crate::validate;
+
+/// The cloud assembly schema version written to the manifests.
+pub const SCHEMA_VERSION: &str = "48.0.0";
+/// The bootstrap stack version whose roles and bucket deployments need.
+pub const REQUIRED_BOOTSTRAP_VERSION: u32 = 6;
+
+/// The serialization of templates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// `<Stack>.template.json`, readable by every CloudFormation tool. The default.
+    #[default]
+    Json,
+    /// `<Stack>.template.yaml`.
+    Yaml,
+}
+
+impl Format {
+    fn extension(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Yaml => "yaml",
+        }
+    }
+}
+
+/// Why synthesis failed: every problem found, each naming a construct path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SynthError {
+    /// The problems, in the order they were found.
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for SynthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        writeln!(f, "synthesis found {n} problem{}:", if n == 1 { "" } else { "s" })?;
+        for p in &self.problems {
+            writeln!(f, "  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SynthError {}
+
+/// One stack of the assembly.
+#[derive(Debug, Clone)]
+pub struct StackArtifact {
+    /// The artifact id in the manifest; equal to the stack name.
+    pub artifact_id: String,
+    /// The CloudFormation stack name.
+    pub stack_name: String,
+    /// The construct path, shown by `list` (`Prod/Orders` for a stack in a stage).
+    pub display_name: String,
+    /// `aws://<account>/<region>`, with `unknown-…` for environment-agnostic stacks.
+    pub environment: String,
+    /// Artifact ids of the stacks to deploy first.
+    pub dependencies: Vec<String>,
+    /// The template.
+    pub template: Json,
+    /// The template's file name inside the assembly.
+    pub template_file: String,
+    /// The template as written.
+    pub template_body: String,
+    /// Files to publish before deploying: function code first, then the template.
+    pub assets: Vec<FileAsset>,
+    /// Whether deletion protection is on.
+    pub termination_protection: bool,
+    /// Stack tags.
+    pub tags: BTreeMap<String, String>,
+    /// Construct path → logical ID of every template element.
+    pub logical_ids: Vec<(String, String)>,
+}
+
+/// A synthesized app: its stacks and the files of the cloud assembly.
+#[derive(Debug, Clone)]
+pub struct CloudAssembly {
+    /// The stacks, in the order they were created.
+    pub stacks: Vec<StackArtifact>,
+    /// File name → contents, for every file `write` creates.
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+impl App {
+    /// Renders and validates every stack, and builds the cloud assembly in memory.
+    pub fn synth(&self, format: Format) -> Result<CloudAssembly, SynthError> {
+        let tree = self.tree().borrow();
+        let rendered = render::render(&tree).map_err(|problems| SynthError { problems })?;
+        let mut problems = Vec::new();
+        check_stack_names(&tree, &rendered, &mut problems);
+        let stacks: Vec<StackArtifact> = rendered
+            .iter()
+            .map(|r| artifact(&tree, r, format, &mut problems))
+            .collect();
+        if !problems.is_empty() {
+            return Err(SynthError { problems });
+        }
+        let mut files = BTreeMap::new();
+        for s in &stacks {
+            files.insert(s.template_file.clone(), s.template_body.clone().into_bytes());
+            files.insert(format!("{}.assets.json", s.artifact_id), to_bytes(&assets_manifest(s)));
+        }
+        files.insert("manifest.json".to_owned(), to_bytes(&manifest(&stacks)));
+        files.insert("tree.json".to_owned(), to_bytes(&tree_json(&tree)));
+        Ok(CloudAssembly { stacks, files })
+    }
+}
+
+impl CloudAssembly {
+    /// The stack with this name or display name.
+    pub fn stack(&self, name: &str) -> Option<&StackArtifact> {
+        self.stacks
+            .iter()
+            .find(|s| s.stack_name == name || s.display_name == name)
+    }
+
+    /// Writes the assembly into `dir`, replacing the templates and manifests of
+    /// an earlier synthesis but keeping built assets (`asset.*`).
+    pub fn write(&self, dir: &Path) -> io::Result<()> {
+        fs::create_dir_all(dir)?;
+        for entry in fs::read_dir(dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let ours = name.ends_with(".template.json")
+                || name.ends_with(".template.yaml")
+                || name.ends_with(".assets.json")
+                || name == "manifest.json"
+                || name == "tree.json";
+            if ours && !self.files.contains_key(&name) {
+                fs::remove_file(entry.path())?;
+            }
+        }
+        for (name, bytes) in &self.files {
+            let path = dir.join(name);
+            if fs::read(&path).is_ok_and(|old| old == *bytes) {
+                continue;
+            }
+            let tmp = dir.join(format!(".{name}.tmp"));
+            fs::write(&tmp, bytes)?;
+            fs::rename(&tmp, &path)?;
+        }
+        Ok(())
+    }
+}
+
+/// JSON as the AWS CDK writes it: one-space indentation, key order kept.
+fn to_bytes(value: &Json) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4096);
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b" ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+    serde::Serialize::serialize(value, &mut ser).expect("JSON values always serialize");
+    out
+}
+
+fn check_stack_names(tree: &Tree, rendered: &[RenderedStack], problems: &mut Vec<String>) {
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for r in rendered {
+        let name = tree.stack_data(r.node).stack_name.as_str();
+        let path = tree.nodes[r.node].path.as_str();
+        let valid = name.len() <= 128
+            && name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !valid {
+            problems.push(format!(
+                "{path}: stack name '{name}' is invalid: it must start with a letter and hold at most 128 letters, digits and hyphens"
+            ));
+        }
+        if let Some(other) = seen.insert(name, path) {
+            problems.push(format!(
+                "{path}: stack name '{name}' is already used by '{other}'; give one of them another name"
+            ));
+        }
+    }
+}
+
+fn artifact(tree: &Tree, r: &RenderedStack, format: Format, problems: &mut Vec<String>) -> StackArtifact {
+    let data = tree.stack_data(r.node);
+    let path = &tree.nodes[r.node].path;
+    let template_body = match format {
+        Format::Json => String::from_utf8(to_bytes(&r.template)).unwrap_or_default(),
+        Format::Yaml => serde_yaml::to_string(&r.template).unwrap_or_default(),
+    };
+    problems.extend(validate::check_template(path, &r.template, template_body.len()));
+    let template_file = format!("{}.template.{}", data.stack_name, format.extension());
+    let mut assets = data.assets.clone();
+    assets.push(asset::template_asset(&template_file, template_body.as_bytes()));
+    StackArtifact {
+        artifact_id: data.stack_name.clone(),
+        stack_name: data.stack_name.clone(),
+        display_name: path.clone(),
+        environment: format!(
+            "aws://{}/{}",
+            data.account.as_deref().unwrap_or("unknown-account"),
+            data.region.as_deref().unwrap_or("unknown-region")
+        ),
+        dependencies: r
+            .dependencies
+            .iter()
+            .map(|&d| tree.stack_data(d).stack_name.clone())
+            .collect(),
+        template: r.template.clone(),
+        template_file,
+        template_body,
+        assets,
+        termination_protection: data.termination_protection,
+        tags: data.tags.clone(),
+        logical_ids: r.logical_ids.clone(),
+    }
+}
+
+fn assets_manifest(stack: &StackArtifact) -> Json {
+    let files: Map<String, Json> = stack
+        .assets
+        .iter()
+        .map(|a| (a.hash.clone(), asset::manifest_entry(a)))
+        .collect();
+    json!({ "version": SCHEMA_VERSION, "files": files, "dockerImages": {} })
+}
+
+fn role(kind: &str) -> String {
+    format!(
+        "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/cdk-{BOOTSTRAP_QUALIFIER}-{kind}-role-${{AWS::AccountId}}-${{AWS::Region}}"
+    )
+}
+
+fn manifest(stacks: &[StackArtifact]) -> Json {
+    let version_parameter = format!("/cdk-bootstrap/{BOOTSTRAP_QUALIFIER}/version");
+    let mut artifacts = Map::new();
+    for s in stacks {
+        let assets_id = format!("{}.assets", s.artifact_id);
+        artifacts.insert(
+            assets_id.clone(),
+            json!({
+                "type": "cdk:asset-manifest",
+                "properties": {
+                    "file": format!("{}.assets.json", s.artifact_id),
+                    "requiresBootstrapStackVersion": REQUIRED_BOOTSTRAP_VERSION,
+                    "bootstrapStackVersionSsmParameter": version_parameter
+                }
+            }),
+        );
+        let template_asset = s.assets.last().map(FileAsset::object_key).unwrap_or_default();
+        let mut properties = json!({
+            "templateFile": s.template_file,
+            "terminationProtection": s.termination_protection,
+            "validateOnSynth": false,
+            "assumeRoleArn": role("deploy"),
+            "cloudFormationExecutionRoleArn": role("cfn-exec"),
+            "stackTemplateAssetObjectUrl": format!(
+                "s3://cdk-{BOOTSTRAP_QUALIFIER}-assets-${{AWS::AccountId}}-${{AWS::Region}}/{template_asset}"
+            ),
+            "requiresBootstrapStackVersion": REQUIRED_BOOTSTRAP_VERSION,
+            "bootstrapStackVersionSsmParameter": version_parameter,
+            "additionalDependencies": [assets_id],
+            "lookupRole": {
+                "arn": role("lookup"),
+                "requiresBootstrapStackVersion": 8,
+                "bootstrapStackVersionSsmParameter": version_parameter
+            }
+        });
+        if !s.tags.is_empty() {
+            properties["tags"] = json!(s.tags);
+        }
+        let metadata: Map<String, Json> = s
+            .logical_ids
+            .iter()
+            .map(|(path, lid)| {
+                (
+                    format!("/{path}"),
+                    json!([{ "type": "aws:cdk:logicalId", "data": lid }]),
+                )
+            })
+            .collect();
+        let mut dependencies: Vec<Json> = s.dependencies.iter().map(|d| json!(d)).collect();
+        dependencies.push(json!(assets_id));
+        artifacts.insert(
+            s.artifact_id.clone(),
+            json!({
+                "type": "aws:cloudformation:stack",
+                "environment": s.environment,
+                "properties": properties,
+                "dependencies": dependencies,
+                "metadata": metadata,
+                "displayName": s.display_name
+            }),
+        );
+    }
+    artifacts.insert(
+        "Tree".to_owned(),
+        json!({ "type": "cdk:tree", "properties": { "file": "tree.json" } }),
+    );
+    json!({ "version": SCHEMA_VERSION, "artifacts": artifacts })
+}
+
+fn tree_json(tree: &Tree) -> Json {
+    fn node(tree: &Tree, n: NodeId) -> Json {
+        let this = &tree.nodes[n];
+        let (fqn, attributes) = match &this.kind {
+            Kind::App => ("App", None),
+            Kind::Stage => ("Stage", None),
+            Kind::Stack(_) => ("Stack", None),
+            Kind::Scope => ("Construct", None),
+            Kind::Resource(r) => (
+                "CfnResource",
+                Some(json!({ "aws:cdk:cloudformation:type": r.resource_type })),
+            ),
+            Kind::Parameter(_) => ("CfnParameter", None),
+            Kind::Condition(_) => ("CfnCondition", None),
+            Kind::Output(_) => ("CfnOutput", None),
+        };
+        let mut out = Map::new();
+        out.insert("id".into(), json!(if n == 0 { "App" } else { this.id.as_str() }));
+        out.insert("path".into(), json!(this.path));
+        if !this.children.is_empty() {
+            let children: Map<String, Json> = this
+                .children
+                .iter()
+                .map(|&c| (tree.nodes[c].id.clone(), node(tree, c)))
+                .collect();
+            out.insert("children".into(), Json::Object(children));
+        }
+        if let Some(a) = attributes {
+            out.insert("attributes".into(), a);
+        }
+        out.insert(
+            "constructInfo".into(),
+            json!({ "fqn": format!("infra.{fqn}"), "version": env!("CARGO_PKG_VERSION") }),
+        );
+        Json::Object(out)
+    }
+    json!({ "version": "tree-0.1", "tree": node(tree, 0) })
+}
+
+/// The stacks in an order that deploys every stack after the stacks it
+/// depends on; otherwise in creation order.
+pub fn deployment_order(stacks: &[StackArtifact]) -> Vec<&StackArtifact> {
+    let mut done: Vec<&str> = Vec::with_capacity(stacks.len());
+    let mut out = Vec::with_capacity(stacks.len());
+    while out.len() < stacks.len() {
+        let next = stacks.iter().find(|s| {
+            !done.contains(&s.artifact_id.as_str())
+                && s.dependencies.iter().all(|d| done.contains(&d.as_str()))
+        });
+        // Synthesis rejects cycles, so a ready stack always exists; stop rather than loop if not.
+        let Some(next) = next else { break };
+        done.push(&next.artifact_id);
+        out.push(next);
+    }
+    out
+}

@@ -1,0 +1,332 @@
+//! File assets: Lambda code built from Rust crates, identified by a content hash.
+//!
+//! Synthesis never compiles. A Rust function asset's hash covers what the
+//! build depends on: the crate's files and those of the workspace crates it
+//! depends on by path, the workspace lock file, the workspace's `[profile]`
+//! settings and the build settings (architecture, profile). The same sources
+//! give the same hash on every machine: paths are relative and `/`-separated,
+//! files are visited in sorted order and CRLF line endings count as LF.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value as Json;
+use sha2::{Digest, Sha256};
+
+use crate::value::{sub, Value};
+
+/// The bootstrap qualifier of the AWS CDK's default bootstrap stack.
+pub const BOOTSTRAP_QUALIFIER: &str = "hnb659fds";
+
+/// The CPU architecture a function is built for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Architecture {
+    /// AWS Graviton (`aarch64-unknown-linux-gnu`). The default: cheaper per ms.
+    Arm64,
+    /// x86-64 (`x86_64-unknown-linux-gnu`).
+    X86_64,
+}
+
+impl Architecture {
+    /// The name Lambda uses (`arm64`, `x86_64`).
+    pub fn lambda_name(self) -> &'static str {
+        match self {
+            Architecture::Arm64 => "arm64",
+            Architecture::X86_64 => "x86_64",
+        }
+    }
+}
+
+/// A file asset of a stack, in the cdk-assets sense.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileAsset {
+    /// SHA-256 of the asset's sources, 64 hex digits; also its object key stem.
+    pub hash: String,
+    /// Where the asset's file will be, relative to the cloud assembly directory.
+    pub source_path: String,
+    /// The workspace crate the asset is built from, relative to the source root
+    /// (`functions/orders-api`); `None` for non-code assets such as templates.
+    pub crate_dir: Option<String>,
+    /// The package name of that crate (the binary cargo-lambda builds).
+    pub package: Option<String>,
+    /// The architecture the code is built for.
+    pub architecture: Option<Architecture>,
+}
+
+impl FileAsset {
+    /// The object key in the staging bucket.
+    pub fn object_key(&self) -> String {
+        let ext = Path::new(&self.source_path)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("bin");
+        format!("{}.{ext}", self.hash)
+    }
+}
+
+/// Where a function's code lives once published, for `AWS::Lambda::Function` `Code`.
+#[derive(Clone, Debug)]
+pub struct AssetLocation {
+    /// The asset's hash.
+    pub hash: String,
+    /// The bootstrap staging bucket, `cdk-hnb659fds-assets-<account>-<region>`.
+    pub bucket_name: Value<String>,
+    /// The object key, `<hash>.zip`.
+    pub object_key: Value<String>,
+}
+
+/// The staging bucket name, as the AWS CDK's default synthesizer writes it.
+pub(crate) fn staging_bucket() -> Value<String> {
+    sub(format!(
+        "cdk-{BOOTSTRAP_QUALIFIER}-assets-${{AWS::AccountId}}-${{AWS::Region}}"
+    ))
+}
+
+/// Hashes the Rust crate at `crate_dir` (relative to `root`) as built with `architecture`.
+pub(crate) fn rust_function_asset(
+    root: &Path,
+    crate_dir: &str,
+    architecture: Architecture,
+) -> Result<FileAsset, String> {
+    let manifest = read_manifest(&root.join(crate_dir))?;
+    let package = manifest
+        .get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str())
+        .ok_or_else(|| format!("{crate_dir}/Cargo.toml has no [package] name"))?
+        .to_owned();
+    let workspace = read_manifest(root).ok();
+
+    let mut hasher = Sha256::new();
+    hasher.update(format!(
+        "rust-function/1\0arch={}\0profile=release\0runtime=provided.al2023\0",
+        architecture.lambda_name()
+    ));
+    if let Some(profiles) = workspace.as_ref().and_then(|w| w.get("profile")) {
+        hasher.update(b"profiles\0");
+        hasher.update(profiles.to_string());
+    }
+    if let Ok(lock) = fs::read(root.join("Cargo.lock")) {
+        hash_file(&mut hasher, "Cargo.lock", &lock);
+    }
+    let mut dirs = vec![crate_dir.to_owned()];
+    collect_path_dependencies(root, crate_dir, workspace.as_ref(), &mut dirs)?;
+    dirs.sort();
+    for dir in &dirs {
+        let mut files = Vec::new();
+        list_files(&root.join(dir), &root.join(dir), &mut files)
+            .map_err(|e| format!("cannot read {dir}: {e}"))?;
+        files.sort();
+        for rel in files {
+            let bytes = fs::read(root.join(dir).join(&rel))
+                .map_err(|e| format!("cannot read {dir}/{rel}: {e}"))?;
+            hash_file(&mut hasher, &format!("{dir}/{rel}"), &bytes);
+        }
+    }
+    let hash = hex::encode(hasher.finalize());
+    Ok(FileAsset {
+        source_path: format!("asset.{hash}.zip"),
+        hash,
+        crate_dir: Some(crate_dir.to_owned()),
+        package: Some(package),
+        architecture: Some(architecture),
+    })
+}
+
+/// The asset of a synthesized template, hashed from its bytes.
+pub(crate) fn template_asset(file_name: &str, body: &[u8]) -> FileAsset {
+    FileAsset {
+        hash: hex::encode(Sha256::digest(body)),
+        source_path: file_name.to_owned(),
+        crate_dir: None,
+        package: None,
+        architecture: None,
+    }
+}
+
+fn hash_file(hasher: &mut Sha256, rel: &str, bytes: &[u8]) {
+    let normalized: Vec<u8>;
+    let bytes = if bytes.windows(2).any(|w| w == b"\r\n") {
+        normalized = String::from_utf8_lossy(bytes).replace("\r\n", "\n").into_bytes();
+        &normalized
+    } else {
+        bytes
+    };
+    hasher.update(rel.as_bytes());
+    hasher.update([0]);
+    hasher.update((bytes.len() as u64).to_le_bytes());
+    hasher.update(bytes);
+}
+
+fn read_manifest(dir: &Path) -> Result<toml::Table, String> {
+    let path = dir.join("Cargo.toml");
+    let text = fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    text.parse::<toml::Table>()
+        .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))
+}
+
+/// Adds the directories of the crates `crate_dir` depends on by path (directly
+/// or through `workspace = true`), transitively, to `dirs`.
+fn collect_path_dependencies(
+    root: &Path,
+    crate_dir: &str,
+    workspace: Option<&toml::Table>,
+    dirs: &mut Vec<String>,
+) -> Result<(), String> {
+    let manifest = read_manifest(&root.join(crate_dir))?;
+    let workspace_deps = workspace
+        .and_then(|w| w.get("workspace"))
+        .and_then(|w| w.get("dependencies"))
+        .and_then(|d| d.as_table());
+    for section in ["dependencies", "build-dependencies"] {
+        let Some(deps) = manifest.get(section).and_then(|d| d.as_table()) else {
+            continue;
+        };
+        for (name, spec) in deps {
+            let dep_dir = if let Some(path) = spec.get("path").and_then(|p| p.as_str()) {
+                normalize(&PathBuf::from(crate_dir).join(path))
+            } else if spec.get("workspace").and_then(|w| w.as_bool()) == Some(true) {
+                match workspace_deps
+                    .and_then(|d| d.get(name))
+                    .and_then(|s| s.get("path"))
+                    .and_then(|p| p.as_str())
+                {
+                    Some(path) => normalize(Path::new(path)),
+                    None => continue,
+                }
+            } else {
+                continue;
+            };
+            if !dirs.contains(&dep_dir) {
+                dirs.push(dep_dir.clone());
+                collect_path_dependencies(root, &dep_dir, workspace, dirs)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `a/b/../c` → `a/c`, with `/` separators.
+fn normalize(path: &Path) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                parts.pop();
+            }
+            std::path::Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            _ => {}
+        }
+    }
+    parts.join("/")
+}
+
+/// Lists the files under `dir` relative to `base`, skipping `target/` and hidden entries.
+fn list_files(base: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || name == "target" {
+            continue;
+        }
+        let path = entry.path();
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            list_files(base, &path, out)?;
+        } else if kind.is_file() {
+            let rel = path.strip_prefix(base).unwrap_or(&path);
+            out.push(normalize(rel));
+        }
+    }
+    Ok(())
+}
+
+/// The `Code` property value of a function deployed from `asset`.
+pub(crate) fn location(asset: &FileAsset) -> AssetLocation {
+    AssetLocation {
+        hash: asset.hash.clone(),
+        bucket_name: staging_bucket(),
+        object_key: Value::Literal(asset.object_key()),
+    }
+}
+
+/// The asset's entry in `<Stack>.assets.json`.
+pub(crate) fn manifest_entry(asset: &FileAsset) -> Json {
+    serde_json::json!({
+        "source": { "path": asset.source_path, "packaging": "file" },
+        "destinations": {
+            "current_account-current_region": {
+                "bucketName": format!("cdk-{BOOTSTRAP_QUALIFIER}-assets-${{AWS::AccountId}}-${{AWS::Region}}"),
+                "objectKey": asset.object_key(),
+                "assumeRoleArn": format!("arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/cdk-{BOOTSTRAP_QUALIFIER}-file-publishing-role-${{AWS::AccountId}}-${{AWS::Region}}")
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::write(
+            root.join("Cargo.toml"),
+            "[workspace]\nmembers=[\"fns/*\"]\n[workspace.dependencies]\nshared = { path = \"fns/shared\" }\n[profile.release]\nlto = true\n",
+        )
+        .unwrap();
+        fs::write(root.join("Cargo.lock"), "# lock\n").unwrap();
+        for (name, deps) in [("api", "shared = { workspace = true }\nserde = \"1\""), ("shared", ""), ("other", "")] {
+            fs::create_dir_all(root.join("fns").join(name).join("src")).unwrap();
+            fs::write(
+                root.join("fns").join(name).join("Cargo.toml"),
+                format!("[package]\nname = \"{name}\"\n[dependencies]\n{deps}\n"),
+            )
+            .unwrap();
+            fs::write(root.join("fns").join(name).join("src/main.rs"), "fn main() {}\n").unwrap();
+        }
+        dir
+    }
+
+    fn hash(root: &Path, arch: Architecture) -> String {
+        rust_function_asset(root, "fns/api", arch).unwrap().hash
+    }
+
+    #[test]
+    fn hash_is_stable_and_covers_sources_dependencies_lock_and_settings() {
+        let ws = workspace();
+        let root = ws.path();
+        let base = hash(root, Architecture::Arm64);
+        assert_eq!(base.len(), 64);
+        assert_eq!(base, hash(root, Architecture::Arm64), "same input, same hash");
+        assert_ne!(base, hash(root, Architecture::X86_64), "architecture counts");
+
+        fs::create_dir_all(root.join("fns/api/target")).unwrap();
+        fs::write(root.join("fns/api/target/junk"), "x").unwrap();
+        assert_eq!(base, hash(root, Architecture::Arm64), "target/ is ignored");
+
+        fs::write(root.join("fns/other/src/main.rs"), "fn main() { }\n").unwrap();
+        assert_eq!(base, hash(root, Architecture::Arm64), "unrelated crates are ignored");
+
+        fs::write(root.join("fns/api/src/main.rs"), "fn main() {}\r\n").unwrap();
+        assert_eq!(base, hash(root, Architecture::Arm64), "CRLF counts as LF");
+
+        for (file, text) in [
+            ("fns/shared/src/main.rs", "fn main() { 1; }\n"),
+            ("Cargo.lock", "# lock 2\n"),
+            ("fns/api/src/main.rs", "fn main() { 2; }\n"),
+        ] {
+            let before = hash(root, Architecture::Arm64);
+            fs::write(root.join(file), text).unwrap();
+            assert_ne!(before, hash(root, Architecture::Arm64), "{file} counts");
+        }
+    }
+
+    #[test]
+    fn missing_crate_is_a_clear_error() {
+        let ws = workspace();
+        let err = rust_function_asset(ws.path(), "fns/nope", Architecture::Arm64).unwrap_err();
+        assert!(err.contains("fns/nope/Cargo.toml"), "{err}");
+    }
+}
