@@ -1,0 +1,63 @@
+//! `cargo run -p cfn-codegen`: regenerate `infra/cfn` from the vendored schemas.
+//! `cargo run -p cfn-codegen -- vendor <cfnlint/data/schemas>`: refresh the vendored schemas.
+//! `cargo run -p cfn-codegen -- check`: exit 1 when `infra/cfn` differs from the generator's output.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use cfn_codegen::Paths;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let paths = Paths::of_workspace();
+    let result = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => regenerate(&paths),
+        ["vendor", dir] => cfn_codegen::vendor(Path::new(dir), &paths).map(|files| {
+            eprintln!(
+                "vendored {} schemas into {}",
+                files.len(),
+                paths.codegen.join("schemas").display()
+            )
+        }),
+        ["check"] => check(&paths),
+        _ => Err("usage: cfn-codegen [vendor <cfnlint/data/schemas dir> | check]".to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cfn-codegen: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn regenerate(paths: &Paths) -> Result<(), String> {
+    let generated = cfn_codegen::generate(paths)?;
+    let changed = cfn_codegen::write(paths, &generated)?;
+    eprintln!(
+        "generated {} files under {} ({changed} changed); {} properties are JsonValue:",
+        generated.files.len(),
+        paths.cfn.display(),
+        generated.json_fallbacks.len()
+    );
+    for f in &generated.json_fallbacks {
+        eprintln!("  {f}");
+    }
+    Ok(())
+}
+
+fn check(paths: &Paths) -> Result<(), String> {
+    let problems = cfn_codegen::drift(paths, &cfn_codegen::generate(paths)?)?;
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "generated code is out of date:\n  {}\nrun `cargo run -p cfn-codegen`",
+        problems.join("\n  ")
+    ))
+}
