@@ -53,7 +53,11 @@ pub struct SynthError {
 impl fmt::Display for SynthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.problems.len();
-        writeln!(f, "synthesis found {n} problem{}:", if n == 1 { "" } else { "s" })?;
+        writeln!(
+            f,
+            "synthesis found {n} problem{}:",
+            if n == 1 { "" } else { "s" }
+        )?;
         for p in &self.problems {
             writeln!(f, "  - {p}")?;
         }
@@ -117,8 +121,14 @@ impl App {
         }
         let mut files = BTreeMap::new();
         for s in &stacks {
-            files.insert(s.template_file.clone(), s.template_body.clone().into_bytes());
-            files.insert(format!("{}.assets.json", s.artifact_id), to_bytes(&assets_manifest(s)));
+            files.insert(
+                s.template_file.clone(),
+                s.template_body.clone().into_bytes(),
+            );
+            files.insert(
+                format!("{}.assets.json", s.artifact_id),
+                to_bytes(&assets_manifest(s)),
+            );
         }
         files.insert("manifest.json".to_owned(), to_bytes(&manifest(&stacks)));
         files.insert("tree.json".to_owned(), to_bytes(&tree_json(&tree)));
@@ -193,17 +203,29 @@ fn check_stack_names(tree: &Tree, rendered: &[RenderedStack], problems: &mut Vec
     }
 }
 
-fn artifact(tree: &Tree, r: &RenderedStack, format: Format, problems: &mut Vec<String>) -> StackArtifact {
+fn artifact(
+    tree: &Tree,
+    r: &RenderedStack,
+    format: Format,
+    problems: &mut Vec<String>,
+) -> StackArtifact {
     let data = tree.stack_data(r.node);
     let path = &tree.nodes[r.node].path;
     let template_body = match format {
         Format::Json => String::from_utf8(to_bytes(&r.template)).unwrap_or_default(),
         Format::Yaml => serde_yaml::to_string(&r.template).unwrap_or_default(),
     };
-    problems.extend(validate::check_template(path, &r.template, template_body.len()));
+    problems.extend(validate::check_template(
+        path,
+        &r.template,
+        template_body.len(),
+    ));
     let template_file = format!("{}.template.{}", data.stack_name, format.extension());
     let mut assets = data.assets.clone();
-    assets.push(asset::template_asset(&template_file, template_body.as_bytes()));
+    assets.push(asset::template_asset(
+        &template_file,
+        template_body.as_bytes(),
+    ));
     StackArtifact {
         artifact_id: data.stack_name.clone(),
         stack_name: data.stack_name.clone(),
@@ -259,7 +281,11 @@ fn manifest(stacks: &[StackArtifact]) -> Json {
                 }
             }),
         );
-        let template_asset = s.assets.last().map(FileAsset::object_key).unwrap_or_default();
+        let template_asset = s
+            .assets
+            .last()
+            .map(FileAsset::object_key)
+            .unwrap_or_default();
         let mut properties = json!({
             "templateFile": s.template_file,
             "terminationProtection": s.termination_protection,
@@ -329,7 +355,10 @@ fn tree_json(tree: &Tree) -> Json {
             Kind::Output(_) => ("CfnOutput", None),
         };
         let mut out = Map::new();
-        out.insert("id".into(), json!(if n == 0 { "App" } else { this.id.as_str() }));
+        out.insert(
+            "id".into(),
+            json!(if n == 0 { "App" } else { this.id.as_str() }),
+        );
         out.insert("path".into(), json!(this.path));
         if !this.children.is_empty() {
             let children: Map<String, Json> = this

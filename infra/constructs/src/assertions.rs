@@ -50,7 +50,10 @@ fn match_at(pattern: &Json, actual: Option<&Json>, at: &str, partial: bool) -> R
                 let wanted = pattern["items"].as_array().cloned().unwrap_or_default();
                 let mut next = 0;
                 for w in &wanted {
-                    match items[next..].iter().position(|i| match_at(w, Some(i), at, partial).is_ok()) {
+                    match items[next..]
+                        .iter()
+                        .position(|i| match_at(w, Some(i), at, partial).is_ok())
+                    {
                         Some(p) => next += p + 1,
                         None => return Err(format!("{at}: no element (in order) matches {w}")),
                     }
@@ -79,7 +82,11 @@ fn match_at(pattern: &Json, actual: Option<&Json>, at: &str, partial: bool) -> R
         }
         (Json::Array(p), Json::Array(a)) => {
             if p.len() != a.len() {
-                return Err(format!("{at}: expected {} elements, found {}", p.len(), a.len()));
+                return Err(format!(
+                    "{at}: expected {} elements, found {}",
+                    p.len(),
+                    a.len()
+                ));
             }
             for (i, (pv, av)) in p.iter().zip(a).enumerate() {
                 match_at(pv, Some(av), &format!("{at}/{i}"), partial)?;
@@ -172,7 +179,10 @@ impl Template {
     /// Asserts how many resources of `resource_type` the template has.
     pub fn resource_count_is(&self, resource_type: &str, count: usize) {
         let found = self.find_resources(resource_type, &json!({})).len();
-        assert_eq!(found, count, "expected {count} {resource_type}, found {found}");
+        assert_eq!(
+            found, count,
+            "expected {count} {resource_type}, found {found}"
+        );
     }
 
     /// Asserts that an output matching `pattern` exists; `logical_id` `"*"` matches any output.
@@ -188,7 +198,10 @@ impl Template {
                 Err(why) => reasons.push(format!("  {id}: {why}")),
             }
         }
-        panic!("no output '{logical_id}' matches {pattern}\n{}", reasons.join("\n"));
+        panic!(
+            "no output '{logical_id}' matches {pattern}\n{}",
+            reasons.join("\n")
+        );
     }
 }
 
@@ -202,7 +215,10 @@ mod tests {
         assert!(matches(&json!({"A": {"C": [1, {"D": 2}]}}), &actual).is_ok());
         let err = matches(&json!({"A": {"C": [1, {"D": 3}]}}), &actual).unwrap_err();
         assert_eq!(err, "/A/C/1/D: expected 3, found 2");
-        assert!(matches(&json!({"A": {"C": [1]}}), &actual).is_err(), "arrays keep their length");
+        assert!(
+            matches(&json!({"A": {"C": [1]}}), &actual).is_err(),
+            "arrays keep their length"
+        );
     }
 
     #[test]
@@ -211,9 +227,25 @@ mod tests {
         assert!(matches(&json!({"Z": Match::absent()}), &actual).is_ok());
         assert!(matches(&json!({"A": Match::absent()}), &actual).is_err());
         assert!(matches(&json!({"A": Match::any_value()}), &actual).is_ok());
-        assert!(matches(&json!({"A": Match::array_with(vec![json!(1), json!(3)])}), &actual).is_ok());
-        assert!(matches(&json!({"A": Match::array_with(vec![json!(3), json!(1)])}), &actual).is_err());
-        assert!(matches(&json!({"B": Match::object_equals(json!({"X": 1}))}), &actual).is_err());
-        assert!(matches(&json!({"B": Match::object_equals(json!({"X": 1, "Y": 2}))}), &actual).is_ok());
+        assert!(matches(
+            &json!({"A": Match::array_with(vec![json!(1), json!(3)])}),
+            &actual
+        )
+        .is_ok());
+        assert!(matches(
+            &json!({"A": Match::array_with(vec![json!(3), json!(1)])}),
+            &actual
+        )
+        .is_err());
+        assert!(matches(
+            &json!({"B": Match::object_equals(json!({"X": 1}))}),
+            &actual
+        )
+        .is_err());
+        assert!(matches(
+            &json!({"B": Match::object_equals(json!({"X": 1, "Y": 2}))}),
+            &actual
+        )
+        .is_ok());
     }
 }

@@ -147,7 +147,9 @@ pub(crate) fn template_asset(file_name: &str, body: &[u8]) -> FileAsset {
 fn hash_file(hasher: &mut Sha256, rel: &str, bytes: &[u8]) {
     let normalized: Vec<u8>;
     let bytes = if bytes.windows(2).any(|w| w == b"\r\n") {
-        normalized = String::from_utf8_lossy(bytes).replace("\r\n", "\n").into_bytes();
+        normalized = String::from_utf8_lossy(bytes)
+            .replace("\r\n", "\n")
+            .into_bytes();
         &normalized
     } else {
         bytes
@@ -160,7 +162,8 @@ fn hash_file(hasher: &mut Sha256, rel: &str, bytes: &[u8]) {
 
 fn read_manifest(dir: &Path) -> Result<toml::Table, String> {
     let path = dir.join("Cargo.toml");
-    let text = fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text =
+        fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     text.parse::<toml::Table>()
         .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))
 }
@@ -277,14 +280,22 @@ mod tests {
         )
         .unwrap();
         fs::write(root.join("Cargo.lock"), "# lock\n").unwrap();
-        for (name, deps) in [("api", "shared = { workspace = true }\nserde = \"1\""), ("shared", ""), ("other", "")] {
+        for (name, deps) in [
+            ("api", "shared = { workspace = true }\nserde = \"1\""),
+            ("shared", ""),
+            ("other", ""),
+        ] {
             fs::create_dir_all(root.join("fns").join(name).join("src")).unwrap();
             fs::write(
                 root.join("fns").join(name).join("Cargo.toml"),
                 format!("[package]\nname = \"{name}\"\n[dependencies]\n{deps}\n"),
             )
             .unwrap();
-            fs::write(root.join("fns").join(name).join("src/main.rs"), "fn main() {}\n").unwrap();
+            fs::write(
+                root.join("fns").join(name).join("src/main.rs"),
+                "fn main() {}\n",
+            )
+            .unwrap();
         }
         dir
     }
@@ -299,15 +310,27 @@ mod tests {
         let root = ws.path();
         let base = hash(root, Architecture::Arm64);
         assert_eq!(base.len(), 64);
-        assert_eq!(base, hash(root, Architecture::Arm64), "same input, same hash");
-        assert_ne!(base, hash(root, Architecture::X86_64), "architecture counts");
+        assert_eq!(
+            base,
+            hash(root, Architecture::Arm64),
+            "same input, same hash"
+        );
+        assert_ne!(
+            base,
+            hash(root, Architecture::X86_64),
+            "architecture counts"
+        );
 
         fs::create_dir_all(root.join("fns/api/target")).unwrap();
         fs::write(root.join("fns/api/target/junk"), "x").unwrap();
         assert_eq!(base, hash(root, Architecture::Arm64), "target/ is ignored");
 
         fs::write(root.join("fns/other/src/main.rs"), "fn main() { }\n").unwrap();
-        assert_eq!(base, hash(root, Architecture::Arm64), "unrelated crates are ignored");
+        assert_eq!(
+            base,
+            hash(root, Architecture::Arm64),
+            "unrelated crates are ignored"
+        );
 
         fs::write(root.join("fns/api/src/main.rs"), "fn main() {}\r\n").unwrap();
         assert_eq!(base, hash(root, Architecture::Arm64), "CRLF counts as LF");

@@ -80,7 +80,8 @@ impl<T> Parameter<T> {
     }
     /// Smallest and largest length of a string value. Default: unbounded.
     pub fn length(self, min: u32, max: u32) -> Self {
-        self.set("MinLength", json!(min)).set("MaxLength", json!(max))
+        self.set("MinLength", json!(min))
+            .set("MaxLength", json!(max))
     }
     /// Smallest and largest number. Default: unbounded.
     pub fn range(self, min: f64, max: f64) -> Self {
@@ -145,10 +146,6 @@ impl ConditionExpr {
     pub fn or(any: impl IntoIterator<Item = ConditionExpr>) -> Self {
         ConditionExpr(json!({ "Fn::Or": any.into_iter().map(|c| c.0).collect::<Vec<_>>() }))
     }
-    /// `Fn::Not`: the expression does not hold.
-    pub fn not(expr: ConditionExpr) -> Self {
-        ConditionExpr(json!({ "Fn::Not": [expr.0] }))
-    }
     /// Another named condition.
     pub fn condition(condition: &Condition) -> Self {
         ConditionExpr(json!({ "Condition": condition.marker() }))
@@ -156,6 +153,14 @@ impl ConditionExpr {
 
     pub(crate) fn into_json(self) -> Json {
         self.0
+    }
+}
+
+/// `!expr` is `Fn::Not`: the expression does not hold.
+impl std::ops::Not for ConditionExpr {
+    type Output = ConditionExpr;
+    fn not(self) -> ConditionExpr {
+        ConditionExpr(json!({ "Fn::Not": [self.0] }))
     }
 }
 

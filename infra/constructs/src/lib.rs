@@ -10,8 +10,8 @@
 //! command line. It reads files only to hash function assets, and writes only
 //! through [`CloudAssembly::write`].
 
-pub mod assertions;
 mod assembly;
+pub mod assertions;
 mod asset;
 mod elements;
 pub mod logical_id;
@@ -21,7 +21,10 @@ mod tree;
 mod validate;
 pub mod value;
 
-pub use assembly::{deployment_order, CloudAssembly, Format, StackArtifact, SynthError, REQUIRED_BOOTSTRAP_VERSION, SCHEMA_VERSION};
+pub use assembly::{
+    deployment_order, CloudAssembly, Format, StackArtifact, SynthError, REQUIRED_BOOTSTRAP_VERSION,
+    SCHEMA_VERSION,
+};
 pub use asset::{Architecture, AssetLocation, FileAsset, BOOTSTRAP_QUALIFIER};
 pub use elements::{Condition, ConditionExpr, Output, Parameter, ParameterRef};
 pub use resource::Resource;

@@ -160,7 +160,12 @@ impl Renderer<'_> {
         }
     }
 
-    fn render_resource(&mut self, node: NodeId, res: &crate::resource::ResourceData, ctx: &mut Ctx) -> Json {
+    fn render_resource(
+        &mut self,
+        node: NodeId,
+        res: &crate::resource::ResourceData,
+        ctx: &mut Ctx,
+    ) -> Json {
         let mut out = Map::new();
         out.insert("Type".into(), Json::from(res.resource_type));
         match res.properties_json() {
@@ -204,7 +209,10 @@ impl Renderer<'_> {
             out.insert("DeletionPolicy".into(), json!(p));
         }
         let mut metadata = Map::new();
-        metadata.insert("aws:cdk:path".into(), Json::from(self.tree.nodes[node].path.as_str()));
+        metadata.insert(
+            "aws:cdk:path".into(),
+            Json::from(self.tree.nodes[node].path.as_str()),
+        );
         for (k, v) in &res.metadata {
             metadata.insert(k.clone(), v.clone());
         }
@@ -230,7 +238,9 @@ impl Renderer<'_> {
     /// condition names or, across stacks, `Fn::ImportValue`.
     fn resolve(&mut self, value: Json, ctx: &mut Ctx) -> Json {
         match value {
-            Json::Array(items) => Json::Array(items.into_iter().map(|v| self.resolve(v, ctx)).collect()),
+            Json::Array(items) => {
+                Json::Array(items.into_iter().map(|v| self.resolve(v, ctx)).collect())
+            }
             Json::Object(map) => {
                 if map.len() == 1 {
                     if let Some(Json::String(path)) = map.get(REF_MARKER) {
@@ -248,7 +258,11 @@ impl Renderer<'_> {
                         };
                     }
                 }
-                Json::Object(map.into_iter().map(|(k, v)| (k, self.resolve(v, ctx))).collect())
+                Json::Object(
+                    map.into_iter()
+                        .map(|(k, v)| (k, self.resolve(v, ctx)))
+                        .collect(),
+                )
             }
             other => other,
         }
@@ -294,7 +308,10 @@ impl Renderer<'_> {
         let prefix = format!("{}:", self.tree.stack_data(producer).stack_name);
         let local_part = output_lid.as_str();
         let keep = MAX_ID_LEN.saturating_sub(prefix.len());
-        let export_name = format!("{prefix}{}", &local_part[local_part.len().saturating_sub(keep)..]);
+        let export_name = format!(
+            "{prefix}{}",
+            &local_part[local_part.len().saturating_sub(keep)..]
+        );
         self.exports
             .entry(producer)
             .or_default()
@@ -325,11 +342,15 @@ fn add_exports(
     errors: &mut Vec<String>,
     stack_path: &str,
 ) {
-    let Json::Object(template) = &mut stack.template else { return };
+    let Json::Object(template) = &mut stack.template else {
+        return;
+    };
     let outputs = template
         .entry("Outputs")
         .or_insert_with(|| Json::Object(Map::new()));
-    let Json::Object(outputs) = outputs else { return };
+    let Json::Object(outputs) = outputs else {
+        return;
+    };
     for (lid, (name, value)) in exports {
         if outputs.contains_key(&lid) {
             errors.push(format!(

@@ -77,7 +77,9 @@ fn apply_override(target: &mut Json, path: &str, value: Json) {
         if !cursor.is_object() {
             *cursor = Json::Object(serde_json::Map::new());
         }
-        let Json::Object(map) = cursor else { unreachable!() };
+        let Json::Object(map) = cursor else {
+            unreachable!()
+        };
         if parts.peek().is_none() {
             map.insert(part.to_owned(), value);
             return;

@@ -91,8 +91,9 @@ impl Tree {
             format!("{parent_path}/{id}")
         };
         if id.is_empty() {
-            self.errors
-                .push(format!("construct id must not be empty (under '{parent_path}')"));
+            self.errors.push(format!(
+                "construct id must not be empty (under '{parent_path}')"
+            ));
         } else if id.contains('/') {
             self.errors.push(format!(
                 "construct id '{id}' under '{parent_path}' must not contain '/'"
@@ -285,7 +286,11 @@ impl Scope {
     /// The code asset of the Rust crate at `crate_dir` (relative to the app's
     /// source root), built by cargo-lambda for `architecture`, registered with
     /// this construct's stack. Returns where the code will be once published.
-    pub fn rust_function_asset(&self, crate_dir: &str, architecture: Architecture) -> AssetLocation {
+    pub fn rust_function_asset(
+        &self,
+        crate_dir: &str,
+        architecture: Architecture,
+    ) -> AssetLocation {
         let mut tree = self.tree.borrow_mut();
         let result = asset::rust_function_asset(&tree.source_root, crate_dir, architecture);
         let stack = tree.stack_of(self.node);
@@ -305,7 +310,8 @@ impl Scope {
                 asset::location(&asset::template_asset("missing.zip", b""))
             }
             (Ok(found), None) => {
-                tree.errors.push(format!("{path}: assets must be added inside a stack"));
+                tree.errors
+                    .push(format!("{path}: assets must be added inside a stack"));
                 asset::location(&found)
             }
         }

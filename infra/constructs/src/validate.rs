@@ -51,7 +51,9 @@ pub(crate) fn check_template(stack_path: &str, template: &Json, body_len: usize)
         conditions: names("Conditions"),
     };
     for section_name in ["Conditions", "Resources", "Outputs"] {
-        let Some(entries) = section(section_name) else { continue };
+        let Some(entries) = section(section_name) else {
+            continue;
+        };
         for (lid, body) in entries {
             let path = body
                 .pointer("/Metadata/aws:cdk:path")
@@ -60,7 +62,11 @@ pub(crate) fn check_template(stack_path: &str, template: &Json, body_len: usize)
                 .unwrap_or_else(|| format!("{stack_path}/{lid}"));
             scope.check_references(body, &path, &mut errors);
             if section_name == "Resources" {
-                check_iam_actions(body.get("Properties").unwrap_or(&Json::Null), &path, &mut errors);
+                check_iam_actions(
+                    body.get("Properties").unwrap_or(&Json::Null),
+                    &path,
+                    &mut errors,
+                );
             }
         }
     }
@@ -75,12 +81,16 @@ struct Names<'a> {
 
 impl Names<'_> {
     fn is_referable(&self, name: &str) -> bool {
-        PSEUDO_PARAMETERS.contains(&name) || self.resources.contains(name) || self.parameters.contains(name)
+        PSEUDO_PARAMETERS.contains(&name)
+            || self.resources.contains(name)
+            || self.parameters.contains(name)
     }
 
     fn check_references(&self, value: &Json, path: &str, errors: &mut Vec<String>) {
         match value {
-            Json::Array(items) => items.iter().for_each(|v| self.check_references(v, path, errors)),
+            Json::Array(items) => items
+                .iter()
+                .for_each(|v| self.check_references(v, path, errors)),
             Json::Object(map) => {
                 for (key, arg) in map {
                     match (key.as_str(), arg) {
@@ -107,7 +117,9 @@ impl Names<'_> {
                                 self.check_condition(name, path, errors);
                             }
                         }
-                        ("Condition", Json::String(name)) => self.check_condition(name, path, errors),
+                        ("Condition", Json::String(name)) => {
+                            self.check_condition(name, path, errors)
+                        }
                         _ => {}
                     }
                     self.check_references(arg, path, errors);
@@ -119,7 +131,9 @@ impl Names<'_> {
 
     fn check_condition(&self, name: &str, path: &str, errors: &mut Vec<String>) {
         if !self.conditions.contains(name) {
-            errors.push(format!("{path}: condition '{name}' is not defined in this stack"));
+            errors.push(format!(
+                "{path}: condition '{name}' is not defined in this stack"
+            ));
         }
     }
 
@@ -167,7 +181,9 @@ fn placeholders(template: &str) -> Vec<&str> {
 /// the properties (role policies, managed policies, resource policies).
 fn check_iam_actions(value: &Json, path: &str, errors: &mut Vec<String>) {
     match value {
-        Json::Array(items) => items.iter().for_each(|v| check_iam_actions(v, path, errors)),
+        Json::Array(items) => items
+            .iter()
+            .for_each(|v| check_iam_actions(v, path, errors)),
         Json::Object(map) => {
             if let Some(statements) = map.get("Statement") {
                 let statements = match statements {
@@ -175,7 +191,8 @@ fn check_iam_actions(value: &Json, path: &str, errors: &mut Vec<String>) {
                     single => vec![single],
                 };
                 for s in statements {
-                    let allows = s.get("Effect").and_then(Json::as_str).unwrap_or("Allow") == "Allow";
+                    let allows =
+                        s.get("Effect").and_then(Json::as_str).unwrap_or("Allow") == "Allow";
                     let actions = match s.get("Action") {
                         Some(Json::String(a)) => vec![a.as_str()],
                         Some(Json::Array(a)) => a.iter().filter_map(Json::as_str).collect(),
@@ -188,7 +205,8 @@ fn check_iam_actions(value: &Json, path: &str, errors: &mut Vec<String>) {
                     }
                 }
             }
-            map.values().for_each(|v| check_iam_actions(v, path, errors));
+            map.values()
+                .for_each(|v| check_iam_actions(v, path, errors));
         }
         _ => {}
     }
@@ -231,7 +249,10 @@ mod tests {
             "D": {"Fn::If": ["NoCondition", 1, 2]}
         })));
         assert_eq!(errors.len(), 4, "{errors:?}");
-        assert!(errors.iter().all(|e| e.starts_with("S/R/Resource: ")), "{errors:?}");
+        assert!(
+            errors.iter().all(|e| e.starts_with("S/R/Resource: ")),
+            "{errors:?}"
+        );
         assert!(errors[0].contains("'Nope'"));
         assert!(errors[1].contains("'Gone'"));
         assert!(errors[2].contains("${Missing}"));
@@ -256,7 +277,11 @@ mod tests {
         for i in 0..=MAX_RESOURCES {
             resources.insert(format!("R{i}"), json!({"Type": "X::Y::Z"}));
         }
-        let errors = check_template("Big", &json!({"Resources": resources}), MAX_TEMPLATE_BYTES + 1);
+        let errors = check_template(
+            "Big",
+            &json!({"Resources": resources}),
+            MAX_TEMPLATE_BYTES + 1,
+        );
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(errors[0].starts_with("Big: template is 1048577 bytes"));
         assert!(errors[1].starts_with("Big: 501 resources"));

@@ -146,7 +146,11 @@ impl From<&[&str]> for Value<Vec<Value<String>>> {
 
 impl<T> From<BTreeMap<String, T>> for Value<BTreeMap<String, Value<T>>> {
     fn from(map: BTreeMap<String, T>) -> Self {
-        Value::Literal(map.into_iter().map(|(k, v)| (k, Value::Literal(v))).collect())
+        Value::Literal(
+            map.into_iter()
+                .map(|(k, v)| (k, Value::Literal(v)))
+                .collect(),
+        )
     }
 }
 
@@ -220,7 +224,10 @@ pub fn select<T: Serialize>(index: u32, list: impl Into<Value<Vec<Value<T>>>>) -
 }
 
 /// `Fn::Split`: a string split on `delimiter` into a list.
-pub fn split(delimiter: impl Into<String>, source: impl Into<Value<String>>) -> Value<Vec<Value<String>>> {
+pub fn split(
+    delimiter: impl Into<String>,
+    source: impl Into<Value<String>>,
+) -> Value<Vec<Value<String>>> {
     intrinsic(json!({ "Fn::Split": [delimiter.into(), to_json(&source.into())] }))
 }
 
@@ -350,7 +357,10 @@ mod tests {
             r#"{"Fn::Sub":["${A}-x",{"A":{"Ref":"AWS::AccountId"}}]}"#
         );
         assert_eq!(render(&base64("hi")), r#"{"Fn::Base64":"hi"}"#);
-        assert_eq!(render(&sub("${AWS::Region}")), r#"{"Fn::Sub":"${AWS::Region}"}"#);
+        assert_eq!(
+            render(&sub("${AWS::Region}")),
+            r#"{"Fn::Sub":"${AWS::Region}"}"#
+        );
     }
 
     #[test]

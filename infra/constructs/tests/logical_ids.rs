@@ -26,7 +26,10 @@ fn logical_ids_match_the_aws_cdk() {
         let path: Vec<&str> = case.path.iter().map(String::as_str).collect();
         let ours = make_unique_id(&path).unwrap_or_default();
         if ours != case.logical_id {
-            failures.push(format!("{:?}: CDK {} gives '{}', we give '{ours}'", case.path, table.cdk_version, case.logical_id));
+            failures.push(format!(
+                "{:?}: CDK {} gives '{}', we give '{ours}'",
+                case.path, table.cdk_version, case.logical_id
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

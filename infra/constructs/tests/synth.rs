@@ -58,7 +58,9 @@ fn named(name: impl Into<Value<String>>) -> Thing {
 }
 
 fn synth_errors(app: &App) -> Vec<String> {
-    app.synth(Format::Json).expect_err("synthesis should fail").problems
+    app.synth(Format::Json)
+        .expect_err("synthesis should fail")
+        .problems
 }
 
 #[test]
@@ -71,7 +73,11 @@ fn resources_render_with_logical_ids_from_their_paths() {
     stack.add("Plain", named("plain"));
 
     let t = Template::from_stack(&stack);
-    let ids: Vec<&String> = t.to_json()["Resources"].as_object().unwrap().keys().collect();
+    let ids: Vec<&String> = t.to_json()["Resources"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
     assert_eq!(ids, ["ApiF70053CD", "ApiHandler0AA9C78B", "Plain"]);
     t.has_resource(
         "Test::Thing",
@@ -103,7 +109,10 @@ fn every_field_type_takes_intrinsics() {
             "Enabled": {"Fn::If": ["IsProd", true, false]}
         }),
     );
-    assert_eq!(t.to_json()["Parameters"]["Size"], json!({"Type": "Number", "Default": "3"}));
+    assert_eq!(
+        t.to_json()["Parameters"]["Size"],
+        json!({"Type": "Number", "Default": "3"})
+    );
     assert_eq!(
         t.to_json()["Conditions"]["IsProd"],
         json!({"Fn::Equals": [{"Ref": "AWS::Region"}, "eu-west-1"]})
@@ -121,9 +130,17 @@ fn resource_options_render_in_the_template() {
         .add_depends_on(&first)
         .apply_removal_policy(RemovalPolicy::Retain)
         .set_condition(&cond)
-        .add_metadata("checkov", json!({"skip": [{"id": "CKV_X", "comment": "why"}]}))
+        .add_metadata(
+            "checkov",
+            json!({"skip": [{"id": "CKV_X", "comment": "why"}]}),
+        )
         .add_property_override("Nested.Deep", json!(1));
-    stack.output("FirstArn", Output::new(first.arn()).description("the arn").export_name("first-arn"));
+    stack.output(
+        "FirstArn",
+        Output::new(first.arn())
+            .description("the arn")
+            .export_name("first-arn"),
+    );
 
     let t = Template::from_stack(&stack);
     assert_eq!(
@@ -166,7 +183,11 @@ fn cross_stack_references_become_exports_imports_and_dependencies() {
         "ExportsOutputFnGetAttBucketArn436138FE",
         json!({"Value": {"Fn::GetAtt": ["Bucket", "Arn"]}, "Export": {"Name": export}}),
     );
-    assert_eq!(producer.to_json()["Outputs"].as_object().unwrap().len(), 1, "one export per value");
+    assert_eq!(
+        producer.to_json()["Outputs"].as_object().unwrap().len(),
+        1,
+        "one export per value"
+    );
     let order: Vec<&str> = constructs::deployment_order(&assembly.stacks)
         .iter()
         .map(|s| s.stack_name.as_str())
@@ -208,7 +229,8 @@ fn duplicate_ids_name_both_paths() {
     stack.add("Thing", named("b"));
     let errors = synth_errors(&app);
     assert!(
-        errors.iter().any(|e| e.contains("at 'S/Thing'") && e.contains("construct 'S/Thing' needs a different id")),
+        errors.iter().any(|e| e.contains("at 'S/Thing'")
+            && e.contains("construct 'S/Thing' needs a different id")),
         "{errors:?}"
     );
 }
@@ -222,8 +244,14 @@ fn duplicate_and_invalid_logical_ids_are_rejected() {
     stack.add("C", named("c")).override_logical_id("Not-Valid");
     let errors = synth_errors(&app);
     assert_eq!(errors.len(), 2, "{errors:?}");
-    assert!(errors[0].starts_with("S/B: logical ID 'A' is already used by 'S/A'"), "{errors:?}");
-    assert!(errors[1].starts_with("S/C: logical ID 'Not-Valid' is invalid"), "{errors:?}");
+    assert!(
+        errors[0].starts_with("S/B: logical ID 'A' is already used by 'S/A'"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].starts_with("S/C: logical ID 'Not-Valid' is invalid"),
+        "{errors:?}"
+    );
 }
 
 #[test]
@@ -234,7 +262,10 @@ fn overridden_logical_ids_are_used_by_references() {
     stack.add("B", named(a.arn()));
     a.override_logical_id("Custom");
     let t = Template::from_stack(&stack);
-    t.has_resource_properties("Test::Thing", json!({"Name": {"Fn::GetAtt": ["Custom", "Arn"]}}));
+    t.has_resource_properties(
+        "Test::Thing",
+        json!({"Name": {"Fn::GetAtt": ["Custom", "Arn"]}}),
+    );
 }
 
 #[test]
@@ -245,7 +276,10 @@ fn references_outside_the_app_are_dangling() {
     let stack = app.stack("S");
     stack.add("User", named(foreign.arn()));
     let errors = synth_errors(&app);
-    assert_eq!(errors, ["S/User: references 'Other/Foreign', which is not in this app"]);
+    assert_eq!(
+        errors,
+        ["S/User: references 'Other/Foreign', which is not in this app"]
+    );
 }
 
 #[test]
@@ -255,7 +289,9 @@ fn wildcard_iam_actions_are_rejected_with_the_path() {
     stack.scope("Role").add(
         "Policy",
         Thing {
-            policy: Some(Value::Literal(json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))),
+            policy: Some(Value::Literal(
+                json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
+            )),
             ..Thing::default()
         },
     );
@@ -277,7 +313,10 @@ fn stages_prefix_stack_names_and_paths() {
     let s = assembly.stack("Prod/Orders").unwrap();
     assert_eq!(s.stack_name, "Prod-Orders");
     assert_eq!(s.template_file, "Prod-Orders.template.json");
-    assert_eq!(s.template["Resources"]["T"]["Metadata"]["aws:cdk:path"], "Prod/Orders/T");
+    assert_eq!(
+        s.template["Resources"]["T"]["Metadata"]["aws:cdk:path"],
+        "Prod/Orders/T"
+    );
 }
 
 #[test]
@@ -286,7 +325,10 @@ fn invalid_stack_names_are_rejected() {
     app.stack("9lives");
     let errors = synth_errors(&app);
     assert_eq!(errors.len(), 1);
-    assert!(errors[0].starts_with("9lives: stack name '9lives' is invalid"), "{errors:?}");
+    assert!(
+        errors[0].starts_with("9lives: stack name '9lives' is invalid"),
+        "{errors:?}"
+    );
 }
 
 #[test]
@@ -296,7 +338,9 @@ fn assembly_is_deterministic_and_cdk_shaped() {
         let shared = app.stack("Shared");
         let bucket = shared.add("Bucket", named("b"));
         let orders = app.stack("Orders");
-        orders.set_env("123456789012", "eu-west-1").add_tag("team", "orders");
+        orders
+            .set_env("123456789012", "eu-west-1")
+            .add_tag("team", "orders");
         orders.add("Reader", named(bucket.arn()));
         app.synth(Format::Json).unwrap()
     };
@@ -333,7 +377,8 @@ fn assembly_is_deterministic_and_cdk_shaped() {
         json!({"path": "Orders.template.json", "packaging": "file"})
     );
     assert_eq!(
-        assets["files"][template_hash]["destinations"]["current_account-current_region"]["objectKey"],
+        assets["files"][template_hash]["destinations"]["current_account-current_region"]
+            ["objectKey"],
         format!("{template_hash}.json")
     );
     let tree: Json = serde_json::from_slice(&a.files["tree.json"]).unwrap();
@@ -342,7 +387,10 @@ fn assembly_is_deterministic_and_cdk_shaped() {
         json!({"aws:cdk:cloudformation:type": "Test::Thing"})
     );
     let text = String::from_utf8(a.files["Orders.template.json"].clone()).unwrap();
-    assert!(text.starts_with("{\n \"Resources\": {\n  \"Reader\": {"), "one-space indent like the CDK:\n{text}");
+    assert!(
+        text.starts_with("{\n \"Resources\": {\n  \"Reader\": {"),
+        "one-space indent like the CDK:\n{text}"
+    );
 }
 
 #[test]
@@ -352,7 +400,12 @@ fn yaml_format_writes_yaml_templates() {
     let assembly = app.synth(Format::Yaml).unwrap();
     let s = assembly.stack("S").unwrap();
     assert_eq!(s.template_file, "S.template.yaml");
-    assert!(s.template_body.starts_with("Resources:\n  T:\n    Type: Test::Thing\n"), "{}", s.template_body);
+    assert!(
+        s.template_body
+            .starts_with("Resources:\n  T:\n    Type: Test::Thing\n"),
+        "{}",
+        s.template_body
+    );
 }
 
 #[test]
@@ -376,9 +429,17 @@ fn assertions_report_the_mismatch() {
     let t = Template::from_stack(&stack);
     t.resource_count_is("Test::Thing", 1);
     t.has_resource_properties("Test::Thing", json!({"Size": Match::absent()}));
-    assert_eq!(t.find_resources("Test::Thing", &json!({"Properties": {"Name": "x"}})).len(), 1);
-    let panic = std::panic::catch_unwind(|| t.has_resource_properties("Test::Thing", json!({"Name": "y"})))
-        .unwrap_err();
+    assert_eq!(
+        t.find_resources("Test::Thing", &json!({"Properties": {"Name": "x"}}))
+            .len(),
+        1
+    );
+    let panic =
+        std::panic::catch_unwind(|| t.has_resource_properties("Test::Thing", json!({"Name": "y"})))
+            .unwrap_err();
     let msg = panic.downcast_ref::<String>().unwrap();
-    assert!(msg.contains("T: /Properties/Name: expected \"y\", found \"x\""), "{msg}");
+    assert!(
+        msg.contains("T: /Properties/Name: expected \"y\", found \"x\""),
+        "{msg}"
+    );
 }

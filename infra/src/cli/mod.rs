@@ -1,0 +1,150 @@
+//! The command line: one module per subcommand, each a `clap::Args` struct with `run`.
+
+mod list;
+mod synth;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context as _};
+use clap::{Parser, Subcommand, ValueEnum};
+use constructs::{CloudAssembly, Format};
+
+/// AWS infrastructure as typed Rust: synthesize the application's stacks into
+/// a cloud assembly that this tool and the AWS CDK CLI can deploy.
+#[derive(Debug, Parser)]
+#[command(name = "infra", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// Context value for the app, as key=value (repeatable), e.g. `-c env=prod`.
+    #[arg(short = 'c', long = "context", global = true, value_name = "KEY=VALUE", value_parser = parse_context)]
+    context: Vec<(String, String)>,
+    /// Output format: of templates written and printed (default json), and of
+    /// listings (default: a text table).
+    #[arg(long, global = true, value_enum)]
+    format: Option<OutputFormat>,
+}
+
+/// Template serialization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// JSON (what CloudFormation tools and the AWS CDK CLI read).
+    Json,
+    /// YAML.
+    Yaml,
+}
+
+impl From<OutputFormat> for Format {
+    fn from(f: OutputFormat) -> Format {
+        match f {
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Yaml => Format::Yaml,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Synth(synth::Synth),
+    List(list::List),
+}
+
+impl Cli {
+    /// Runs the selected command.
+    pub fn run(&self) -> anyhow::Result<()> {
+        match &self.command {
+            Command::Synth(cmd) => cmd.run(&self.global),
+            Command::List(cmd) => cmd.run(&self.global),
+        }
+    }
+}
+
+fn parse_context(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(format!("'{s}' is not KEY=VALUE (for example: -c env=prod)")),
+    }
+}
+
+impl GlobalArgs {
+    /// Builds the application and synthesizes it in memory.
+    fn synthesize(&self) -> anyhow::Result<CloudAssembly> {
+        let context: BTreeMap<String, String> = self.context.iter().cloned().collect();
+        let app = crate::app::build(context, source_root()?)?;
+        Ok(app.synth(self.format.unwrap_or(OutputFormat::Json).into())?)
+    }
+}
+
+/// The workspace root, which function asset paths are relative to: the
+/// `INFRA_SOURCE_ROOT` variable, else the nearest ancestor of the current
+/// directory that holds `Cargo.lock` and `functions/`.
+fn source_root() -> anyhow::Result<PathBuf> {
+    if let Some(root) = std::env::var_os("INFRA_SOURCE_ROOT") {
+        return Ok(PathBuf::from(root));
+    }
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    for dir in cwd.ancestors() {
+        if dir.join("Cargo.lock").is_file() && dir.join("functions").is_dir() {
+            return Ok(dir.to_path_buf());
+        }
+    }
+    bail!(
+        "cannot find the workspace root (a directory with Cargo.lock and functions/) above '{}'; run from inside the repository or set INFRA_SOURCE_ROOT",
+        cwd.display()
+    )
+}
+
+/// Resolves stack names given on the command line, or all stacks when none are.
+fn select_stacks<'a>(
+    assembly: &'a CloudAssembly,
+    names: &[String],
+) -> anyhow::Result<Vec<&'a constructs::StackArtifact>> {
+    if names.is_empty() {
+        return Ok(assembly.stacks.iter().collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            assembly.stack(name).with_context(|| {
+                let known: Vec<&str> = assembly
+                    .stacks
+                    .iter()
+                    .map(|s| s.display_name.as_str())
+                    .collect();
+                format!(
+                    "stack '{name}' is not in the app; the stacks are: {} (run 'infra list')",
+                    known.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn context_values_must_be_key_value() {
+        assert_eq!(parse_context("env=prod"), Ok(("env".into(), "prod".into())));
+        assert_eq!(parse_context("k=a=b"), Ok(("k".into(), "a=b".into())));
+        assert!(parse_context("env")
+            .unwrap_err()
+            .contains("'env' is not KEY=VALUE"));
+        assert!(parse_context("=x").is_err());
+    }
+}
