@@ -1,0 +1,103 @@
+//! An IAM role whose permissions are what grants add, in one inline policy.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use cfn::iam::{Policy, PolicyRef, Role as CfnRole, RoleRef};
+use constructs::value::list;
+use constructs::{ResourceRef, Scope, Value};
+use serde_json::json;
+
+use super::{PolicyDocument, PolicyStatement};
+
+/// An IAM role assumed by an AWS service. It starts with no permissions; each
+/// grant adds a statement to its `DefaultPolicy` (an `AWS::IAM::Policy`
+/// created on the first grant).
+#[derive(Clone, Debug)]
+pub struct Role {
+    scope: Scope,
+    resource: RoleRef,
+    state: Rc<RefCell<State>>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    document: PolicyDocument,
+    policy: Option<PolicyRef>,
+    /// Resources that must be created after the policy (they use the permissions at creation).
+    dependents: Vec<ResourceRef>,
+}
+
+impl Role {
+    /// A role that `service` (such as `lambda.amazonaws.com`) can assume.
+    pub fn new(scope: &Scope, id: &str, service: &str) -> Role {
+        let scope = scope.scope(id);
+        let resource = scope.add(
+            "Resource",
+            CfnRole::new(json!({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": {"Service": service},
+                    "Action": "sts:AssumeRole"
+                }]
+            })),
+        );
+        Role {
+            scope,
+            resource,
+            state: Rc::default(),
+        }
+    }
+
+    /// The role's ARN.
+    pub fn arn(&self) -> Value<String> {
+        self.resource.arn()
+    }
+
+    /// The role's name.
+    pub fn role_name(&self) -> Value<String> {
+        self.resource.ref_()
+    }
+
+    /// The L1 resource, as an escape hatch.
+    pub fn resource(&self) -> &RoleRef {
+        &self.resource
+    }
+
+    /// Adds a statement to the role's policy, merging it with one that differs
+    /// only in resources.
+    pub fn add_to_policy(&self, statement: PolicyStatement) {
+        let mut state = self.state.borrow_mut();
+        state.document.add(statement);
+        let document = state.document.to_json();
+        match &state.policy {
+            Some(policy) => policy.update(|p| p.policy_document = Value::Literal(document)),
+            None => {
+                let policy = self.scope.scope("DefaultPolicy").add(
+                    "Resource",
+                    Policy::new(document, "DefaultPolicy").roles(list([self.resource.ref_()])),
+                );
+                for dependent in &state.dependents {
+                    dependent.add_depends_on(&policy);
+                }
+                state.policy = Some(policy);
+            }
+        }
+    }
+
+    /// Makes `resource` wait for the role's policy, so that it has its
+    /// permissions when CloudFormation creates it.
+    pub fn add_policy_dependent(&self, resource: &ResourceRef) {
+        let mut state = self.state.borrow_mut();
+        if let Some(policy) = &state.policy {
+            resource.add_depends_on(policy);
+        }
+        state.dependents.push(resource.clone());
+    }
+
+    /// The statements granted so far.
+    pub fn statements(&self) -> Vec<PolicyStatement> {
+        self.state.borrow().document.statements().to_vec()
+    }
+}

@@ -1,0 +1,157 @@
+//! KMS: a customer-managed key with rotation and a key policy that names its actions.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use cfn::kms::{Key as CfnKey, KeyRef};
+use constructs::value::sub;
+use constructs::{JsonValue, RemovalPolicy, Scope, Value};
+use serde_json::json;
+
+use crate::iam::{grant, Grant, Grantable, PolicyDocument, PolicyStatement};
+
+/// What the account (and through it, IAM policies) may do with the key. The
+/// AWS default policy allows `kms:*`; we list the actions, so that no policy
+/// in the app holds a wildcard action.
+pub const KEY_ADMIN_ACTIONS: &[&str] = &[
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:CreateGrant",
+    "kms:Decrypt",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:RetireGrant",
+    "kms:RevokeGrant",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+];
+/// Encrypting and decrypting with the key.
+pub const ENCRYPT_DECRYPT_ACTIONS: &[&str] = &[
+    "kms:Decrypt",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+];
+/// Decrypting only.
+pub const DECRYPT_ACTIONS: &[&str] = &["kms:Decrypt"];
+/// Producing data keys to encrypt with (publishers to an encrypted topic, writers to a bucket).
+pub const GENERATE_DATA_KEY_ACTIONS: &[&str] = &["kms:Decrypt", "kms:GenerateDataKey"];
+
+/// Settings of a [`Key`].
+#[derive(Clone, Debug)]
+pub struct KeyProps {
+    /// What the key protects. Default: none.
+    pub description: Option<String>,
+    /// What happens to the key with the stack. Default: `Retain` (data
+    /// encrypted with a deleted key is lost).
+    pub removal_policy: RemovalPolicy,
+}
+
+impl Default for KeyProps {
+    fn default() -> Self {
+        KeyProps {
+            description: None,
+            removal_policy: RemovalPolicy::Retain,
+        }
+    }
+}
+
+/// A symmetric customer-managed key with yearly rotation. Its key policy lets
+/// the account administer it and services named with [`Key::allow_service`] use it.
+#[derive(Clone, Debug)]
+pub struct Key {
+    resource: KeyRef,
+    policy: Rc<RefCell<PolicyDocument>>,
+}
+
+impl Key {
+    /// Adds a key under `scope`.
+    pub fn new(scope: &Scope, id: &str, props: KeyProps) -> Key {
+        let scope = scope.scope(id);
+        let policy = PolicyDocument::new([PolicyStatement::allow(
+            KEY_ADMIN_ACTIONS.iter().copied(),
+            [Value::from("*")],
+        )
+        .principal(json!({"AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")}))]);
+        let mut key = CfnKey::new()
+            .enable_key_rotation(true)
+            .key_policy(policy.to_json());
+        if let Some(d) = props.description {
+            key = key.description(d);
+        }
+        if props.removal_policy == RemovalPolicy::Delete {
+            key = key.pending_window_in_days(7);
+        }
+        let resource = scope.add("Resource", key);
+        resource.apply_removal_policy(props.removal_policy);
+        Key {
+            resource,
+            policy: Rc::new(RefCell::new(policy)),
+        }
+    }
+
+    /// The key's ARN.
+    pub fn arn(&self) -> Value<String> {
+        self.resource.arn()
+    }
+
+    /// The L1 resource, as an escape hatch.
+    pub fn resource(&self) -> &KeyRef {
+        &self.resource
+    }
+
+    /// Lets an AWS service principal use the key, optionally only under a
+    /// condition (such as an encryption context naming the service's resources).
+    pub fn allow_service(
+        &self,
+        service: Value<String>,
+        actions: &[&str],
+        condition: Option<(&str, &str, JsonValue)>,
+    ) {
+        let mut statement = PolicyStatement::allow(actions.iter().copied(), [Value::from("*")])
+            .principal(json!({ "Service": service }));
+        if let Some((op, key, value)) = condition {
+            statement = statement.condition(op, key, value);
+        }
+        let mut policy = self.policy.borrow_mut();
+        policy.add(statement);
+        let json = policy.to_json();
+        self.resource
+            .update(|k| k.key_policy = Some(Value::Literal(json)));
+    }
+
+    /// Lets `grantee` encrypt and decrypt with the key.
+    pub fn grant_encrypt_decrypt(&self, grantee: &dyn Grantable) -> Grant {
+        grant(grantee, ENCRYPT_DECRYPT_ACTIONS, vec![self.arn()])
+    }
+
+    /// Lets `grantee` decrypt with the key.
+    pub fn grant_decrypt(&self, grantee: &dyn Grantable) -> Grant {
+        grant(grantee, DECRYPT_ACTIONS, vec![self.arn()])
+    }
+
+    /// Lets `grantee` produce data keys (and decrypt them).
+    pub fn grant_generate_data_key(&self, grantee: &dyn Grantable) -> Grant {
+        grant(grantee, GENERATE_DATA_KEY_ACTIONS, vec![self.arn()])
+    }
+}

@@ -1,0 +1,256 @@
+//! Lambda: functions written in Rust, built by cargo-lambda.
+
+use std::collections::BTreeMap;
+
+use cfn::lambda::function::{
+    Architectures, Code, Environment, LogFormat, LoggingConfig, Mode, Runtime, TracingConfig,
+};
+use cfn::lambda::{Function, FunctionRef, Permission};
+use cfn::logs::log_group::RetentionInDays;
+use constructs::value::list;
+use constructs::{Architecture, JsonValue, RemovalPolicy, Scope, Value};
+use serde_json::json;
+
+use crate::iam::{grant, Grant, Grantable, PolicyStatement, Role};
+use crate::kms::Key;
+use crate::logs::{LogGroup, LogGroupProps};
+
+/// Invoking a function.
+pub const INVOKE_ACTIONS: &[&str] = &["lambda:InvokeFunction"];
+/// Sending traces to X-Ray. X-Ray has no resource-level permissions, so these
+/// are granted on `*`: the only wildcard resource the library writes.
+pub const XRAY_WRITE_ACTIONS: &[&str] = &["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
+
+/// How callers invoke a function, which decides where failed events go.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Invocation {
+    /// Callers wait for the result and receive errors (API Gateway, Step
+    /// Functions tasks): no dead-letter queue is needed.
+    Synchronous,
+    /// Events are queued (EventBridge, SNS, S3): failures go to the queue with this ARN.
+    Asynchronous {
+        /// ARN of the SQS queue or SNS topic that receives failed events.
+        dead_letter_target: Value<String>,
+    },
+}
+
+/// Settings of a [`RustFunction`].
+#[derive(Clone, Debug)]
+pub struct RustFunctionProps {
+    /// The function's crate, relative to the workspace root (`functions/orders-api`).
+    pub crate_dir: String,
+    /// The CPU architecture. Default: `Arm64`.
+    pub architecture: Architecture,
+    /// Memory in MB (128 to 10240); CPU scales with it. Default: 256.
+    pub memory_size: u32,
+    /// Timeout in seconds (1 to 900). Default: 10.
+    pub timeout_seconds: u32,
+    /// Environment variables. Default: none. Never put secrets here; read
+    /// them from Secrets Manager.
+    pub environment: BTreeMap<String, Value<String>>,
+    /// Concurrency reserved for (and limiting) the function. Default: none,
+    /// which uses the account's unreserved pool.
+    pub reserved_concurrency: Option<u32>,
+    /// How long the function's logs are kept. Default: 365 days.
+    pub log_retention: RetentionInDays,
+    /// Encrypts the logs and the environment with this key. Default: AWS-managed encryption.
+    pub encryption_key: Option<Key>,
+    /// How the function is invoked. Default: `Synchronous`.
+    pub invocation: Invocation,
+    /// What happens to the log group with the stack. Default: `Retain`.
+    pub log_removal_policy: RemovalPolicy,
+    /// A description. Default: none.
+    pub description: Option<String>,
+}
+
+impl RustFunctionProps {
+    /// Defaults for the crate at `crate_dir`.
+    pub fn new(crate_dir: impl Into<String>) -> Self {
+        RustFunctionProps {
+            crate_dir: crate_dir.into(),
+            architecture: Architecture::Arm64,
+            memory_size: 256,
+            timeout_seconds: 10,
+            environment: BTreeMap::new(),
+            reserved_concurrency: None,
+            log_retention: RetentionInDays::V365,
+            encryption_key: None,
+            invocation: Invocation::Synchronous,
+            log_removal_policy: RemovalPolicy::Retain,
+            description: None,
+        }
+    }
+}
+
+/// A Lambda function from a Rust crate: `provided.al2023`, handler
+/// `bootstrap`, X-Ray tracing, JSON logs into its own log group, and a role
+/// with only what grants add (plus writing its logs and traces).
+#[derive(Clone, Debug)]
+pub struct RustFunction {
+    scope: Scope,
+    resource: FunctionRef,
+    role: Role,
+    log_group: LogGroup,
+}
+
+impl RustFunction {
+    /// Adds a function under `scope`.
+    pub fn new(scope: &Scope, id: &str, props: RustFunctionProps) -> RustFunction {
+        let scope = scope.scope(id);
+        let role = Role::new(&scope, "ServiceRole", "lambda.amazonaws.com");
+        let log_group = LogGroup::new(
+            &scope,
+            "LogGroup",
+            LogGroupProps {
+                retention: props.log_retention,
+                encryption_key: props.encryption_key.clone(),
+                removal_policy: props.log_removal_policy,
+                log_group_name: None,
+            },
+        );
+        log_group.grant_write(&role);
+        grant(&role, XRAY_WRITE_ACTIONS, vec![Value::from("*")]);
+
+        let code = scope.rust_function_asset(&props.crate_dir, props.architecture);
+        let architecture = match props.architecture {
+            Architecture::Arm64 => Architectures::Arm64,
+            Architecture::X86_64 => Architectures::X8664,
+        };
+        let mut function = Function::new(
+            Code::new()
+                .s3_bucket(code.bucket_name)
+                .s3_key(code.object_key),
+            role.arn(),
+        )
+        .runtime(Runtime::ProvidedAl2023)
+        .handler("bootstrap")
+        .architectures(list([architecture]))
+        .memory_size(i64::from(props.memory_size))
+        .timeout(i64::from(props.timeout_seconds))
+        .tracing_config(TracingConfig::new().mode(Mode::Active))
+        .logging_config(
+            LoggingConfig::new()
+                .log_format(LogFormat::Json)
+                .log_group(log_group.log_group_name()),
+        );
+        if !props.environment.is_empty() {
+            function = function.environment(
+                Environment::new().variables(Value::Literal(props.environment.clone())),
+            );
+        }
+        if let Some(n) = props.reserved_concurrency {
+            function = function.reserved_concurrent_executions(i64::from(n));
+        }
+        if let Some(key) = &props.encryption_key {
+            function = function.kms_key_arn(key.arn());
+            key.grant_decrypt(&role);
+        }
+        if let Invocation::Asynchronous { dead_letter_target } = &props.invocation {
+            function = function.dead_letter_config(
+                cfn::lambda::function::DeadLetterConfig::new()
+                    .target_arn(dead_letter_target.clone()),
+            );
+            let action = "sqs:SendMessage";
+            role.add_to_policy(PolicyStatement::allow(
+                [action],
+                [dead_letter_target.clone()],
+            ));
+        }
+        if let Some(d) = &props.description {
+            function = function.description(d.as_str());
+        }
+        let resource = scope.add("Resource", function);
+        role.add_policy_dependent(&resource);
+        resource.add_depends_on(role.resource());
+        resource.add_metadata("checkov", json!({ "skip": checkov_skips(&props) }));
+        RustFunction {
+            scope,
+            resource,
+            role,
+            log_group,
+        }
+    }
+
+    /// The function's ARN.
+    pub fn arn(&self) -> Value<String> {
+        self.resource.arn()
+    }
+
+    /// The function's name.
+    pub fn function_name(&self) -> Value<String> {
+        self.resource.ref_()
+    }
+
+    /// The function's execution role.
+    pub fn role(&self) -> &Role {
+        &self.role
+    }
+
+    /// The function's log group.
+    pub fn log_group(&self) -> &LogGroup {
+        &self.log_group
+    }
+
+    /// The L1 resource, as an escape hatch.
+    pub fn resource(&self) -> &FunctionRef {
+        &self.resource
+    }
+
+    /// Sets an environment variable.
+    pub fn add_environment(&self, name: &str, value: impl Into<Value<String>>) {
+        let value = value.into();
+        self.resource.update(|f| {
+            let env = f
+                .environment
+                .get_or_insert_with(|| Value::Literal(Environment::new()));
+            if let Value::Literal(env) = env {
+                let vars = env
+                    .variables
+                    .get_or_insert_with(|| Value::Literal(BTreeMap::new()));
+                if let Value::Literal(vars) = vars {
+                    vars.insert(name.to_owned(), value);
+                }
+            }
+        });
+    }
+
+    /// Lets `grantee` invoke the function.
+    pub fn grant_invoke(&self, grantee: &dyn Grantable) -> Grant {
+        grant(grantee, INVOKE_ACTIONS, vec![self.arn()])
+    }
+
+    /// Lets an AWS service invoke the function, from `source_arn` only
+    /// (a resource-based permission, for API Gateway, EventBridge and the like).
+    pub fn grant_invoke_service(&self, id: &str, service: &str, source_arn: Value<String>) {
+        self.scope.add(
+            id,
+            Permission::new(self.arn(), "lambda:InvokeFunction", service).source_arn(source_arn),
+        );
+    }
+}
+
+impl Grantable for RustFunction {
+    fn grant_role(&self) -> &Role {
+        &self.role
+    }
+}
+
+fn checkov_skips(props: &RustFunctionProps) -> Vec<JsonValue> {
+    let mut skips = vec![json!({
+        "id": "CKV_AWS_117",
+        "comment": "Calls only AWS APIs over TLS and needs no VPC resources; a VPC would add NAT cost and cold-start latency"
+    })];
+    if props.invocation == Invocation::Synchronous {
+        skips.push(json!({
+            "id": "CKV_AWS_116",
+            "comment": "Invoked synchronously: errors return to the caller, a dead-letter queue would never receive events"
+        }));
+    }
+    if props.encryption_key.is_none() {
+        skips.push(json!({
+            "id": "CKV_AWS_173",
+            "comment": "Environment variables hold resource names only, never secrets (those come from Secrets Manager); AWS-managed encryption applies"
+        }));
+    }
+    skips
+}
