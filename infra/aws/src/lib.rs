@@ -7,7 +7,12 @@
 //! (`*_ACTIONS` constants in each module); every `grant_*` method delegates to
 //! [`iam::grant`].
 
+pub mod dynamodb;
+pub mod events;
 pub mod iam;
 pub mod kms;
 pub mod lambda;
 pub mod logs;
+pub mod s3;
+pub mod secretsmanager;
+pub mod sns;

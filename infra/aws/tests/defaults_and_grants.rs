@@ -1,0 +1,309 @@
+//! Secure defaults of every data-store construct, and the exact IAM each grant writes.
+
+use aws_constructs::dynamodb::{Attribute, Table, TableProps};
+use aws_constructs::events::{Schedule, ScheduleRule};
+use aws_constructs::kms::{Key, KeyProps};
+use aws_constructs::lambda::{RustFunction, RustFunctionProps};
+use aws_constructs::logs::{LogGroup, LogGroupProps};
+use aws_constructs::s3::{Bucket, BucketProps};
+use aws_constructs::secretsmanager::{secret_name, Secret, SecretProps};
+use aws_constructs::sns::{Topic, TopicProps};
+use constructs::assertions::{Match, Template};
+use constructs::{App, Stack};
+use serde_json::{json, Value as Json};
+
+/// An app rooted at the workspace, so function assets hash real crates.
+fn stack() -> Stack {
+    let app = App::new();
+    app.set_source_root(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    app.stack("S")
+}
+
+fn function(stack: &Stack, id: &str) -> RustFunction {
+    RustFunction::new(stack, id, RustFunctionProps::new("functions/orders-api"))
+}
+
+/// The statements of the default policy of the role at `role_path`.
+fn statements(t: &Template, role_prefix: &str) -> Vec<Json> {
+    let policies = t.find_resources("AWS::IAM::Policy", &json!({}));
+    let (_, policy) = policies
+        .iter()
+        .find(|(id, _)| id.starts_with(role_prefix))
+        .unwrap_or_else(|| panic!("no policy for {role_prefix}: {policies:?}"));
+    policy["Properties"]["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn getatt(id_prefix: &str, t: &Template, resource_type: &str, attr: &str) -> Json {
+    let found = t.find_resources(resource_type, &json!({}));
+    let id = found
+        .iter()
+        .map(|(id, _)| id)
+        .find(|id| id.starts_with(id_prefix))
+        .unwrap_or_else(|| panic!("no {resource_type} {id_prefix}"));
+    json!({"Fn::GetAtt": [id, attr]})
+}
+
+#[test]
+fn function_defaults_arm64_al2023_tracing_json_logs_and_minimal_role() {
+    let stack = stack();
+    function(&stack, "Api");
+    let t = Template::from_stack(&stack);
+    t.has_resource_properties(
+        "AWS::Lambda::Function",
+        json!({
+            "Runtime": "provided.al2023",
+            "Handler": "bootstrap",
+            "Architectures": ["arm64"],
+            "MemorySize": 256,
+            "Timeout": 10,
+            "TracingConfig": {"Mode": "Active"},
+            "LoggingConfig": {"LogFormat": "JSON", "LogGroup": {"Ref": Match::any_value()}},
+            "Code": {"S3Bucket": {"Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"}}
+        }),
+    );
+    t.has_resource_properties("AWS::Logs::LogGroup", json!({"RetentionInDays": 365}));
+    t.has_resource("AWS::Logs::LogGroup", json!({"DeletionPolicy": "Retain"}));
+    let log_group = getatt("ApiLogGroup", &t, "AWS::Logs::LogGroup", "Arn");
+    assert_eq!(
+        statements(&t, "ApiServiceRoleDefaultPolicy"),
+        [
+            json!({"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": log_group}),
+            json!({"Effect": "Allow", "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "Resource": "*"}),
+        ]
+    );
+    t.has_resource_properties(
+        "AWS::IAM::Role",
+        json!({"AssumeRolePolicyDocument": {"Statement": [{"Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}),
+    );
+    assert!(
+        t.find_resources(
+            "AWS::IAM::Role",
+            &json!({"Properties": {"ManagedPolicyArns": Match::any_value()}})
+        )
+        .is_empty(),
+        "no managed policies"
+    );
+    let (_, f) = &t.find_resources("AWS::Lambda::Function", &json!({}))[0];
+    let deps: Vec<&str> = f["DependsOn"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert!(
+        deps.iter()
+            .any(|d| d.starts_with("ApiServiceRoleDefaultPolicy")),
+        "{deps:?}"
+    );
+}
+
+#[test]
+fn table_is_on_demand_with_ttl_pitr_and_customer_key() {
+    let stack = stack();
+    let key = Key::new(&stack, "Key", KeyProps::default());
+    let mut props = TableProps::new(Attribute::string("record_id"));
+    props.time_to_live_attribute = Some("expires_at".into());
+    props.encryption_key = Some(key);
+    let table = Table::new(&stack, "Orders", props);
+    let f = function(&stack, "Api");
+    table.grant_write(&f);
+    table.grant_read(&f);
+    let t = Template::from_stack(&stack);
+    let key_arn = getatt("Key", &t, "AWS::KMS::Key", "Arn");
+    let table_arn = getatt("Orders", &t, "AWS::DynamoDB::Table", "Arn");
+    t.has_resource(
+        "AWS::DynamoDB::Table",
+        json!({
+            "Properties": {
+                "BillingMode": "PAY_PER_REQUEST",
+                "KeySchema": [{"AttributeName": "record_id", "KeyType": "HASH"}],
+                "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": true},
+                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true},
+                "SSESpecification": {"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": key_arn}
+            },
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain"
+        }),
+    );
+    let s = statements(&t, "ApiServiceRoleDefaultPolicy");
+    assert!(s.contains(&json!({"Effect": "Allow", "Action": [
+        "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
+        "dynamodb:DescribeTable", "dynamodb:PutItem", "dynamodb:UpdateItem"], "Resource": table_arn})), "{s:#?}");
+    assert!(
+        s.contains(&json!({"Effect": "Allow", "Action": [
+        "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable",
+        "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"], "Resource": table_arn})),
+        "{s:#?}"
+    );
+    assert!(s.contains(&json!({"Effect": "Allow", "Action": [
+        "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"], "Resource": key_arn})), "{s:#?}");
+}
+
+#[test]
+fn key_rotates_and_its_policy_names_every_action() {
+    let stack = stack();
+    Key::new(&stack, "Key", KeyProps::default());
+    let t = Template::from_stack(&stack);
+    t.has_resource(
+        "AWS::KMS::Key",
+        json!({"Properties": {"EnableKeyRotation": true}, "DeletionPolicy": "Retain"}),
+    );
+    let (_, key) = &t.find_resources("AWS::KMS::Key", &json!({}))[0];
+    let statement = &key["Properties"]["KeyPolicy"]["Statement"][0];
+    assert_eq!(
+        statement["Principal"],
+        json!({"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}})
+    );
+    let actions = statement["Action"].as_array().unwrap();
+    assert!(
+        actions.iter().all(|a| !a.as_str().unwrap().contains('*')),
+        "{actions:?}"
+    );
+}
+
+#[test]
+fn bucket_is_private_encrypted_versioned_and_tls_only() {
+    let stack = stack();
+    let key = Key::new(&stack, "Key", KeyProps::default());
+    let bucket = Bucket::new(
+        &stack,
+        "Results",
+        BucketProps {
+            encryption_key: Some(key),
+            ..BucketProps::default()
+        },
+    );
+    let f = function(&stack, "Worker");
+    bucket.grant_put(&f);
+    let t = Template::from_stack(&stack);
+    let key_arn = getatt("Key", &t, "AWS::KMS::Key", "Arn");
+    let bucket_arn = getatt("Results", &t, "AWS::S3::Bucket", "Arn");
+    t.has_resource_properties(
+        "AWS::S3::Bucket",
+        json!({
+            "BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+                "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn},
+                "BucketKeyEnabled": true
+            }]},
+            "PublicAccessBlockConfiguration": {"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "VersioningConfiguration": {"Status": "Enabled"}
+        }),
+    );
+    let objects = json!({"Fn::Join": ["", [bucket_arn, "/*"]]});
+    t.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        json!({"PolicyDocument": {"Statement": [{
+            "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*",
+            "Resource": [bucket_arn, objects],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}
+        }]}}),
+    );
+    let s = statements(&t, "WorkerServiceRoleDefaultPolicy");
+    assert!(s.contains(&json!({"Effect": "Allow", "Action": ["s3:AbortMultipartUpload", "s3:PutObject"], "Resource": objects})), "{s:#?}");
+    assert!(s.contains(&json!({"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key_arn})), "{s:#?}");
+}
+
+#[test]
+fn topic_is_encrypted_and_tls_only_and_publish_is_scoped() {
+    let stack = stack();
+    let topic = Topic::new(&stack, "Alerts", TopicProps::default());
+    let f = function(&stack, "Api");
+    topic.grant_publish(&f);
+    topic.add_subscription("Queue", "sqs", "arn:aws:sqs:us-east-1:123456789012:q");
+    let t = Template::from_stack(&stack);
+    let topic_ref = json!({"Ref": t.find_resources("AWS::SNS::Topic", &json!({}))[0].0});
+    t.has_resource_properties(
+        "AWS::SNS::Topic",
+        json!({"KmsMasterKeyId": "alias/aws/sns"}),
+    );
+    t.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        json!({"Topics": [topic_ref], "PolicyDocument": {"Statement": [{"Effect": "Deny", "Action": "sns:Publish", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}}),
+    );
+    t.has_resource_properties(
+        "AWS::SNS::Subscription",
+        json!({"Protocol": "sqs", "TopicArn": topic_ref}),
+    );
+    assert!(statements(&t, "ApiServiceRoleDefaultPolicy")
+        .contains(&json!({"Effect": "Allow", "Action": "sns:Publish", "Resource": topic_ref})));
+}
+
+#[test]
+fn secret_is_generated_and_read_is_scoped_to_its_arn() {
+    let stack = stack();
+    let name = secret_name("orders", "dev", "jwt-signing-key").unwrap();
+    let secret = Secret::new(&stack, "SigningKey", SecretProps::new(name));
+    let f = function(&stack, "Authorizer");
+    secret.grant_read(&f);
+    let t = Template::from_stack(&stack);
+    t.has_resource_properties(
+        "AWS::SecretsManager::Secret",
+        json!({"Name": "orders/dev/jwt-signing-key", "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": true}, "SecretString": Match::absent()}),
+    );
+    let secret_ref =
+        json!({"Ref": t.find_resources("AWS::SecretsManager::Secret", &json!({}))[0].0});
+    assert!(
+        statements(&t, "AuthorizerServiceRoleDefaultPolicy").contains(&json!({
+            "Effect": "Allow",
+            "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+            "Resource": secret_ref
+        }))
+    );
+}
+
+#[test]
+fn encrypted_log_group_lets_only_this_regions_logs_service_use_the_key() {
+    let stack = stack();
+    let key = Key::new(&stack, "Key", KeyProps::default());
+    LogGroup::new(
+        &stack,
+        "Logs",
+        LogGroupProps {
+            encryption_key: Some(key),
+            ..LogGroupProps::default()
+        },
+    );
+    let t = Template::from_stack(&stack);
+    let (_, k) = &t.find_resources("AWS::KMS::Key", &json!({}))[0];
+    assert_eq!(
+        k["Properties"]["KeyPolicy"]["Statement"][1]["Principal"],
+        json!({"Service": {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}})
+    );
+    t.has_resource_properties(
+        "AWS::Logs::LogGroup",
+        json!({"KmsKeyId": Match::any_value()}),
+    );
+}
+
+#[test]
+fn schedule_rule_targets_with_its_own_role_or_a_scoped_permission() {
+    let stack = stack();
+    let rule = ScheduleRule::new(&stack, "Every5", Schedule::Minutes(5), "runs things");
+    rule.add_role_target(
+        "Machine",
+        "arn:aws:states:us-east-1:123456789012:stateMachine:m".into(),
+        None,
+    );
+    let f = function(&stack, "Job");
+    rule.add_function_target("Job", &f);
+    let t = Template::from_stack(&stack);
+    t.has_resource_properties(
+        "AWS::Events::Rule",
+        json!({"ScheduleExpression": "rate(5 minutes)", "State": "ENABLED", "Targets": [
+            {"Id": "Machine", "Arn": "arn:aws:states:us-east-1:123456789012:stateMachine:m", "RoleArn": Match::any_value()},
+            {"Id": "Job", "Arn": Match::any_value()}
+        ]}),
+    );
+    t.has_resource_properties(
+        "AWS::Lambda::Permission",
+        json!({"Action": "lambda:InvokeFunction", "Principal": "events.amazonaws.com", "SourceArn": getatt("Every5", &t, "AWS::Events::Rule", "Arn")}),
+    );
+    t.has_resource_properties(
+        "AWS::IAM::Role",
+        json!({"AssumeRolePolicyDocument": {"Statement": [{"Principal": {"Service": "events.amazonaws.com"}}]}}),
+    );
+}
