@@ -1,5 +1,6 @@
 //! The command line: one module per subcommand, each a `clap::Args` struct with `run`.
 
+mod graph;
 mod list;
 mod synth;
 
@@ -53,6 +54,7 @@ impl From<OutputFormat> for Format {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Graph(graph::Graph),
     Synth(synth::Synth),
     List(list::List),
 }
@@ -63,6 +65,7 @@ impl Cli {
         match &self.command {
             Command::Synth(cmd) => cmd.run(&self.global),
             Command::List(cmd) => cmd.run(&self.global),
+            Command::Graph(cmd) => cmd.run(&self.global),
         }
     }
 }
