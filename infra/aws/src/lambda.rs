@@ -161,7 +161,6 @@ impl RustFunction {
         }
         let resource = scope.add("Resource", function);
         role.add_policy_dependent(&resource);
-        resource.add_depends_on(role.resource());
         resource.add_metadata("checkov", json!({ "skip": checkov_skips(&props) }));
         RustFunction {
             scope,

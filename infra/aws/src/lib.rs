@@ -7,6 +7,7 @@
 //! (`*_ACTIONS` constants in each module); every `grant_*` method delegates to
 //! [`iam::grant`].
 
+pub mod apigateway;
 pub mod dynamodb;
 pub mod events;
 pub mod iam;

@@ -3,7 +3,7 @@
 //! Stacks live in a stage named after the environment (`Dev/Orders` is the
 //! CloudFormation stack `Dev-Orders`), so dev and prod can share an account.
 
-mod orders;
+pub mod orders;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -1,125 +1,204 @@
-//! The orders stacks, in CloudFormation resource types (L1): a notifications
-//! topic in one stack, and in another the orders table and the orders API
-//! function, which reads the table name and the topic ARN from its environment.
+//! The orders stack (DESIGN.md items 1 and 3): `POST /orders` on a REST API,
+//! behind a REQUEST authorizer that verifies an HS256 JWT whose key is a
+//! generated Secrets Manager secret, proxied to the orders API function,
+//! which writes the orders to a table whose items expire after 24 hours.
+//!
+//! ```text
+//! client ─► RestApi  POST /orders ─► orders API function ─► Table (TTL expires_at)
+//!              │ CUSTOM
+//!              └─► authorizer function ─► Secret orders/{env}/jwt-signing-key
+//! ```
+//!
+//! One customer-managed key per stack encrypts the table, the secret, the
+//! functions' environments and every log group.
+//!
+//! | | `dev` | `prod` |
+//! |---|---|---|
+//! | API name | `orders-dev` | `orders-prod` |
+//! | secret | `orders/dev/jwt-signing-key` | `orders/prod/jwt-signing-key` |
+//! | log retention | 14 days | 365 days |
+//! | data (table, secret, key, logs) on stack deletion | deleted | retained |
+//! | stage throttling (requests/s, burst) | 10, 20 | 100, 200 |
+//! | reserved concurrency (API, authorizer) | 5, 5 | 50, 20 |
+//!
+//! The stack also sets the account's API Gateway CloudWatch Logs role
+//! (`cloud_watch_role`, retained with the stack; see
+//! `aws_constructs::apigateway`), without which the access-logged stage
+//! cannot be created in a fresh account. Reserved concurrency needs an
+//! account concurrency limit of at least the reservations plus 10.
+//!
+//! Outputs: `ApiUrl` (the stage URL; the endpoint is `{ApiUrl}orders`),
+//! `JwtSecretArn`, `TableName`.
 
-use cfn::dynamodb::table::{
-    AttributeDefinition, AttributeType, BillingMode, KeySchema, KeyType,
-    PointInTimeRecoverySpecification, SSESpecification, TimeToLiveSpecification,
-};
-use cfn::dynamodb::Table;
-use cfn::iam::Role;
-use cfn::lambda::function::{Architectures, Code, Environment, Mode, Runtime, TracingConfig};
-use cfn::lambda::Function;
+use aws_constructs::apigateway::{RequestAuthorizerProps, RestApi, RestApiProps};
+use aws_constructs::dynamodb::{Attribute, Table, TableProps};
+use aws_constructs::iam;
+use aws_constructs::kms::{Key, KeyProps};
+use aws_constructs::lambda::{RustFunction, RustFunctionProps};
+use aws_constructs::secretsmanager::{secret_name, Secret, SecretProps};
 use cfn::logs::log_group::RetentionInDays;
-use cfn::logs::LogGroup;
-use cfn::sns::Topic;
-use constructs::value::{list, map};
-use constructs::{Architecture, Output, RemovalPolicy, Stage};
-use serde_json::json;
+use constructs::{Output, RemovalPolicy, Stack, Stage};
 
 use super::Env;
 
-/// Adds the `Notifications` and `Orders` stacks to `stage`.
-pub fn build(stage: &Stage, env: Env) {
-    let notifications = stage.stack("Notifications");
-    notifications.set_description("Notifications topic of the orders system");
-    let topic = notifications.add("Topic", Topic::new().kms_master_key_id("alias/aws/sns"));
+/// The application segment of secret names, `{app}/{env}/{name}`.
+pub const APP: &str = "orders";
+/// The name segment of the JWT signing key's secret.
+pub const JWT_SECRET: &str = "jwt-signing-key";
+/// The table's partition key (`functions/orders-api`, `store::attr::RECORD_ID`).
+pub const PARTITION_KEY: &str = "record_id";
+/// The table's TTL attribute, epoch seconds written by the orders API
+/// function as now + 24 h (`store::attr::EXPIRES_AT`).
+pub const TTL_ATTRIBUTE: &str = "expires_at";
+/// What the orders API function does to the table: one `TransactWriteItems`
+/// of conditional `Put`s. A transaction is authorized per item action, and
+/// a `Put`'s condition expression needs no `ConditionCheckItem`.
+pub const ORDERS_API_TABLE_ACTIONS: &[&str] = &["dynamodb:PutItem"];
 
-    let orders = stage.stack("Orders");
-    orders.set_description("Orders table and the orders API function");
-    let retain = if env == Env::Prod {
-        RemovalPolicy::Retain
-    } else {
-        RemovalPolicy::Delete
-    };
+/// Settings that differ between environments.
+struct Settings {
+    removal_policy: RemovalPolicy,
+    log_retention: RetentionInDays,
+    rate_limit: f64,
+    burst_limit: u32,
+    api_concurrency: u32,
+    authorizer_concurrency: u32,
+}
 
-    let table = orders.add(
+impl Settings {
+    fn of(env: Env) -> Settings {
+        match env {
+            Env::Dev => Settings {
+                removal_policy: RemovalPolicy::Delete,
+                log_retention: RetentionInDays::V14,
+                rate_limit: 10.0,
+                burst_limit: 20,
+                api_concurrency: 5,
+                authorizer_concurrency: 5,
+            },
+            Env::Prod => Settings {
+                removal_policy: RemovalPolicy::Retain,
+                log_retention: RetentionInDays::V365,
+                rate_limit: 100.0,
+                burst_limit: 200,
+                api_concurrency: 50,
+                authorizer_concurrency: 20,
+            },
+        }
+    }
+}
+
+/// Adds the `Orders` stack to `stage`.
+pub fn build(stage: &Stage, env: Env) -> Stack {
+    let s = Settings::of(env);
+    let stack = stage.stack("Orders");
+    stack.set_description(
+        "Orders API: POST /orders behind a JWT REQUEST authorizer, orders stored for 24 hours",
+    );
+
+    let key = Key::new(
+        &stack,
+        "Key",
+        KeyProps {
+            description: Some(format!(
+                "Orders ({}): table, JWT signing secret, function environments and logs",
+                env.name()
+            )),
+            removal_policy: s.removal_policy,
+        },
+    );
+
+    let table = Table::new(
+        &stack,
         "Table",
-        Table::new(list([KeySchema::new("record_id", KeyType::Hash)]))
-            .attribute_definitions(list([AttributeDefinition::new(
-                "record_id",
-                AttributeType::S,
-            )]))
-            .billing_mode(BillingMode::PayPerRequest)
-            .time_to_live_specification(
-                TimeToLiveSpecification::new(true).attribute_name("expires_at"),
-            )
-            .point_in_time_recovery_specification(
-                PointInTimeRecoverySpecification::new().point_in_time_recovery_enabled(true),
-            )
-            .sse_specification(SSESpecification::new(true)),
-    );
-    table.apply_removal_policy(retain);
-
-    let function_name = format!("orders-api-{}", env.name());
-    let log_group = orders.add(
-        "LogGroup",
-        LogGroup::new()
-            .log_group_name(format!("/aws/lambda/{function_name}"))
-            .retention_in_days(if env == Env::Prod {
-                RetentionInDays::V365
-            } else {
-                RetentionInDays::V14
-            }),
-    );
-    log_group.apply_removal_policy(retain);
-
-    let role = orders.add(
-        "Role",
-        Role::new(json!({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
-        }))
-        .policies(list([cfn::iam::role::Policy::new(
-            "orders-api",
-            json!({"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Action": ["dynamodb:PutItem", "dynamodb:ConditionCheckItem"], "Resource": table.arn()},
-                {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": log_group.arn()},
-                {"Effect": "Allow", "Action": "sns:Publish", "Resource": topic.ref_()},
-                // X-Ray has no resource-level permissions: "*" is the only valid resource.
-                {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": "*"}
-            ]}),
-        )])),
+        TableProps {
+            time_to_live_attribute: Some(TTL_ATTRIBUTE.to_owned()),
+            encryption_key: Some(key.clone()),
+            removal_policy: s.removal_policy,
+            ..TableProps::new(Attribute::string(PARTITION_KEY))
+        },
     );
 
-    let code = orders.rust_function_asset("functions/orders-api", Architecture::Arm64);
-    let function = orders.add(
-        "Function",
-        Function::new(
-            Code::new()
-                .s3_bucket(code.bucket_name)
-                .s3_key(code.object_key),
-            role.arn(),
+    let name = secret_name(APP, env.name(), JWT_SECRET)
+        .unwrap_or_else(|e| unreachable!("constant secret name parts are valid: {e}"));
+    let secret = Secret::new(
+        &stack,
+        "JwtSecret",
+        SecretProps {
+            description: Some("HMAC key (HS256) that signs the JWTs the orders API accepts".into()),
+            encryption_key: Some(key.clone()),
+            removal_policy: s.removal_policy,
+            ..SecretProps::new(name)
+        },
+    );
+
+    let function = |id: &str, crate_dir: &str, description: &str, concurrency: u32| {
+        RustFunction::new(
+            &stack,
+            id,
+            RustFunctionProps {
+                reserved_concurrency: Some(concurrency),
+                log_retention: s.log_retention,
+                log_removal_policy: s.removal_policy,
+                encryption_key: Some(key.clone()),
+                description: Some(description.to_owned()),
+                ..RustFunctionProps::new(crate_dir)
+            },
         )
-        .function_name(function_name.as_str())
-        .runtime(Runtime::ProvidedAl2023)
-        .handler("bootstrap")
-        .architectures(list([Architectures::Arm64]))
-        .memory_size(256)
-        .timeout(10)
-        .reserved_concurrent_executions(10)
-        .tracing_config(TracingConfig::new().mode(Mode::Active))
-        .environment(Environment::new().variables(map([
-            ("ORDERS_TABLE_NAME", table.ref_()),
-            ("NOTIFICATIONS_TOPIC_ARN", topic.ref_()),
-        ]))),
+    };
+    let orders_api = function(
+        "OrdersApiFunction",
+        "functions/orders-api",
+        "POST /orders: validates the orders and stores them for 24 hours",
+        s.api_concurrency,
     );
-    function.add_depends_on(&log_group);
-    function.add_metadata(
-        "checkov",
-        json!({"skip": [
-            {"id": "CKV_AWS_116", "comment": "Invoked synchronously by API Gateway: a dead-letter queue never receives events"},
-            {"id": "CKV_AWS_117", "comment": "Reaches only AWS APIs over TLS; no VPC resources to reach"},
-            {"id": "CKV_AWS_173", "comment": "Environment holds resource names only, no secrets"}
-        ]}),
-    );
+    orders_api.add_environment("ORDERS_TABLE_NAME", table.table_name());
+    key.grant_encrypt_decrypt(&orders_api);
+    iam::grant(&orders_api, ORDERS_API_TABLE_ACTIONS, vec![table.arn()]);
 
-    orders.output(
-        "FunctionArn",
-        Output::new(function.arn()).description("ARN of the orders API function"),
+    let authorizer_fn = function(
+        "AuthorizerFunction",
+        "functions/authorizer",
+        "REQUEST authorizer of the orders API: verifies HS256 JWTs",
+        s.authorizer_concurrency,
     );
-    orders.output(
+    authorizer_fn.add_environment("JWT_SECRET_ARN", secret.arn());
+    secret.grant_read(&authorizer_fn);
+
+    let api = RestApi::new(
+        &stack,
+        "Api",
+        RestApiProps {
+            name: Some(format!("{APP}-{}", env.name())),
+            description: Some("Orders API".into()),
+            throttling_rate_limit: s.rate_limit,
+            throttling_burst_limit: s.burst_limit,
+            access_log_retention: s.log_retention,
+            access_log_removal_policy: s.removal_policy,
+            encryption_key: Some(key.clone()),
+            cloud_watch_role: true,
+            ..RestApiProps::default()
+        },
+    );
+    let authorizer = api.add_request_authorizer(
+        "Authorizer",
+        &authorizer_fn,
+        RequestAuthorizerProps::default(),
+    );
+    api.add_resource_path("/orders")
+        .add_method("POST", &orders_api, &authorizer);
+
+    stack.output(
+        "ApiUrl",
+        Output::new(api.url()).description("URL of the API's stage; POST orders to {ApiUrl}orders"),
+    );
+    stack.output(
+        "JwtSecretArn",
+        Output::new(secret.arn()).description("ARN of the secret holding the JWT signing key"),
+    );
+    stack.output(
         "TableName",
-        Output::new(table.ref_()).description("Name of the orders table"),
+        Output::new(table.table_name()).description("Name of the orders table"),
     );
+    stack
 }

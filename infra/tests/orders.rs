@@ -1,0 +1,317 @@
+//! The orders stack: every grant's exact actions and resources, the table's
+//! TTL, recovery and encryption, the authorized method, the differences
+//! between environments, and a snapshot of the whole template.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use constructs::assertions::{Match, Template};
+use constructs::Stack;
+use infra::app::orders::{ORDERS_API_TABLE_ACTIONS, PARTITION_KEY, TTL_ATTRIBUTE};
+use serde_json::{json, Value as Json};
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+/// The `Orders` stack of the app built for `env`.
+fn orders_stack(env: &str) -> Stack {
+    let context = BTreeMap::from([("env".to_owned(), env.to_owned())]);
+    let app = infra::app::build(context, workspace_root()).expect("the app builds");
+    app.stacks()
+        .into_iter()
+        .find(|s| s.id() == "Orders")
+        .expect("an Orders stack")
+}
+
+fn template(env: &str) -> Template {
+    Template::from_stack(&orders_stack(env))
+}
+
+/// The logical ID of the only resource of `resource_type` whose ID starts with `prefix`.
+fn id(t: &Template, resource_type: &str, prefix: &str) -> String {
+    let found: Vec<String> = t
+        .find_resources(resource_type, &json!({}))
+        .into_iter()
+        .map(|(id, _)| id)
+        .filter(|id| id.starts_with(prefix))
+        .collect();
+    assert_eq!(found.len(), 1, "one {resource_type} '{prefix}…': {found:?}");
+    found[0].clone()
+}
+
+fn getatt(id: &str, attribute: &str) -> Json {
+    json!({ "Fn::GetAtt": [id, attribute] })
+}
+
+fn reference(id: &str) -> Json {
+    json!({ "Ref": id })
+}
+
+/// The statements of the default policy of the function `function`.
+fn statements(t: &Template, function: &str) -> Json {
+    let policy = id(
+        t,
+        "AWS::IAM::Policy",
+        &format!("{function}ServiceRoleDefaultPolicy"),
+    );
+    let found = t.find_resources("AWS::IAM::Policy", &json!({}));
+    let (_, p) = found.iter().find(|(i, _)| *i == policy).unwrap();
+    p["Properties"]["PolicyDocument"]["Statement"].clone()
+}
+
+#[test]
+fn orders_api_function_may_put_items_in_the_table_and_nothing_else() {
+    let t = template("dev");
+    let key = getatt(&id(&t, "AWS::KMS::Key", "Key"), "Arn");
+    let table = id(&t, "AWS::DynamoDB::Table", "Table");
+    let logs = id(&t, "AWS::Logs::LogGroup", "OrdersApiFunctionLogGroup");
+    assert_eq!(ORDERS_API_TABLE_ACTIONS, ["dynamodb:PutItem"]);
+    assert_eq!(
+        statements(&t, "OrdersApiFunction"),
+        json!([
+            {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": getatt(&logs, "Arn")},
+            {"Effect": "Allow", "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "Resource": "*"},
+            // The function's environment is encrypted with the stack's key.
+            {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key},
+            // The table is encrypted with the stack's key.
+            {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"], "Resource": key},
+            {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": getatt(&table, "Arn")}
+        ])
+    );
+    t.has_resource_properties(
+        "AWS::Lambda::Function",
+        json!({"Environment": {"Variables": {"ORDERS_TABLE_NAME": reference(&table)}}}),
+    );
+}
+
+#[test]
+fn the_table_actions_cover_what_the_function_calls() {
+    // The function writes with one TransactWriteItems of Puts with a
+    // condition expression: PutItem per item; no ConditionCheck items, no
+    // reads, updates or deletes.
+    let store = include_str!("../../functions/orders-api/src/store.rs");
+    assert!(store.contains(".transact_write_items()"));
+    assert!(store.contains("TransactWriteItem::builder().put("));
+    for absent in [
+        "condition_check(",
+        ".update(",
+        ".delete(",
+        ".get_item(",
+        ".put_item(",
+        ".query(",
+        ".scan(",
+    ] {
+        assert!(
+            !store.contains(absent),
+            "store.rs calls {absent}: update ORDERS_API_TABLE_ACTIONS"
+        );
+    }
+    assert!(store.contains(&format!("EXPIRES_AT: &str = \"{TTL_ATTRIBUTE}\"")));
+    assert!(store.contains(&format!("RECORD_ID: &str = \"{PARTITION_KEY}\"")));
+    let main = include_str!("../../functions/orders-api/src/main.rs");
+    assert!(main.contains("\"ORDERS_TABLE_NAME\""));
+    let config = include_str!("../../functions/authorizer/src/config.rs");
+    assert!(config.contains("\"JWT_SECRET_ARN\""));
+}
+
+#[test]
+fn authorizer_function_may_read_the_signing_secret_only() {
+    let t = template("dev");
+    let key = getatt(&id(&t, "AWS::KMS::Key", "Key"), "Arn");
+    let secret = id(&t, "AWS::SecretsManager::Secret", "JwtSecret");
+    let logs = id(&t, "AWS::Logs::LogGroup", "AuthorizerFunctionLogGroup");
+    assert_eq!(
+        statements(&t, "AuthorizerFunction"),
+        json!([
+            {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": getatt(&logs, "Arn")},
+            {"Effect": "Allow", "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "Resource": "*"},
+            // The environment and the secret are encrypted with the stack's key.
+            {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key},
+            {"Effect": "Allow", "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], "Resource": reference(&secret)}
+        ])
+    );
+    t.has_resource_properties(
+        "AWS::Lambda::Function",
+        json!({"Environment": {"Variables": {"JWT_SECRET_ARN": reference(&secret)}}}),
+    );
+}
+
+#[test]
+fn signing_secret_is_generated_encrypted_and_named_app_env_name() {
+    for env in ["dev", "prod"] {
+        let t = template(env);
+        let key = getatt(&id(&t, "AWS::KMS::Key", "Key"), "Arn");
+        t.has_resource_properties(
+            "AWS::SecretsManager::Secret",
+            json!({
+                "Name": format!("orders/{env}/jwt-signing-key"),
+                "KmsKeyId": key,
+                "GenerateSecretString": {"PasswordLength": 64},
+                "SecretString": Match::absent()
+            }),
+        );
+    }
+}
+
+#[test]
+fn table_expires_items_recovers_and_encrypts_with_the_stack_key() {
+    let t = template("dev");
+    let key = getatt(&id(&t, "AWS::KMS::Key", "Key"), "Arn");
+    t.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        json!({
+            "KeySchema": [{"AttributeName": "record_id", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "record_id", "AttributeType": "S"}],
+            "BillingMode": "PAY_PER_REQUEST",
+            "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": true},
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true},
+            "SSESpecification": {"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": key}
+        }),
+    );
+    t.has_resource_properties("AWS::KMS::Key", json!({"EnableKeyRotation": true}));
+    t.resource_count_is("AWS::KMS::Key", 1);
+}
+
+#[test]
+fn post_orders_is_authorized_by_the_jwt_authorizer() {
+    let t = template("dev");
+    let authorizer = id(&t, "AWS::ApiGateway::Authorizer", "ApiAuthorizer");
+    let auth_fn = id(&t, "AWS::Lambda::Function", "AuthorizerFunction");
+    let api_fn = id(&t, "AWS::Lambda::Function", "OrdersApiFunction");
+    t.resource_count_is("AWS::ApiGateway::Method", 1);
+    t.has_resource_properties(
+        "AWS::ApiGateway::Method",
+        json!({
+            "HttpMethod": "POST",
+            "AuthorizationType": "CUSTOM",
+            "AuthorizerId": reference(&authorizer),
+            "Integration": {"Type": "AWS_PROXY", "Uri": {"Fn::Sub": [Match::any_value(), {"Arn": getatt(&api_fn, "Arn")}]}}
+        }),
+    );
+    t.has_resource_properties("AWS::ApiGateway::Resource", json!({"PathPart": "orders"}));
+    t.has_resource_properties(
+        "AWS::ApiGateway::Authorizer",
+        json!({
+            "Type": "REQUEST",
+            "IdentitySource": "method.request.header.Authorization",
+            "AuthorizerResultTtlInSeconds": 300,
+            "AuthorizerUri": {"Fn::Sub": [Match::any_value(), {"Arn": getatt(&auth_fn, "Arn")}]}
+        }),
+    );
+    let api = reference(&id(&t, "AWS::ApiGateway::RestApi", "Api"));
+    let stage = reference(&id(&t, "AWS::ApiGateway::Stage", "ApiStage"));
+    t.has_resource_properties(
+        "AWS::Lambda::Permission",
+        json!({
+            "FunctionName": getatt(&api_fn, "Arn"),
+            "Principal": "apigateway.amazonaws.com",
+            "SourceArn": {"Fn::Sub": [
+                "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${RestApiId}/${Stage}/POST/orders",
+                {"RestApiId": api, "Stage": stage}
+            ]}
+        }),
+    );
+    t.has_resource_properties(
+        "AWS::Lambda::Permission",
+        json!({
+            "FunctionName": getatt(&auth_fn, "Arn"),
+            "Principal": "apigateway.amazonaws.com",
+            "SourceArn": {"Fn::Sub": [
+                "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${RestApiId}/authorizers/${AuthorizerId}",
+                {"RestApiId": api, "AuthorizerId": reference(&authorizer)}
+            ]}
+        }),
+    );
+}
+
+#[test]
+fn functions_have_reserved_concurrency_and_encrypted_environments() {
+    for (env, api, auth) in [("dev", 5, 5), ("prod", 50, 20)] {
+        let t = template(env);
+        let key = getatt(&id(&t, "AWS::KMS::Key", "Key"), "Arn");
+        for (prefix, concurrency) in [("OrdersApiFunction", api), ("AuthorizerFunction", auth)] {
+            let f = id(&t, "AWS::Lambda::Function", prefix);
+            let found = t.find_resources("AWS::Lambda::Function", &json!({}));
+            let (_, function) = found.iter().find(|(i, _)| *i == f).unwrap();
+            assert_eq!(
+                function["Properties"]["ReservedConcurrentExecutions"], concurrency,
+                "{env} {prefix}"
+            );
+            assert_eq!(function["Properties"]["KmsKeyArn"], key, "{env} {prefix}");
+        }
+    }
+}
+
+#[test]
+fn environments_differ_in_names_retention_removal_and_throttling() {
+    for (env, retention, policy, rate, burst) in [
+        ("dev", 14, "Delete", 10.0, 20),
+        ("prod", 365, "Retain", 100.0, 200),
+    ] {
+        let t = template(env);
+        t.has_resource_properties(
+            "AWS::ApiGateway::RestApi",
+            json!({"Name": format!("orders-{env}")}),
+        );
+        for (id, log_group) in t.find_resources("AWS::Logs::LogGroup", &json!({})) {
+            assert_eq!(
+                log_group["Properties"]["RetentionInDays"], retention,
+                "{env} {id}"
+            );
+            assert_eq!(log_group["DeletionPolicy"], policy, "{env} {id}");
+            assert!(
+                log_group["Properties"]["KmsKeyId"].is_object(),
+                "{env} {id} is encrypted"
+            );
+        }
+        for resource_type in [
+            "AWS::DynamoDB::Table",
+            "AWS::SecretsManager::Secret",
+            "AWS::KMS::Key",
+        ] {
+            t.has_resource(
+                resource_type,
+                json!({"DeletionPolicy": policy, "UpdateReplacePolicy": policy}),
+            );
+        }
+        t.has_resource_properties(
+            "AWS::ApiGateway::Stage",
+            json!({
+                "TracingEnabled": true,
+                "AccessLogSetting": {"DestinationArn": Match::any_value(), "Format": Match::any_value()},
+                "MethodSettings": [{"ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst}]
+            }),
+        );
+    }
+}
+
+#[test]
+fn outputs_the_url_the_secret_and_the_table() {
+    let t = template("dev");
+    let api = reference(&id(&t, "AWS::ApiGateway::RestApi", "Api"));
+    let stage = reference(&id(&t, "AWS::ApiGateway::Stage", "ApiStage"));
+    t.has_output(
+        "ApiUrl",
+        json!({"Value": {"Fn::Sub": [
+            "https://${RestApiId}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}/",
+            {"RestApiId": api, "Stage": stage}
+        ]}}),
+    );
+    t.has_output(
+        "JwtSecretArn",
+        json!({"Value": reference(&id(&t, "AWS::SecretsManager::Secret", "JwtSecret"))}),
+    );
+    t.has_output(
+        "TableName",
+        json!({"Value": reference(&id(&t, "AWS::DynamoDB::Table", "Table"))}),
+    );
+}
+
+#[test]
+fn snapshot() {
+    let stack = orders_stack("dev");
+    common::assert_snapshot(&stack.stack_name(), Template::from_stack(&stack).to_json());
+}
