@@ -27,6 +27,12 @@
 //! cannot be created in a fresh account. Reserved concurrency needs an
 //! account concurrency limit of at least the reservations plus 10.
 //!
+//! IAM is exactly what the functions call (pinned by `infra/tests/orders.rs`):
+//! the orders API function may `dynamodb:PutItem` on the table and use the
+//! key; the authorizer may read the secret and decrypt with the key. The only
+//! `Resource: "*"` is X-Ray's `PutTraceSegments`/`PutTelemetryRecords`,
+//! which have no resource-level permissions (added by every `RustFunction`).
+//!
 //! Outputs: `ApiUrl` (the stage URL; the endpoint is `{ApiUrl}orders`),
 //! `JwtSecretArn`, `TableName`.
 
