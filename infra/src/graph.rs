@@ -73,7 +73,10 @@ pub fn build(stacks: &[StackArtifact], all: bool) -> Graph {
     let mut exports: BTreeMap<String, String> = BTreeMap::new();
     for s in stacks {
         for (_, out) in object(&s.template, "Outputs") {
-            if let (Some(name), Some(target)) = (out.pointer("/Export/Name").and_then(Json::as_str), first_ref(&out["Value"])) {
+            if let (Some(name), Some(target)) = (
+                out.pointer("/Export/Name").and_then(Json::as_str),
+                first_ref(&out["Value"]),
+            ) {
                 exports.insert(name.to_owned(), node_id(s, &target));
             }
         }
@@ -82,10 +85,18 @@ pub fn build(stacks: &[StackArtifact], all: bool) -> Graph {
     let mut grants: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
     for s in stacks {
         let resources = object(&s.template, "Resources");
-        let kind = |lid: &str| resources.get(lid).and_then(|r| r["Type"].as_str()).unwrap_or_default().to_owned();
+        let kind = |lid: &str| {
+            resources
+                .get(lid)
+                .and_then(|r| r["Type"].as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
         let visible = |lid: &str| {
             let k = kind(lid);
-            resources.contains_key(lid) && !HIDDEN.contains(&k.as_str()) && (all || !SUPPORTING.contains(&k.as_str()))
+            resources.contains_key(lid)
+                && !HIDDEN.contains(&k.as_str())
+                && (all || !SUPPORTING.contains(&k.as_str()))
         };
         let resolve = |r: &Target| match r {
             Target::Local(lid) if visible(lid) => Some(node_id(s, lid)),
@@ -118,10 +129,18 @@ pub fn build(stacks: &[StackArtifact], all: bool) -> Graph {
                         })
                         .flatten()
                         .collect();
-                    for st in props.pointer("/PolicyDocument/Statement").and_then(Json::as_array).into_iter().flatten() {
+                    for st in props
+                        .pointer("/PolicyDocument/Statement")
+                        .and_then(Json::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
                         for target in refs(&st["Resource"]).iter().filter_map(resolve) {
                             for user in &users {
-                                grants.entry((user.clone(), target.clone())).or_default().extend(actions(st));
+                                grants
+                                    .entry((user.clone(), target.clone()))
+                                    .or_default()
+                                    .extend(actions(st));
                             }
                         }
                     }
@@ -129,7 +148,9 @@ pub fn build(stacks: &[StackArtifact], all: bool) -> Graph {
                 "AWS::Lambda::Permission" => {
                     let function = refs(&props["FunctionName"]).iter().find_map(resolve);
                     let source = refs(&props["SourceArn"]).iter().find_map(|t| match t {
-                        Target::Local(l) if kind(l).starts_with("AWS::ApiGateway::") => rest_api_of(&resources, l).map(|a| node_id(s, &a)),
+                        Target::Local(l) if kind(l).starts_with("AWS::ApiGateway::") => {
+                            rest_api_of(&resources, l).map(|a| node_id(s, &a))
+                        }
                         other => resolve(other),
                     });
                     if let (Some(f), Some(src)) = (function, source) {
@@ -163,8 +184,16 @@ pub fn build(stacks: &[StackArtifact], all: bool) -> Graph {
         let mut actions: Vec<String> = actions.into_iter().collect();
         let more = actions.len().saturating_sub(2);
         actions.truncate(2);
-        let suffix = if more > 0 { format!(" +{more}") } else { String::new() };
-        graph.add(&from, &to, &format!("grant: {}{suffix}", actions.join(", ")));
+        let suffix = if more > 0 {
+            format!(" +{more}")
+        } else {
+            String::new()
+        };
+        graph.add(
+            &from,
+            &to,
+            &format!("grant: {}{suffix}", actions.join(", ")),
+        );
     }
     // A plain reference says nothing more where a specific edge exists.
     let specific: BTreeSet<(String, String)> = graph
@@ -196,28 +225,50 @@ impl Graph {
         for (stack, nodes) in self.by_stack() {
             let _ = writeln!(out, "  subgraph {}[\"{stack}\"]", sanitize(&stack));
             for n in nodes {
-                let _ = writeln!(out, "    {}[\"{}<br/><small>{}</small>\"]", sanitize(&n.id), n.logical_id, n.resource_type);
+                let _ = writeln!(
+                    out,
+                    "    {}[\"{}<br/><small>{}</small>\"]",
+                    sanitize(&n.id),
+                    n.logical_id,
+                    n.resource_type
+                );
             }
             out.push_str("  end\n");
         }
         for e in &self.edges {
-            let _ = writeln!(out, "  {} -->|{}| {}", sanitize(&e.from), e.label, sanitize(&e.to));
+            let _ = writeln!(
+                out,
+                "  {} -->|{}| {}",
+                sanitize(&e.from),
+                e.label,
+                sanitize(&e.to)
+            );
         }
         out
     }
 
     /// The diagram in Graphviz DOT (one cluster per stack).
     pub fn to_dot(&self) -> String {
-        let mut out = String::from("digraph app {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n");
+        let mut out = String::from(
+            "digraph app {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n",
+        );
         for (i, (stack, nodes)) in self.by_stack().into_iter().enumerate() {
             let _ = writeln!(out, "  subgraph cluster_{i} {{\n    label=\"{stack}\";");
             for n in nodes {
-                let _ = writeln!(out, "    \"{}\" [label=\"{}\\n{}\"];", n.id, n.logical_id, n.resource_type);
+                let _ = writeln!(
+                    out,
+                    "    \"{}\" [label=\"{}\\n{}\"];",
+                    n.id, n.logical_id, n.resource_type
+                );
             }
             out.push_str("  }\n");
         }
         for e in &self.edges {
-            let _ = writeln!(out, "  \"{}\" -> \"{}\" [label=\"{}\"];", e.from, e.to, e.label);
+            let _ = writeln!(
+                out,
+                "  \"{}\" -> \"{}\" [label=\"{}\"];",
+                e.from, e.to, e.label
+            );
         }
         out.push_str("}\n");
         out
@@ -245,7 +296,9 @@ fn node_id(stack: &StackArtifact, logical_id: &str) -> String {
 }
 
 fn sanitize(id: &str) -> String {
-    id.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
+    id.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
 }
 
 fn object(template: &Json, section: &str) -> BTreeMap<String, Json> {
@@ -270,13 +323,17 @@ fn collect(value: &Json, out: &mut Vec<Target>) {
         Json::Object(map) => {
             for (k, v) in map {
                 match (k.as_str(), v) {
-                    ("Ref", Json::String(name)) if !name.starts_with("AWS::") => out.push(Target::Local(name.clone())),
+                    ("Ref", Json::String(name)) if !name.starts_with("AWS::") => {
+                        out.push(Target::Local(name.clone()))
+                    }
                     ("Fn::GetAtt", Json::Array(parts)) => {
                         if let Some(name) = parts.first().and_then(Json::as_str) {
                             out.push(Target::Local(name.to_owned()));
                         }
                     }
-                    ("Fn::ImportValue", Json::String(name)) => out.push(Target::Import(name.clone())),
+                    ("Fn::ImportValue", Json::String(name)) => {
+                        out.push(Target::Import(name.clone()))
+                    }
                     ("Fn::Sub", sub) => {
                         let template = match sub {
                             Json::String(t) => Some(t.as_str()),
@@ -285,7 +342,9 @@ fn collect(value: &Json, out: &mut Vec<Target>) {
                         };
                         for name in template.map(placeholders).unwrap_or_default() {
                             if !name.starts_with("AWS::") {
-                                out.push(Target::Local(name.split('.').next().unwrap_or_default().to_owned()));
+                                out.push(Target::Local(
+                                    name.split('.').next().unwrap_or_default().to_owned(),
+                                ));
                             }
                         }
                         collect(sub, out);
@@ -327,7 +386,11 @@ fn rest_api_of(resources: &BTreeMap<String, Json>, lid: &str) -> Option<String> 
 fn actions(statement: &Json) -> Vec<String> {
     match &statement["Action"] {
         Json::String(a) => vec![a.clone()],
-        Json::Array(a) => a.iter().filter_map(Json::as_str).map(str::to_owned).collect(),
+        Json::Array(a) => a
+            .iter()
+            .filter_map(Json::as_str)
+            .map(str::to_owned)
+            .collect(),
         _ => vec![],
     }
 }
@@ -376,8 +439,11 @@ mod tests {
         let g = build(&[shared, app], false);
         let ids: Vec<&str> = g.nodes.iter().map(|n| n.id.as_str()).collect();
         assert_eq!(ids, ["Shared.Topic", "App.Fn", "App.Rule"]);
-        let edges: Vec<(&str, &str, &str)> =
-            g.edges.iter().map(|e| (e.from.as_str(), e.to.as_str(), e.label.as_str())).collect();
+        let edges: Vec<(&str, &str, &str)> = g
+            .edges
+            .iter()
+            .map(|e| (e.from.as_str(), e.to.as_str(), e.label.as_str()))
+            .collect();
         assert_eq!(
             edges,
             [
@@ -387,9 +453,18 @@ mod tests {
             ]
         );
         let mermaid = g.to_mermaid();
-        assert!(mermaid.starts_with("flowchart LR\n  subgraph Shared[\"Shared\"]\n"), "{mermaid}");
-        assert!(mermaid.contains("  App_Fn -->|grant: sns:Publish| Shared_Topic\n"), "{mermaid}");
+        assert!(
+            mermaid.starts_with("flowchart LR\n  subgraph Shared[\"Shared\"]\n"),
+            "{mermaid}"
+        );
+        assert!(
+            mermaid.contains("  App_Fn -->|grant: sns:Publish| Shared_Topic\n"),
+            "{mermaid}"
+        );
         let dot = g.to_dot();
-        assert!(dot.contains("  \"App.Rule\" -> \"App.Fn\" [label=\"triggers\"];\n"), "{dot}");
+        assert!(
+            dot.contains("  \"App.Rule\" -> \"App.Fn\" [label=\"triggers\"];\n"),
+            "{dot}"
+        );
     }
 }
