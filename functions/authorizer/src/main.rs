@@ -17,7 +17,7 @@ async fn main() -> Result<(), Error> {
         .init();
 
     let config = Config::from_lookup(|name| std::env::var(name).ok())?;
-    let sdk = secrets_client::sdk::load_config().await;
+    let sdk = secrets_client::sdk::lambda_config();
     let secrets = SecretsClient::builder(secrets_client::AwsSecretStore::from_conf(&sdk))
         .ttl(config.cache_ttl)
         .build()?;

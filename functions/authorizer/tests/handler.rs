@@ -54,7 +54,7 @@ fn authorizer() -> Authorizer<Store> {
 
 fn event(authorization: Option<&str>) -> LambdaEvent<ApiGatewayCustomAuthorizerRequestTypeRequest> {
     let mut request: ApiGatewayCustomAuthorizerRequestTypeRequest =
-        serde_json::from_str(include_str!("request.json")).unwrap();
+        serde_json::from_str(include_str!("../fixtures/authorizer-request.json")).unwrap();
     if let Some(value) = authorization {
         request
             .headers

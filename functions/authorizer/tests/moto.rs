@@ -15,7 +15,7 @@ const KEY: &str = "moto-signing-key-0123456789abcdef0123";
 
 fn event(token: &str) -> LambdaEvent<ApiGatewayCustomAuthorizerRequestTypeRequest> {
     let mut request: ApiGatewayCustomAuthorizerRequestTypeRequest =
-        serde_json::from_str(include_str!("request.json")).unwrap();
+        serde_json::from_str(include_str!("../fixtures/authorizer-request.json")).unwrap();
     request
         .headers
         .insert("authorization", format!("Bearer {token}").parse().unwrap());

@@ -20,7 +20,7 @@ async fn main() -> Result<(), Error> {
     let encryption = Encryption::from_kms_key(std::env::var("RESULTS_KMS_KEY_ID").ok());
     let path_style =
         std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v.eq_ignore_ascii_case("true"));
-    let sdk = secrets_client::sdk::load_config().await;
+    let sdk = secrets_client::sdk::lambda_config();
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&sdk)
             .force_path_style(path_style)

@@ -18,7 +18,7 @@ async fn main() -> Result<(), Error> {
         .init();
 
     let table = std::env::var("ORDERS_TABLE_NAME").map_err(|_| "ORDERS_TABLE_NAME is not set")?;
-    let sdk = secrets_client::sdk::load_config().await;
+    let sdk = secrets_client::sdk::lambda_config();
     let store = DynamoDbStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
     let store = &store;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {

@@ -2,7 +2,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), secrets_client::SecretsError> {
-//! let config = secrets_client::sdk::load_config().await;
+//! let config = secrets_client::sdk::lambda_config();
 //! let secrets = secrets_client::SecretsClient::from_conf(&config);
 //! let name = secrets_client::app_secret("orders", "dev", "jwt").expect("valid name");
 //! let key = secrets.get_json_key(&name, "signing_key").await?;

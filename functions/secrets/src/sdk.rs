@@ -5,7 +5,9 @@
 //! small build machines and is the usual source of trouble when cross-linking to
 //! `aarch64-unknown-linux-gnu` with zig; `ring` builds quickly and cross-compiles cleanly.
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_secretsmanager::config::SharedCredentialsProvider;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
 /// Builds the shared HTTPS client (rustls + ring).
@@ -13,6 +15,35 @@ pub fn https_client() -> aws_sdk_secretsmanager::config::SharedHttpClient {
     aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https()
+}
+
+/// The SDK configuration of a function running in Lambda, from the variables Lambda sets:
+/// `AWS_REGION` (or `AWS_DEFAULT_REGION`), `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_SESSION_TOKEN`, and `AWS_ENDPOINT_URL` when set (local emulators).
+///
+/// The functions use this instead of [`load_config`]: aws-config's default chain (profiles,
+/// SSO, web identity through STS, IMDS, ECS) is unreachable code in Lambda, and leaving it
+/// out takes about a tenth off each zip, which keeps them under 2 MB.
+pub fn lambda_config() -> SdkConfig {
+    let region = std::env::var("AWS_REGION")
+        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+        .ok()
+        .filter(|r| !r.is_empty())
+        .map(Region::new);
+    let mut builder = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .http_client(https_client())
+        .credentials_provider(SharedCredentialsProvider::new(
+            EnvironmentVariableCredentialsProvider::new(),
+        ));
+    builder.set_region(region);
+    if let Some(url) = std::env::var("AWS_ENDPOINT_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        builder = builder.endpoint_url(url);
+    }
+    builder.build()
 }
 
 /// Loads the SDK configuration from the environment (region, credentials, and
