@@ -17,3 +17,4 @@ pub mod logs;
 pub mod s3;
 pub mod secretsmanager;
 pub mod sns;
+pub mod stepfunctions;

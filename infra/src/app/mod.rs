@@ -3,6 +3,7 @@
 //! Stacks live in a stage named after the environment (`Dev/Orders` is the
 //! CloudFormation stack `Dev-Orders`), so dev and prod can share an account.
 
+pub mod auction;
 pub mod orders;
 
 use std::collections::BTreeMap;
@@ -57,5 +58,6 @@ pub fn build(context: BTreeMap<String, String>, source_root: PathBuf) -> anyhow:
     app.set_source_root(source_root);
     let stage = app.stage(env.stage_id());
     orders::build(&stage, env);
+    auction::build(&stage, env);
     Ok(app)
 }

@@ -1,0 +1,365 @@
+//! Rendering of every state type and the validation of graphs.
+
+use constructs::value::sub;
+use constructs::Value;
+use serde_json::json;
+
+use super::*;
+
+fn one(state: impl Into<State>) -> serde_json::Value {
+    state.into().to_json()
+}
+
+#[test]
+fn lambda_invoke_task_with_retry_and_catch() {
+    let task = Task::lambda_invoke("arn:aws:lambda:us-east-1:111111111111:function:f")
+        .payload(TaskInput::Path("$.order".into()))
+        .result_selector(json!({"Payload.$": "$.Payload"}))
+        .result_path("$.result")
+        .timeout_seconds(30)
+        .retry(
+            Retry::on(errors::LAMBDA_TRANSIENT.iter().copied())
+                .interval_seconds(2)
+                .max_attempts(6)
+                .backoff_rate(2.0)
+                .max_delay_seconds(30)
+                .jitter(Jitter::Full),
+        )
+        .catch(Catch::on([errors::ALL], "Handle").result_path("$.error"))
+        .next("After");
+    assert_eq!(
+        one(task),
+        json!({
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {
+                "FunctionName": "arn:aws:lambda:us-east-1:111111111111:function:f",
+                "Payload.$": "$.order"
+            },
+            "ResultSelector": {"Payload.$": "$.Payload"},
+            "ResultPath": "$.result",
+            "TimeoutSeconds": 30,
+            "Retry": [{
+                "ErrorEquals": ["Lambda.ServiceException", "Lambda.AWSLambdaException",
+                                "Lambda.SdkClientException", "Lambda.TooManyRequestsException"],
+                "IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2,
+                "MaxDelaySeconds": 30, "JitterStrategy": "FULL"
+            }],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Handle"}],
+            "Next": "After"
+        })
+    );
+}
+
+#[test]
+fn lambda_function_task_uses_the_arn_as_resource() {
+    let task = Task::lambda_function("arn:f")
+        .input_path("$.x")
+        .output_path("$.y")
+        .end();
+    assert_eq!(
+        one(task),
+        json!({"Type": "Task", "Resource": "arn:f", "InputPath": "$.x", "OutputPath": "$.y", "End": true})
+    );
+}
+
+#[test]
+fn sns_publish_task() {
+    let task = Task::sns_publish("arn:t", TaskInput::Value(json!({"order.$": "$.order"})))
+        .subject("Order failed")
+        .discard_result()
+        .end();
+    assert_eq!(
+        one(task),
+        json!({
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sns:publish",
+            "Parameters": {"TopicArn": "arn:t", "Message": {"order.$": "$.order"}, "Subject": "Order failed"},
+            "ResultPath": null,
+            "End": true
+        })
+    );
+}
+
+#[test]
+fn choice_with_typed_conditions() {
+    let choice = Choice::new()
+        .when(
+            Condition::and([
+                Condition::is_present("$.r"),
+                Condition::boolean_equals("$.r", true),
+            ]),
+            "Yes",
+        )
+        .when(
+            Condition::or([
+                Condition::number_less_than("$.n", 1.5),
+                Condition::not(Condition::string_equals("$.s", "x")),
+            ]),
+            "Maybe",
+        )
+        .when(Condition::number_greater_than_equals("$.n", 10.0), "Stop")
+        .otherwise("No");
+    assert_eq!(
+        one(choice),
+        json!({
+            "Type": "Choice",
+            "Choices": [
+                {"And": [{"Variable": "$.r", "IsPresent": true}, {"Variable": "$.r", "BooleanEquals": true}], "Next": "Yes"},
+                {"Or": [{"Variable": "$.n", "NumericLessThan": 1.5},
+                        {"Not": {"Variable": "$.s", "StringEquals": "x"}}], "Next": "Maybe"},
+                {"Variable": "$.n", "NumericGreaterThanEquals": 10, "Next": "Stop"}
+            ],
+            "Default": "No"
+        })
+    );
+}
+
+#[test]
+fn wait_pass_succeed_fail() {
+    assert_eq!(
+        one(Wait::seconds(30).next("A")),
+        json!({"Type": "Wait", "Seconds": 30, "Next": "A"})
+    );
+    assert_eq!(
+        one(Wait::seconds_path("$.delay").end()),
+        json!({"Type": "Wait", "SecondsPath": "$.delay", "End": true})
+    );
+    assert_eq!(
+        one(Pass::new()
+            .parameters(json!({"count.$": "States.MathAdd($.attempts.count, 1)"}))
+            .result_path("$.attempts")
+            .next("B")),
+        json!({"Type": "Pass", "Parameters": {"count.$": "States.MathAdd($.attempts.count, 1)"},
+               "ResultPath": "$.attempts", "Next": "B"})
+    );
+    assert_eq!(
+        one(Pass::new()
+            .result(json!({"count": 1}))
+            .comment("c")
+            .next("B")),
+        json!({"Type": "Pass", "Result": {"count": 1}, "Comment": "c", "Next": "B"})
+    );
+    assert_eq!(one(Succeed::new()), json!({"Type": "Succeed"}));
+    assert_eq!(
+        one(Fail::new("ResultsNotReady").cause("gave up")),
+        json!({"Type": "Fail", "Error": "ResultsNotReady", "Cause": "gave up"})
+    );
+}
+
+#[test]
+fn map_with_an_inline_item_processor() {
+    let map = Map::new(StateGraph::new("P").state("P", Pass::new().end()))
+        .items_path("$.orders")
+        .item_selector(json!({"order.$": "$$.Map.Item.Value"}))
+        .max_concurrency(5)
+        .result_path("$.processed")
+        .next("Done");
+    assert_eq!(
+        one(map),
+        json!({
+            "Type": "Map",
+            "ItemsPath": "$.orders",
+            "ItemSelector": {"order.$": "$$.Map.Item.Value"},
+            "MaxConcurrency": 5,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": "P",
+                "States": {"P": {"Type": "Pass", "End": true}}
+            },
+            "ResultPath": "$.processed",
+            "Next": "Done"
+        })
+    );
+}
+
+#[test]
+fn intrinsics_become_substitutions_named_after_state_and_field() {
+    let function: Value<String> = sub("arn:${AWS::Partition}:lambda:::function:f");
+    let topic: Value<String> = sub("arn:topic");
+    let graph = StateGraph::new("A")
+        .state("A", Task::lambda_invoke(function.clone()).next("M"))
+        .state(
+            "M",
+            Map::new(
+                StateGraph::new("B")
+                    .state("B", Task::lambda_invoke(function).next("Notify"))
+                    .state(
+                        "Notify",
+                        Task::sns_publish(topic, TaskInput::Path("$".into())).end(),
+                    ),
+            )
+            .end(),
+        );
+    let rendered = graph.render();
+    assert_eq!(
+        rendered.definition["States"]["A"]["Parameters"]["FunctionName"],
+        json!("${AFunctionName}")
+    );
+    // The same ARN twice: one substitution.
+    assert_eq!(
+        rendered.definition["States"]["M"]["ItemProcessor"]["States"]["B"]["Parameters"]
+            ["FunctionName"],
+        json!("${AFunctionName}")
+    );
+    assert_eq!(
+        rendered.definition["States"]["M"]["ItemProcessor"]["States"]["Notify"]["Parameters"]
+            ["TopicArn"],
+        json!("${NotifyTopicArn}")
+    );
+    assert_eq!(
+        serde_json::to_value(&rendered.substitutions).unwrap(),
+        json!({
+            "AFunctionName": {"Fn::Sub": "arn:${AWS::Partition}:lambda:::function:f"},
+            "NotifyTopicArn": {"Fn::Sub": "arn:topic"}
+        })
+    );
+    assert!(graph.validate().is_empty(), "{:?}", graph.validate());
+}
+
+#[test]
+fn a_valid_graph_has_no_problems() {
+    let graph = StateGraph::new("A")
+        .state("A", Pass::new().next("B"))
+        .state(
+            "B",
+            Choice::new()
+                .when(Condition::boolean_equals("$.x", true), "C")
+                .otherwise("A"),
+        )
+        .state("C", Succeed::new());
+    assert_eq!(graph.validate(), Vec::<String>::new());
+}
+
+#[test]
+fn missing_targets_are_reported_with_the_state_and_the_field() {
+    let graph = StateGraph::new("Nowhere")
+        .state("A", Pass::new().next("Gone"))
+        .state(
+            "B",
+            Choice::new()
+                .when(Condition::is_present("$.x"), "Lost")
+                .otherwise("Missing"),
+        )
+        .state(
+            "C",
+            Task::lambda_invoke("arn:f")
+                .catch(Catch::on(["E"], "Vanished"))
+                .end(),
+        );
+    let problems = graph.validate();
+    for expected in [
+        "StartAt 'Nowhere' is not a state of the definition",
+        "state 'A': Next 'Gone' is not a state of the definition",
+        "state 'B': Choices[].Next 'Lost' is not a state of the definition",
+        "state 'B': Default 'Missing' is not a state of the definition",
+        "state 'C': Catch[].Next 'Vanished' is not a state of the definition",
+    ] {
+        assert!(
+            problems.iter().any(|p| p == expected),
+            "missing {expected:?} in {problems:#?}"
+        );
+    }
+}
+
+#[test]
+fn unreachable_states_and_states_without_an_end() {
+    let graph = StateGraph::new("A")
+        .state("A", Pass::new().end())
+        .state("Island", Wait::seconds(1).next("Island2"))
+        .state("Island2", Task::lambda_invoke("arn:f"));
+    let problems = graph.validate();
+    assert_eq!(
+        problems,
+        vec![
+            "state 'Island2' (Task) has neither Next nor End: it must go somewhere or end the execution",
+            "state 'Island' is unreachable from StartAt 'A' in the definition",
+            "state 'Island2' is unreachable from StartAt 'A' in the definition",
+        ]
+    );
+}
+
+#[test]
+fn duplicate_names_across_nested_graphs() {
+    let graph = StateGraph::new("A")
+        .state(
+            "A",
+            Map::new(StateGraph::new("A").state("A", Succeed::new())).end(),
+        )
+        .state("A", Succeed::new());
+    let problems = graph.validate();
+    assert!(
+        problems[0].starts_with("state name 'A' is used 3 times"),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn map_processors_are_validated_in_their_own_scope() {
+    let graph = StateGraph::new("M").state(
+        "M",
+        Map::new(StateGraph::new("P").state("P", Pass::new().next("After"))).next("After"),
+    );
+    let graph = graph.state("After", Succeed::new());
+    assert_eq!(
+        graph.validate(),
+        vec!["state 'P': Next 'After' is not a state of the item processor of Map 'M'"]
+    );
+}
+
+#[test]
+fn states_all_must_be_alone_and_last() {
+    let graph = StateGraph::new("T")
+        .state(
+            "T",
+            Task::lambda_invoke("arn:f")
+                .retry(Retry::on([errors::ALL, "E"]))
+                .catch(Catch::on([errors::ALL], "F"))
+                .catch(Catch::on(["E"], "F"))
+                .catch(Catch::on(Vec::<String>::new(), "F"))
+                .end(),
+        )
+        .state("F", Fail::new("X"));
+    assert_eq!(
+        graph.validate(),
+        vec![
+            "state 'T': Retry #1: States.ALL must be the only error in its ErrorEquals",
+            "state 'T': Catch #1: States.ALL must be in the last Catch",
+            "state 'T': Catch #3 has an empty ErrorEquals",
+        ]
+    );
+}
+
+#[test]
+fn empty_choices_and_empty_graphs() {
+    let graph = StateGraph::new("C").state("C", Choice::new());
+    assert_eq!(
+        graph.validate(),
+        vec!["state 'C' (Choice) has no choice rules"]
+    );
+    assert_eq!(
+        StateGraph::new("X").validate(),
+        vec!["the definition has no states"]
+    );
+}
+
+#[test]
+fn state_machine_reports_definition_problems_at_synthesis() {
+    let app = constructs::App::new();
+    let stack = app.stack("S");
+    StateMachine::new(
+        &stack,
+        "Machine",
+        StateMachineProps::new(StateGraph::new("A").state("A", Pass::new().next("B"))),
+    );
+    let err = app
+        .synth(constructs::Format::Json)
+        .expect_err("an invalid definition must fail synthesis")
+        .to_string();
+    assert!(
+        err.contains(
+            "S/Machine: invalid state machine definition: state 'A': Next 'B' is not a state of the definition"
+        ),
+        "{err}"
+    );
+}
