@@ -10,7 +10,7 @@ set -euo pipefail
 
 # ---- knobs -------------------------------------------------------------------------------
 # checkov: 0 = report the failed-check count only; 1 = any failed check fails the run.
-CHECKOV_ENFORCE="${CHECKOV_ENFORCE:-0}"
+CHECKOV_ENFORCE="${CHECKOV_ENFORCE:-1}"
 # cargo fmt --check + cargo clippy -D warnings (the GitHub workflow runs them as its own
 # steps and sets RUST_LINT=0).
 RUST_LINT="${RUST_LINT:-1}"
