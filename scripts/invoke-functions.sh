@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Invokes each built function once through cargo-lambda's runtime emulator, so the real
+# binaries (main, tracing setup, SDK clients, serialization) are exercised, not only the
+# handlers. AWS calls go to moto.
+#
+# Needs: cargo-lambda on PATH, python3, and MOTO_ENDPOINT (e.g. http://127.0.0.1:5123) of a
+# running moto server. INVOKE_PORT (default 9123) is where `cargo lambda watch` listens.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+: "${MOTO_ENDPOINT:?MOTO_ENDPOINT must point at a running moto server}"
+PORT="${INVOKE_PORT:-9123}"
+FUNCTIONS=(authorizer orders-api results-generator order-processor)
+SUFFIX="invoke-$$-$(date +%s)"
+TABLE="orders-$SUFFIX"
+BUCKET="results-$SUFFIX"
+SECRET="orders/invoke/jwt-$SUFFIX"
+SIGNING_KEY="invoke-signing-key-0123456789abcdef0123"
+
+# Everything the run writes stays outside the crate folders: `cargo lambda watch` rebuilds
+# whenever something changes inside a watched crate.
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/invoke-functions.XXXXXX")"
+WATCH_PID=""
+cleanup() {
+  if [[ -n "$WATCH_PID" ]] && kill -0 "$WATCH_PID" 2>/dev/null; then
+    kill "$WATCH_PID" 2>/dev/null || true
+    wait "$WATCH_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "invoke-functions: $*" >&2
+  if [[ -f "$WORK/watch.log" ]]; then
+    echo "--- cargo lambda watch log (last 40 lines) ---" >&2
+    tail -n 40 "$WORK/watch.log" >&2
+  fi
+  exit 1
+}
+
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing
+export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+
+# --- resources in moto -------------------------------------------------------------------
+SECRET_ARN="$(python3 - "$MOTO_ENDPOINT" "$TABLE" "$BUCKET" "$SECRET" "$SIGNING_KEY" <<'PY'
+import json, sys, urllib.request
+
+endpoint, table, bucket, secret, key = sys.argv[1:]
+AUTH = ("AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/{}/aws4_request, "
+        "SignedHeaders=host, Signature=0")
+
+def call(target, service, content_type, body):
+    req = urllib.request.Request(endpoint, data=json.dumps(body).encode(), method="POST", headers={
+        "X-Amz-Target": target, "Content-Type": content_type, "Authorization": AUTH.format(service)})
+    with urllib.request.urlopen(req) as resp:
+        return json.load(resp)
+
+call("DynamoDB_20120810.CreateTable", "dynamodb", "application/x-amz-json-1.0", {
+    "TableName": table, "BillingMode": "PAY_PER_REQUEST",
+    "AttributeDefinitions": [{"AttributeName": "record_id", "AttributeType": "S"}],
+    "KeySchema": [{"AttributeName": "record_id", "KeyType": "HASH"}]})
+call("DynamoDB_20120810.UpdateTimeToLive", "dynamodb", "application/x-amz-json-1.0", {
+    "TableName": table, "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True}})
+req = urllib.request.Request(f"{endpoint}/{bucket}", method="PUT",
+                             headers={"Authorization": AUTH.format("s3")})
+urllib.request.urlopen(req).close()
+out = call("secretsmanager.CreateSecret", "secretsmanager", "application/x-amz-json-1.1", {
+    "Name": secret, "SecretString": json.dumps({"signing_key": key})})
+print(out["ARN"])
+PY
+)" || fail "could not create the moto resources"
+
+# --- events ------------------------------------------------------------------------------
+python3 - "$SIGNING_KEY" functions/authorizer/fixtures/authorizer-request.json "$WORK/authorizer.json" <<'PY'
+import base64, hashlib, hmac, json, sys, time
+
+key, template, out = sys.argv[1:]
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+claims = b64(json.dumps({"sub": "invoke-user", "exp": int(time.time()) + 600}).encode())
+signature = b64(hmac.new(key.encode(), f"{header}.{claims}".encode(), hashlib.sha256).digest())
+event = json.load(open(template))
+event["headers"]["Authorization"] = f"Bearer {header}.{claims}.{signature}"
+event["multiValueHeaders"]["Authorization"] = [event["headers"]["Authorization"]]
+json.dump(event, open(out, "w"))
+PY
+
+# --- emulator ----------------------------------------------------------------------------
+packages=()
+for f in "${FUNCTIONS[@]}"; do packages+=(--package "$f"); done
+cargo build --quiet "${packages[@]}" --bins || fail "cargo build failed"
+
+env_vars="AWS_ENDPOINT_URL=$MOTO_ENDPOINT,ORDERS_TABLE_NAME=$TABLE,RESULTS_BUCKET_NAME=$BUCKET"
+env_vars+=",S3_FORCE_PATH_STYLE=true,JWT_SECRET_ARN=$SECRET_ARN,JWT_SECRET_JSON_KEY=signing_key"
+cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$PORT" --ignore-changes \
+  --env-vars "$env_vars" >"$WORK/watch.log" 2>&1 &
+WATCH_PID=$!
+
+for _ in $(seq 1 120); do
+  if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1)" "$PORT" 2>/dev/null; then
+    break
+  fi
+  kill -0 "$WATCH_PID" 2>/dev/null || fail "cargo lambda watch exited"
+  sleep 1
+done
+python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1)" "$PORT" 2>/dev/null \
+  || fail "cargo lambda watch did not listen on port $PORT within 120 s"
+
+# invoke NAME EVENT_FILE: prints the response (or the error) and returns cargo-lambda's status.
+invoke() {
+  cargo lambda invoke "$1" --invoke-address 127.0.0.1 --invoke-port "$PORT" --data-file "$2" \
+    --output-format json 2>&1
+}
+
+# check NAME OUTPUT PYTHON_EXPRESSION_ON_r: asserts on the parsed JSON response `r`.
+check() {
+  python3 - "$2" "$3" <<'PY' || fail "$1: unexpected response: $2"
+import json, sys
+out, expr = sys.argv[1:]
+r = json.loads(out[out.index("{"):])
+assert eval(expr), expr
+PY
+  echo "ok  $1"
+}
+
+out="$(invoke authorizer "$WORK/authorizer.json")" || fail "authorizer: $out"
+check authorizer "$out" \
+  'r["principalId"] == "invoke-user" and r["policyDocument"]["Statement"][0]["Effect"] == "Allow" and r["policyDocument"]["Statement"][0]["Resource"][0].endswith("/test/*/*")'
+
+out="$(invoke orders-api functions/orders-api/fixtures/post-orders.json)" || fail "orders-api: $out"
+check orders-api "$out" 'r["statusCode"] == 201 and json.loads(r["body"])["count"] == 2'
+
+out="$(invoke results-generator functions/results-generator/fixtures/seeded.json)" || fail "results-generator: $out"
+check results-generator "$out" 'isinstance(r["results"], bool) and (not r["results"] or all(o["order"] in ("accepted", "rejected") for o in r["orders"]))'
+
+out="$(invoke order-processor functions/order-processor/fixtures/accepted.json)" || fail "order-processor: $out"
+check order-processor "$out" 'r["status"] == "saved" and r["key"] == "orders/ord-invoke-accepted.json"'
+
+# A rejected order must fail with the error type Step Functions catches.
+if out="$(invoke order-processor functions/order-processor/fixtures/rejected.json)"; then
+  fail "order-processor accepted a rejected order: $out"
+fi
+grep -q 'OrderRejected' <<<"$out" || fail "order-processor: rejected order did not fail with OrderRejected: $out"
+echo "ok  order-processor (rejected -> OrderRejected)"
+
+# The stored decimal is exact.
+python3 - "$MOTO_ENDPOINT" "$TABLE" <<'PY' || fail "orders-api: item not stored as expected"
+import json, sys, urllib.request
+endpoint, table = sys.argv[1:]
+req = urllib.request.Request(endpoint, method="POST", data=json.dumps({
+    "TableName": table, "Key": {"record_id": {"S": "invoke-2"}}}).encode(), headers={
+    "X-Amz-Target": "DynamoDB_20120810.GetItem", "Content-Type": "application/x-amz-json-1.0",
+    "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0"})
+item = json.load(urllib.request.urlopen(req))["Item"]
+assert item["parameter_2"] == {"N": "2.1"}, item
+assert "expires_at" in item, item
+PY
+echo "ok  orders-api stored parameter_2 = 2.1 exactly"
