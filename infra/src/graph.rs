@@ -22,6 +22,8 @@ pub struct Node {
     pub stack: String,
     /// The logical ID.
     pub logical_id: String,
+    /// The construct path below the stack, without a trailing `/Resource`.
+    pub label: String,
     /// The resource type, such as `AWS::Lambda::Function`.
     pub resource_type: String,
 }
@@ -163,6 +165,7 @@ pub fn build(stacks: &[StackArtifact], all: bool) -> Graph {
                         id: me.clone(),
                         stack: s.display_name.clone(),
                         logical_id: lid.clone(),
+                        label: label_of(s, lid, r),
                         resource_type: kind(lid),
                     });
                     let label = match kind(lid).as_str() {
@@ -229,7 +232,7 @@ impl Graph {
                     out,
                     "    {}[\"{}<br/><small>{}</small>\"]",
                     sanitize(&n.id),
-                    n.logical_id,
+                    n.label,
                     n.resource_type
                 );
             }
@@ -258,7 +261,7 @@ impl Graph {
                 let _ = writeln!(
                     out,
                     "    \"{}\" [label=\"{}\\n{}\"];",
-                    n.id, n.logical_id, n.resource_type
+                    n.id, n.label, n.resource_type
                 );
             }
             out.push_str("  }\n");
@@ -289,6 +292,18 @@ impl Graph {
 enum Target {
     Local(String),
     Import(String),
+}
+
+fn label_of(stack: &StackArtifact, logical_id: &str, resource: &Json) -> String {
+    let path = resource
+        .pointer("/Metadata/aws:cdk:path")
+        .and_then(Json::as_str)
+        .unwrap_or(logical_id);
+    let below = path
+        .strip_prefix(stack.display_name.as_str())
+        .and_then(|p| p.strip_prefix('/'))
+        .unwrap_or(path);
+    below.strip_suffix("/Resource").unwrap_or(below).to_owned()
 }
 
 fn node_id(stack: &StackArtifact, logical_id: &str) -> String {
@@ -439,6 +454,10 @@ mod tests {
         let g = build(&[shared, app], false);
         let ids: Vec<&str> = g.nodes.iter().map(|n| n.id.as_str()).collect();
         assert_eq!(ids, ["Shared.Topic", "App.Fn", "App.Rule"]);
+        assert_eq!(
+            g.nodes[1].label, "Fn",
+            "the label is the construct path (the logical ID without metadata)"
+        );
         let edges: Vec<(&str, &str, &str)> = g
             .edges
             .iter()
