@@ -1,8 +1,15 @@
 //! The command line: one module per subcommand, each a `clap::Args` struct with `run`.
 
+mod aws;
+mod bootstrap;
+mod build;
+mod deploy;
+mod destroy;
+mod diff;
 mod graph;
 mod list;
 mod synth;
+mod token;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -57,6 +64,12 @@ enum Command {
     Graph(graph::Graph),
     Synth(synth::Synth),
     List(list::List),
+    Build(build::Build),
+    Bootstrap(bootstrap::Bootstrap),
+    Deploy(deploy::Deploy),
+    Diff(diff::Diff),
+    Destroy(destroy::Destroy),
+    Token(token::Token),
 }
 
 impl Cli {
@@ -65,6 +78,12 @@ impl Cli {
         match &self.command {
             Command::Synth(cmd) => cmd.run(&self.global),
             Command::List(cmd) => cmd.run(&self.global),
+            Command::Build(cmd) => cmd.run(&self.global),
+            Command::Bootstrap(cmd) => cmd.run(&self.global),
+            Command::Deploy(cmd) => cmd.run(&self.global),
+            Command::Diff(cmd) => cmd.run(&self.global),
+            Command::Destroy(cmd) => cmd.run(&self.global),
+            Command::Token(cmd) => cmd.run(&self.global),
             Command::Graph(cmd) => cmd.run(&self.global),
         }
     }

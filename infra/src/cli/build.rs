@@ -1,0 +1,83 @@
+//! `infra build`: compile the app's functions with cargo-lambda into the cloud assembly.
+
+use constructs::Architecture;
+
+use super::GlobalArgs;
+use crate::deploy::assets::human_size;
+use crate::deploy::build;
+
+/// Build the app's Lambda functions with cargo-lambda (release, zip) into
+/// cdk.out/asset.<hash>.zip. A function whose asset hash is unchanged is not
+/// rebuilt: its zip is reused.
+#[derive(Debug, clap::Args)]
+pub struct Build {
+    /// Functions to build, by package name or crate directory (default: all).
+    #[arg(value_name = "FUNCTION")]
+    functions: Vec<String>,
+    /// Build for this architecture instead of the one each function declares (arm64 unless the stack says otherwise).
+    #[arg(long, value_enum)]
+    arch: Option<Arch>,
+    /// Rebuild even when a zip of the same hash exists.
+    #[arg(long)]
+    force: bool,
+    /// The cloud assembly directory to synthesize and build into.
+    #[arg(long, value_name = "DIR", default_value = "cdk.out")]
+    output: std::path::PathBuf,
+}
+
+/// A Lambda architecture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Arch {
+    /// AWS Graviton (aarch64).
+    Arm64,
+    /// x86-64.
+    #[value(name = "x86-64", alias = "x86_64")]
+    X86_64,
+}
+
+impl From<Arch> for Architecture {
+    fn from(a: Arch) -> Architecture {
+        match a {
+            Arch::Arm64 => Architecture::Arm64,
+            Arch::X86_64 => Architecture::X86_64,
+        }
+    }
+}
+
+impl Build {
+    /// Runs the command.
+    pub fn run(&self, global: &GlobalArgs) -> anyhow::Result<()> {
+        let assembly = global.synthesize()?;
+        assembly.write(&self.output)?;
+        let jobs = build::jobs(&assembly, &self.functions)?;
+        if jobs.is_empty() {
+            eprintln!("The app has no function assets; nothing to build");
+            return Ok(());
+        }
+        let root = super::source_root()?;
+        let built = build::build(
+            &root,
+            &self.output,
+            &jobs,
+            self.arch.map(Into::into),
+            self.force,
+        )?;
+        let width = built.iter().map(|b| b.package.len()).max().unwrap_or(0);
+        let fresh = built.iter().filter(|b| !b.reused).count();
+        eprintln!(
+            "Built {fresh} function{}, reused {}:",
+            if fresh == 1 { "" } else { "s" },
+            built.len() - fresh
+        );
+        for b in &built {
+            println!(
+                "{:width$}  {:>10}  {}{}",
+                b.package,
+                human_size(b.size),
+                b.path.display(),
+                if b.reused { "  (unchanged)" } else { "" }
+            );
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,114 @@
+//! `infra deploy`: publish assets, create a change set, show it, execute it.
+
+use std::io::IsTerminal as _;
+
+use super::aws::{AssemblyArgs, AwsArgs};
+use super::GlobalArgs;
+use crate::deploy::assembly::{dependency_order, Assembly};
+use crate::deploy::changeset::RequireApproval;
+use crate::deploy::stack::{deploy, format_outputs, DeployOptions, Deployed};
+
+/// Deploy stacks in dependency order: build missing function zips (when
+/// synthesizing), publish assets not yet in the staging bucket, create a
+/// CloudFormation change set, show it, execute it and follow the stack events,
+/// then print the outputs. An empty change set is deleted ("no changes").
+#[derive(Debug, clap::Args)]
+pub struct Deploy {
+    /// Stacks to deploy, by name or path (e.g. Dev/Orders); the app's only stack when there is one.
+    #[arg(value_name = "STACK")]
+    stacks: Vec<String>,
+    /// Deploy every stack of the app.
+    #[arg(long, conflicts_with = "stacks")]
+    all: bool,
+    /// When to ask for approval before executing a change set; without a terminal, a change that needs approval stops the deployment.
+    #[arg(long, value_enum, default_value_t)]
+    require_approval: RequireApproval,
+    /// Template parameter as KEY=VALUE or STACK:KEY=VALUE (repeatable). Parameters not given keep their deployed value.
+    #[arg(long = "parameters", value_name = "[STACK:]KEY=VALUE", value_parser = parse_parameter)]
+    parameters: Vec<(Option<String>, String, String)>,
+    /// Stack tag as KEY=VALUE (repeatable), added to the app's tags.
+    #[arg(long = "tags", value_name = "KEY=VALUE", value_parser = super::parse_context)]
+    tags: Vec<(String, String)>,
+    /// Create the change sets and show them, but do not execute them.
+    #[arg(long)]
+    no_execute: bool,
+    #[command(flatten)]
+    assembly: AssemblyArgs,
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+fn parse_parameter(s: &str) -> Result<(Option<String>, String, String), String> {
+    let (key, value) = s
+        .split_once('=')
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| {
+            format!("'{s}' is not KEY=VALUE or STACK:KEY=VALUE (for example: --parameters Env=dev)")
+        })?;
+    match key.split_once(':') {
+        Some((stack, k)) if !stack.is_empty() && !k.is_empty() => {
+            Ok((Some(stack.to_owned()), k.to_owned(), value.to_owned()))
+        }
+        Some(_) => Err(format!("'{s}' is not KEY=VALUE or STACK:KEY=VALUE")),
+        None => Ok((None, key.to_owned(), value.to_owned())),
+    }
+}
+
+impl Deploy {
+    /// Runs the command.
+    pub fn run(&self, global: &GlobalArgs) -> anyhow::Result<()> {
+        let (dir, synthesized) = self.assembly.prepare(global)?;
+        let assembly = Assembly::read(&dir)?;
+        let selected = dependency_order(&assembly.select(&self.stacks, self.all)?);
+        if let Some(synthesized) = &synthesized {
+            // Only the functions of the selected stacks, and only those not built yet.
+            let names: Vec<&str> = selected.iter().map(|s| s.artifact_id.as_str()).collect();
+            let mut jobs = crate::deploy::build::jobs(synthesized, &[])?;
+            jobs.retain(|j| {
+                synthesized
+                    .stacks
+                    .iter()
+                    .filter(|s| names.contains(&s.artifact_id.as_str()))
+                    .any(|s| s.assets.iter().any(|a| a.hash == j.hash))
+                    && !dir.join(&j.file_name).exists()
+            });
+            if !jobs.is_empty() {
+                crate::deploy::build::build(&super::source_root()?, &dir, &jobs, None, false)?;
+            }
+        }
+        let opts = DeployOptions {
+            parameters: self.parameters.clone(),
+            tags: self.tags.clone(),
+            require_approval: self.require_approval,
+            execute: !self.no_execute,
+            interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+            ..DeployOptions::default()
+        };
+        crate::deploy::runtime()?.block_on(async {
+            let session = self.aws.session().await;
+            for stack in &selected {
+                let result = deploy(&session, &dir, stack, &opts).await?;
+                if let Deployed::Done(outputs) | Deployed::NoChanges(outputs) = &result {
+                    print!("{}", format_outputs(&stack.stack_name, outputs));
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_parameter;
+
+    #[test]
+    fn parameters() {
+        assert_eq!(parse_parameter("A=1"), Ok((None, "A".into(), "1".into())));
+        assert_eq!(
+            parse_parameter("Dev-Orders:A=x=y"),
+            Ok((Some("Dev-Orders".into()), "A".into(), "x=y".into()))
+        );
+        assert!(parse_parameter("A").is_err());
+        assert!(parse_parameter(":A=1").is_err());
+    }
+}

@@ -1,0 +1,113 @@
+//! `infra token`: a short-lived test JWT for the orders API.
+
+use anyhow::Context as _;
+
+use super::aws::AwsArgs;
+use super::GlobalArgs;
+use crate::deploy::session::error_message;
+use crate::deploy::token::{issue, parse_duration, signing_key, Claims};
+
+/// Print a short-lived HS256 JWT signed with the API's key from Secrets
+/// Manager, ready for 'Authorization: Bearer <token>'.
+#[derive(Debug, clap::Args)]
+pub struct Token {
+    /// The secret holding the signing key, by name or ARN (default: orders/<env>/jwt-signing-key, env from -c env=…).
+    #[arg(long, value_name = "ID")]
+    secret_id: Option<String>,
+    /// The secret is a JSON object: use this member as the key (as JWT_SECRET_JSON_KEY does for the authorizer).
+    #[arg(long, value_name = "KEY")]
+    json_key: Option<String>,
+    /// Lifetime: seconds, or with a unit (90s, 15m, 1h).
+    #[arg(long, default_value = "15m", value_parser = parse_duration)]
+    ttl: u64,
+    /// The sub claim.
+    #[arg(long, default_value = "infra-cli")]
+    sub: String,
+    /// The iss claim (when the authorizer sets JWT_ISSUER).
+    #[arg(long)]
+    issuer: Option<String>,
+    /// The aud claim (when the authorizer sets JWT_AUDIENCE).
+    #[arg(long)]
+    audience: Option<String>,
+    /// Create the secret with a random 48-character value when it does not exist (scripts/deploy.sh does).
+    #[arg(long)]
+    create_secret: bool,
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+impl Token {
+    /// Runs the command.
+    pub fn run(&self, global: &GlobalArgs) -> anyhow::Result<()> {
+        let secret_id = match &self.secret_id {
+            Some(id) => id.clone(),
+            None => {
+                let env = global
+                    .context
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == "env")
+                    .map_or("dev", |(_, v)| v.as_str());
+                format!("orders/{env}/jwt-signing-key")
+            }
+        };
+        let secret = crate::deploy::runtime()?.block_on(async {
+            let session = self.aws.session().await;
+            let sm = session.secrets_manager();
+            match sm.get_secret_value().secret_id(&secret_id).send().await {
+                Ok(out) => out
+                    .secret_string()
+                    .map(str::to_owned)
+                    .with_context(|| format!("secret '{secret_id}' has no string value")),
+                Err(e)
+                    if self.create_secret
+                        && e.as_service_error()
+                            .is_some_and(|s| s.is_resource_not_found_exception()) =>
+                {
+                    let value = random_key()?;
+                    sm.create_secret()
+                        .name(&secret_id)
+                        .description("HS256 signing key of the orders API's JWTs (created by infra token --create-secret)")
+                        .secret_string(&value)
+                        .send()
+                        .await
+                        .map_err(|e| anyhow::anyhow!(error_message(&e)))
+                        .with_context(|| format!("failed to create secret '{secret_id}'"))?;
+                    eprintln!("created secret '{secret_id}' with a random signing key");
+                    Ok(value)
+                }
+                Err(e) => Err(anyhow::anyhow!(error_message(&e))).with_context(|| {
+                    format!("failed to read secret '{secret_id}'; create it with scripts/deploy.sh (or --create-secret) or pass --secret-id")
+                }),
+            }
+        })?;
+        let key = signing_key(&secret, self.json_key.as_deref())
+            .with_context(|| format!("secret '{secret_id}'"))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_secs();
+        let claims = Claims {
+            subject: self.sub.clone(),
+            ttl_seconds: self.ttl,
+            issuer: self.issuer.clone(),
+            audience: self.audience.clone(),
+        };
+        println!("{}", issue(&key, &claims, i64::try_from(now)?));
+        eprintln!(
+            "valid for {} s; use it as: Authorization: Bearer <token>",
+            self.ttl
+        );
+        Ok(())
+    }
+}
+
+/// 48 random base64url characters (288 bits) from the operating system.
+fn random_key() -> anyhow::Result<String> {
+    use base64::Engine as _;
+    use std::io::Read as _;
+    let mut bytes = [0u8; 36];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .context("cannot read /dev/urandom for a random key")?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}

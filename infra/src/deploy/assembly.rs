@@ -1,0 +1,360 @@
+//! Reads a cloud assembly directory (`cdk.out/`) back: what `deploy`, `diff`
+//! and `destroy` need to know about each stack, from the files alone, so that
+//! the CLI can deploy an assembly synthesized earlier (`--app <dir>`), by this
+//! tool or by the AWS CDK.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use serde_json::Value as Json;
+
+/// One file asset of a stack, as listed in `<Stack>.assets.json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asset {
+    /// The asset's content hash (the key of its entry).
+    pub hash: String,
+    /// The file, relative to the assembly directory.
+    pub source_path: String,
+    /// The object key in the staging bucket.
+    pub object_key: String,
+}
+
+/// A stack of the assembly, ready to deploy.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    /// The artifact id in `manifest.json`.
+    pub artifact_id: String,
+    /// The CloudFormation stack name.
+    pub stack_name: String,
+    /// The construct path (`Dev/Orders`).
+    pub display_name: String,
+    /// The account from `aws://<account>/<region>`, `None` when environment-agnostic.
+    pub account: Option<String>,
+    /// The region, `None` when environment-agnostic.
+    pub region: Option<String>,
+    /// Artifact ids of the stacks this one depends on.
+    pub dependencies: Vec<String>,
+    /// The template file's text.
+    pub template_body: String,
+    /// The template, parsed.
+    pub template: Json,
+    /// Files to publish before deploying.
+    pub assets: Vec<Asset>,
+    /// Whether the stack must have termination protection.
+    pub termination_protection: bool,
+    /// Stack tags from the manifest.
+    pub tags: BTreeMap<String, String>,
+    /// Logical ID → construct path (from the `aws:cdk:logicalId` metadata).
+    pub paths: BTreeMap<String, String>,
+}
+
+impl Stack {
+    /// The construct path of a logical ID, when the manifest knows it.
+    pub fn construct_path(&self, logical_id: &str) -> Option<&str> {
+        self.paths.get(logical_id).map(String::as_str).or_else(|| {
+            self.template
+                .pointer(&format!("/Resources/{logical_id}/Metadata/aws:cdk:path"))
+                .and_then(Json::as_str)
+        })
+    }
+
+    /// The name shown to the user: the display name, with the stack name when it differs.
+    pub fn label(&self) -> String {
+        if self.display_name == self.stack_name {
+            self.stack_name.clone()
+        } else {
+            format!("{} ({})", self.display_name, self.stack_name)
+        }
+    }
+}
+
+/// A cloud assembly read from disk.
+#[derive(Debug, Clone)]
+pub struct Assembly {
+    /// The directory it was read from.
+    pub dir: PathBuf,
+    /// The stacks, in manifest order.
+    pub stacks: Vec<Stack>,
+}
+
+impl Assembly {
+    /// Reads `dir/manifest.json` and the templates and asset manifests it names.
+    pub fn read(dir: &Path) -> anyhow::Result<Assembly> {
+        let manifest_path = dir.join("manifest.json");
+        let manifest = read_json(&manifest_path).with_context(|| {
+            format!(
+                "'{}' is not a cloud assembly; run 'infra synth -o {}' first",
+                dir.display(),
+                dir.display()
+            )
+        })?;
+        let Some(artifacts) = manifest.get("artifacts").and_then(Json::as_object) else {
+            bail!("{} has no artifacts", manifest_path.display());
+        };
+        let mut stacks = Vec::new();
+        for (id, artifact) in artifacts {
+            if artifact.get("type").and_then(Json::as_str) != Some("aws:cloudformation:stack") {
+                continue;
+            }
+            stacks.push(read_stack(dir, id, artifact, artifacts)?);
+        }
+        Ok(Assembly {
+            dir: dir.to_path_buf(),
+            stacks,
+        })
+    }
+
+    /// Resolves names given on the command line (stack name, display name or
+    /// artifact id); all stacks when `names` is empty and `all` or there is only one.
+    pub fn select(&self, names: &[String], all: bool) -> anyhow::Result<Vec<&Stack>> {
+        if names.is_empty() {
+            if all || self.stacks.len() <= 1 {
+                return Ok(self.stacks.iter().collect());
+            }
+            bail!(
+                "the app has {} stacks ({}); name the stacks to use or pass --all",
+                self.stacks.len(),
+                self.stack_names()
+            );
+        }
+        names
+            .iter()
+            .map(|name| {
+                self.stacks
+                    .iter()
+                    .find(|s| {
+                        &s.stack_name == name || &s.display_name == name || &s.artifact_id == name
+                    })
+                    .with_context(|| {
+                        format!(
+                            "stack '{name}' is not in {}; the stacks are: {} (run 'infra list')",
+                            self.dir.display(),
+                            self.stack_names()
+                        )
+                    })
+            })
+            .collect()
+    }
+
+    fn stack_names(&self) -> String {
+        self.stacks
+            .iter()
+            .map(|s| s.display_name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// `stacks` ordered so that each comes after the stacks it depends on (among
+/// those selected); otherwise in the given order.
+pub fn dependency_order<'a>(stacks: &[&'a Stack]) -> Vec<&'a Stack> {
+    let ids: Vec<&str> = stacks.iter().map(|s| s.artifact_id.as_str()).collect();
+    let mut done: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    while out.len() < stacks.len() {
+        let next = stacks.iter().find(|s| {
+            !done.contains(&s.artifact_id.as_str())
+                && s.dependencies
+                    .iter()
+                    .all(|d| done.contains(&d.as_str()) || !ids.contains(&d.as_str()))
+        });
+        let Some(next) = next else {
+            // A cycle (which synthesis rejects): keep the remaining stacks in order.
+            out.extend(
+                stacks
+                    .iter()
+                    .filter(|s| !done.contains(&s.artifact_id.as_str())),
+            );
+            break;
+        };
+        done.push(&next.artifact_id);
+        out.push(*next);
+    }
+    out
+}
+
+fn read_json(path: &Path) -> anyhow::Result<Json> {
+    let text =
+        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
+}
+
+fn read_stack(
+    dir: &Path,
+    id: &str,
+    artifact: &Json,
+    artifacts: &serde_json::Map<String, Json>,
+) -> anyhow::Result<Stack> {
+    let props = artifact.get("properties").cloned().unwrap_or(Json::Null);
+    let str_prop = |name: &str| props.get(name).and_then(Json::as_str).map(str::to_owned);
+    let template_file = str_prop("templateFile")
+        .with_context(|| format!("stack artifact '{id}' has no templateFile"))?;
+    let template_path = dir.join(&template_file);
+    let template_body = fs::read_to_string(&template_path)
+        .with_context(|| format!("cannot read {}", template_path.display()))?;
+    let template: Json = if template_file.ends_with(".json") {
+        serde_json::from_str(&template_body)
+            .with_context(|| format!("{} is not valid JSON", template_path.display()))?
+    } else {
+        serde_yaml::from_str(&template_body)
+            .with_context(|| format!("{} is not valid YAML", template_path.display()))?
+    };
+    let environment = artifact
+        .get("environment")
+        .and_then(Json::as_str)
+        .unwrap_or("aws://unknown-account/unknown-region");
+    let (account, region) = parse_environment(environment);
+    let mut dependencies = Vec::new();
+    let mut assets = Vec::new();
+    for dep in artifact
+        .get("dependencies")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+    {
+        match artifacts.get(dep) {
+            Some(a) if a.get("type").and_then(Json::as_str) == Some("cdk:asset-manifest") => {
+                let file = a
+                    .pointer("/properties/file")
+                    .and_then(Json::as_str)
+                    .with_context(|| format!("asset manifest artifact '{dep}' has no file"))?;
+                assets.extend(read_assets(&dir.join(file))?);
+            }
+            _ => dependencies.push(dep.to_owned()),
+        }
+    }
+    let paths = artifact
+        .get("metadata")
+        .and_then(Json::as_object)
+        .into_iter()
+        .flatten()
+        .flat_map(|(path, entries)| {
+            entries
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|e| e.get("type").and_then(Json::as_str) == Some("aws:cdk:logicalId"))
+                .filter_map(|e| e.get("data").and_then(Json::as_str))
+                .map(move |lid| (lid.to_owned(), path.trim_start_matches('/').to_owned()))
+        })
+        .collect();
+    let tags = props
+        .get("tags")
+        .and_then(Json::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+        .collect();
+    Ok(Stack {
+        artifact_id: id.to_owned(),
+        stack_name: str_prop("stackName").unwrap_or_else(|| id.to_owned()),
+        display_name: artifact
+            .get("displayName")
+            .and_then(Json::as_str)
+            .unwrap_or(id)
+            .to_owned(),
+        account,
+        region,
+        dependencies,
+        template_body,
+        template,
+        assets,
+        termination_protection: props
+            .get("terminationProtection")
+            .and_then(Json::as_bool)
+            .unwrap_or(false),
+        tags,
+        paths,
+    })
+}
+
+/// `aws://123456789012/eu-west-1` → (account, region); `unknown-…` parts are `None`.
+pub fn parse_environment(env: &str) -> (Option<String>, Option<String>) {
+    let rest = env.strip_prefix("aws://").unwrap_or(env);
+    let (account, region) = rest.split_once('/').unwrap_or((rest, ""));
+    let known = |s: &str| (!s.is_empty() && !s.starts_with("unknown-")).then(|| s.to_owned());
+    (known(account), known(region))
+}
+
+fn read_assets(path: &Path) -> anyhow::Result<Vec<Asset>> {
+    let manifest = read_json(path)?;
+    let mut out = Vec::new();
+    for (hash, entry) in manifest
+        .get("files")
+        .and_then(Json::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let source_path = entry
+            .pointer("/source/path")
+            .and_then(Json::as_str)
+            .with_context(|| format!("{}: asset {hash} has no source path", path.display()))?;
+        let object_key = entry
+            .get("destinations")
+            .and_then(Json::as_object)
+            .and_then(|d| d.values().next())
+            .and_then(|d| d.get("objectKey"))
+            .and_then(Json::as_str)
+            .with_context(|| format!("{}: asset {hash} has no objectKey", path.display()))?;
+        out.push(Asset {
+            hash: hash.clone(),
+            source_path: source_path.to_owned(),
+            object_key: object_key.to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environments() {
+        assert_eq!(
+            parse_environment("aws://123456789012/eu-west-1"),
+            (Some("123456789012".into()), Some("eu-west-1".into()))
+        );
+        assert_eq!(
+            parse_environment("aws://unknown-account/unknown-region"),
+            (None, None)
+        );
+    }
+
+    #[test]
+    fn reads_what_synth_writes() {
+        use cfn::sns::Topic;
+        let app = constructs::App::new();
+        let a = app.stack("A");
+        let topic = a.add("Topic", Topic::new());
+        let b = app.stack("B");
+        b.add_tag("team", "orders");
+        b.add(
+            "Sub",
+            cfn::sns::Subscription::new(topic.ref_(), "email").endpoint("ops@example.com"),
+        );
+        let assembly = app.synth(constructs::Format::Json).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        assembly.write(dir.path()).unwrap();
+        let read = Assembly::read(dir.path()).unwrap();
+        assert_eq!(read.stacks.len(), 2);
+        let b = read.select(&["B".into()], false).unwrap()[0];
+        assert_eq!(b.dependencies, ["A"]);
+        assert_eq!(b.tags["team"], "orders");
+        assert_eq!(b.construct_path("Sub"), Some("B/Sub"));
+        assert_eq!(b.assets.len(), 1);
+        assert!(b.assets[0].object_key.ends_with(".json"));
+        let order = dependency_order(&[&read.stacks[1], &read.stacks[0]]);
+        assert_eq!(order[0].stack_name, "A");
+        let err = read.select(&[], false).unwrap_err().to_string();
+        assert!(err.contains("pass --all"), "{err}");
+        let err = read
+            .select(&["Nope".into()], false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("stack 'Nope' is not in"), "{err}");
+    }
+}

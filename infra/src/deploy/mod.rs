@@ -1,0 +1,24 @@
+//! The deploy toolchain: what turns a cloud assembly into running
+//! infrastructure through the AWS SDK (CloudFormation change sets, the S3
+//! staging bucket, Secrets Manager for test tokens).
+//!
+//! The CLI modules (`crate::cli`) only parse options and call these. Nothing
+//! here knows about clap beyond the `ValueEnum` choices it defines.
+
+pub mod assembly;
+pub mod assets;
+pub mod bootstrap;
+pub mod build;
+pub mod changeset;
+pub mod diff;
+pub mod events;
+pub mod session;
+pub mod stack;
+pub mod token;
+
+/// A single-threaded runtime for one command.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}

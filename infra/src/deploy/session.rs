@@ -1,0 +1,200 @@
+//! The AWS clients of a command, built from one `SdkConfig`, and the target
+//! environment (account and region) of each stack.
+
+use anyhow::Context as _;
+use aws_config::{Region, SdkConfig};
+use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
+
+/// The bootstrap stack's name (the AWS CDK's default).
+pub const TOOLKIT_STACK: &str = "CDKToolkit";
+
+/// An account and region to deploy to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Environment {
+    /// The account id.
+    pub account: String,
+    /// The region.
+    pub region: String,
+}
+
+impl Environment {
+    /// The staging bucket of this environment, `cdk-hnb659fds-assets-<account>-<region>`.
+    pub fn staging_bucket(&self) -> String {
+        format!(
+            "cdk-{}-assets-{}-{}",
+            constructs::BOOTSTRAP_QUALIFIER,
+            self.account,
+            self.region
+        )
+    }
+}
+
+impl std::fmt::Display for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "aws://{}/{}", self.account, self.region)
+    }
+}
+
+/// The SDK configuration shared by every client of a command.
+#[derive(Debug, Clone)]
+pub struct Session {
+    config: SdkConfig,
+}
+
+impl Session {
+    /// Wraps a loaded configuration.
+    pub fn new(config: SdkConfig) -> Session {
+        Session { config }
+    }
+
+    /// The configured region.
+    pub fn region(&self) -> Option<String> {
+        self.config.region().map(|r| r.to_string())
+    }
+
+    fn config_for(&self, region: Option<&str>) -> SdkConfig {
+        match region {
+            Some(r) if Some(r) != self.config.region().map(|x| x.as_ref()) => self
+                .config
+                .to_builder()
+                .region(Region::new(r.to_owned()))
+                .build(),
+            _ => self.config.clone(),
+        }
+    }
+
+    /// A CloudFormation client for `region` (default: the configured one).
+    pub fn cloudformation(&self, region: Option<&str>) -> aws_sdk_cloudformation::Client {
+        aws_sdk_cloudformation::Client::new(&self.config_for(region))
+    }
+
+    /// An S3 client for `region`; path-style addressing when a custom endpoint is set
+    /// (local endpoints do not resolve `<bucket>.<host>` names).
+    pub fn s3(&self, region: Option<&str>) -> aws_sdk_s3::Client {
+        let config = self.config_for(region);
+        let s3 = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(config.endpoint_url().is_some())
+            .build();
+        aws_sdk_s3::Client::from_conf(s3)
+    }
+
+    /// A Secrets Manager client.
+    pub fn secrets_manager(&self) -> aws_sdk_secretsmanager::Client {
+        aws_sdk_secretsmanager::Client::new(&self.config)
+    }
+
+    /// The account and region a stack deploys to: its own when the app names
+    /// them, else those of the credentials. Refuses a stack bound to another account.
+    pub async fn environment(
+        &self,
+        account: Option<&str>,
+        region: Option<&str>,
+    ) -> anyhow::Result<Environment> {
+        let sts = aws_sdk_sts::Client::new(&self.config);
+        let caller = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .context("failed to identify the caller (sts:GetCallerIdentity); check the credentials, --profile and --endpoint-url")?;
+        let current = caller.account().unwrap_or_default().to_owned();
+        if let Some(a) = account {
+            if a != current {
+                anyhow::bail!(
+                    "the stack belongs to account {a}, but the credentials are for account {current}; use --profile to pick credentials for {a}"
+                );
+            }
+        }
+        let region = match region.map(str::to_owned).or_else(|| self.region()) {
+            Some(r) => r,
+            None => anyhow::bail!(
+                "no AWS region: pass --region, set AWS_REGION, or set a region in the profile"
+            ),
+        };
+        Ok(Environment {
+            account: current,
+            region,
+        })
+    }
+}
+
+/// Whether a CloudFormation error says the stack does not exist.
+pub fn is_missing_stack<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
+    e.as_service_error().is_some_and(|s| {
+        s.code() == Some("ValidationError")
+            && s.message().is_some_and(|m| m.contains("does not exist"))
+    })
+}
+
+/// The error's service message (code and message), else its display form.
+pub fn error_message<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
+    e: &SdkError<E, R>,
+) -> String {
+    match e.as_service_error() {
+        Some(s) => match (s.code(), s.message()) {
+            (Some(c), Some(m)) => format!("{c}: {m}"),
+            (None, Some(m)) => m.to_owned(),
+            _ => aws_smithy_error(e),
+        },
+        None => aws_smithy_error(e),
+    }
+}
+
+fn aws_smithy_error<E: std::error::Error + 'static, R: std::fmt::Debug>(
+    e: &SdkError<E, R>,
+) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// A stack as CloudFormation describes it.
+#[derive(Debug, Clone, Default)]
+pub struct DeployedStack {
+    /// The stack status.
+    pub status: String,
+    /// Outputs, key → value, in CloudFormation's order.
+    pub outputs: Vec<(String, String)>,
+    /// Parameter keys.
+    pub parameters: Vec<String>,
+    /// Whether termination protection is on.
+    pub termination_protection: bool,
+}
+
+/// Describes `stack`; `None` when it does not exist.
+pub async fn describe(
+    cfn: &aws_sdk_cloudformation::Client,
+    stack: &str,
+) -> anyhow::Result<Option<DeployedStack>> {
+    match cfn.describe_stacks().stack_name(stack).send().await {
+        Ok(out) => Ok(out.stacks().first().map(|s| DeployedStack {
+            status: s
+                .stack_status()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            outputs: s
+                .outputs()
+                .iter()
+                .map(|o| {
+                    (
+                        o.output_key().unwrap_or_default().to_owned(),
+                        o.output_value().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect(),
+            parameters: s
+                .parameters()
+                .iter()
+                .filter_map(|p| p.parameter_key().map(str::to_owned))
+                .collect(),
+            termination_protection: s.enable_termination_protection().unwrap_or(false),
+        })),
+        Err(e) if is_missing_stack(&e) => Ok(None),
+        Err(e) => Err(anyhow::anyhow!(error_message(&e)))
+            .with_context(|| format!("failed to describe stack {stack}")),
+    }
+}

@@ -1,0 +1,159 @@
+//! Test tokens for the orders API: HS256 JWTs signed with the key the
+//! authorizer reads from Secrets Manager (`functions/authorizer`).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use serde_json::{json, Map, Value as Json};
+use sha2::Sha256;
+
+/// Shortest key the authorizer accepts (its `MIN_KEY_LEN`).
+pub const MIN_KEY_LEN: usize = 32;
+
+/// What to put in the token.
+#[derive(Debug, Clone)]
+pub struct Claims {
+    /// `sub` (required by the authorizer).
+    pub subject: String,
+    /// Seconds from `now` to `exp`.
+    pub ttl_seconds: u64,
+    /// `iss`, when the authorizer checks one.
+    pub issuer: Option<String>,
+    /// `aud`, when the authorizer checks one.
+    pub audience: Option<String>,
+}
+
+/// Extracts the signing key from a secret value: the value itself, or the
+/// member `json_key` of a JSON object.
+pub fn signing_key(secret: &str, json_key: Option<&str>) -> anyhow::Result<Vec<u8>> {
+    let key = match json_key {
+        None => secret.to_owned(),
+        Some(k) => {
+            let v: Json = serde_json::from_str(secret).map_err(|_| {
+                anyhow::anyhow!("the secret is not a JSON object, so it has no key '{k}'; drop --json-key to use the whole value")
+            })?;
+            v.get(k)
+                .and_then(Json::as_str)
+                .ok_or_else(|| anyhow::anyhow!("the secret has no string member '{k}'"))?
+                .to_owned()
+        }
+    };
+    if key.len() < MIN_KEY_LEN {
+        anyhow::bail!(
+            "the signing key is {} bytes; the authorizer refuses keys shorter than {MIN_KEY_LEN}: store a longer random value",
+            key.len()
+        );
+    }
+    Ok(key.into_bytes())
+}
+
+/// Signs `claims` at `now` (Unix seconds) as an HS256 JWT.
+pub fn issue(key: &[u8], claims: &Claims, now: i64) -> String {
+    let mut payload = Map::new();
+    payload.insert("sub".into(), json!(claims.subject));
+    payload.insert("iat".into(), json!(now));
+    payload.insert(
+        "exp".into(),
+        json!(now.saturating_add(i64::try_from(claims.ttl_seconds).unwrap_or(i64::MAX))),
+    );
+    if let Some(iss) = &claims.issuer {
+        payload.insert("iss".into(), json!(iss));
+    }
+    if let Some(aud) = &claims.audience {
+        payload.insert("aud".into(), json!(aud));
+    }
+    let mut token = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
+    token.push('.');
+    token.push_str(&URL_SAFE_NO_PAD.encode(Json::Object(payload).to_string()));
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(token.as_bytes());
+    token.push('.');
+    token.push_str(&URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()));
+    token
+}
+
+/// `900`, `90s`, `15m`, `1h`, `1d` → seconds.
+pub fn parse_duration(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (digits, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration (for example 900, 15m, 1h)"))?;
+    let factor = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("'{s}' has unknown unit '{unit}'; use s, m, h or d")),
+    };
+    match n.checked_mul(factor) {
+        Some(0) | None => Err(format!("'{s}' must be between 1 second and a few days")),
+        Some(v) => Ok(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use authorizer::jwt::{JwtError, Verifier};
+
+    const KEY: &str = "test-signing-key-0123456789abcdef0123";
+    const NOW: i64 = 1_700_000_000;
+
+    fn claims() -> Claims {
+        Claims {
+            subject: "infra-cli".into(),
+            ttl_seconds: 900,
+            issuer: Some("orders".into()),
+            audience: Some("orders-api".into()),
+        }
+    }
+
+    #[test]
+    fn the_authorizer_accepts_issued_tokens() {
+        let token = issue(KEY.as_bytes(), &claims(), NOW);
+        let v = Verifier::new(
+            KEY.as_bytes(),
+            Some("orders".into()),
+            Some("orders-api".into()),
+            30,
+        )
+        .unwrap();
+        let verified = v.verify(&token, NOW + 10).unwrap();
+        assert_eq!(verified.subject, "infra-cli");
+        assert_eq!(v.verify(&token, NOW + 900 + 31), Err(JwtError::Expired));
+        let other = Verifier::new(b"another-key-0123456789abcdef-0123456", None, None, 30).unwrap();
+        assert_eq!(other.verify(&token, NOW), Err(JwtError::BadSignature));
+    }
+
+    #[test]
+    fn keys_from_plain_or_json_secrets() {
+        assert_eq!(signing_key(KEY, None).unwrap(), KEY.as_bytes());
+        let json = serde_json::json!({"signing_key": KEY}).to_string();
+        assert_eq!(
+            signing_key(&json, Some("signing_key")).unwrap(),
+            KEY.as_bytes()
+        );
+        assert!(signing_key(&json, Some("nope"))
+            .unwrap_err()
+            .to_string()
+            .contains("no string member 'nope'"));
+        assert!(signing_key("short", None)
+            .unwrap_err()
+            .to_string()
+            .contains("5 bytes"));
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("900"), Ok(900));
+        assert_eq!(parse_duration("15m"), Ok(900));
+        assert_eq!(parse_duration("1h"), Ok(3600));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("5y").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("soon").is_err());
+    }
+}
