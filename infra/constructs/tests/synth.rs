@@ -443,3 +443,28 @@ fn assertions_report_the_mismatch() {
         "{msg}"
     );
 }
+
+#[test]
+fn stack_and_resource_settings_reach_the_assembly() {
+    let app = App::new();
+    let base = app.stack("Base");
+    let top = app.stack("Top");
+    top.set_termination_protection(true).add_dependency(&base);
+    let r = top.add("T", named("x"));
+    r.set_deletion_policy(RemovalPolicy::Snapshot)
+        .set_update_replace_policy(RemovalPolicy::RetainExceptOnCreate);
+    let assembly = app.synth(Format::Json).unwrap();
+    let top = assembly.stack("Top").unwrap();
+    assert!(top.termination_protection);
+    assert_eq!(top.dependencies, ["Base"]);
+    assert_eq!(top.template["Resources"]["T"]["DeletionPolicy"], "Snapshot");
+    assert_eq!(
+        top.template["Resources"]["T"]["UpdateReplacePolicy"],
+        "RetainExceptOnCreate"
+    );
+    let manifest: Json = serde_json::from_slice(&assembly.files["manifest.json"]).unwrap();
+    assert_eq!(
+        manifest["artifacts"]["Top"]["properties"]["terminationProtection"],
+        true
+    );
+}
