@@ -74,6 +74,7 @@ on_exit() {
   for line in "${SUMMARY[@]}"; do printf '    %s\n' "$line"; done
   if [[ $rc -eq 0 ]]; then
     printf 'test.sh: PASSED, %d steps in %ss\n' "${#SUMMARY[@]}" "$((SECONDS - T_START))"
+    if [[ -n "${TESTS_COUNT:-}" ]]; then printf 'tests: %d passed, 0 failed\n' "$TESTS_COUNT"; fi
   else
     printf 'test.sh: FAILED in step "%s" (exit %d) after %ss\n' "${STEP:-?}" "$rc" "$((SECONDS - T_START))" >&2
   fi
@@ -107,8 +108,10 @@ moto_start || fail "moto_server did not start"
 
 step "cargo tests (incl. ignored)"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --run-ignored all --no-fail-fast --no-tests=warn \
-    || fail "cargo nextest run failed"
+  cargo nextest run --workspace --run-ignored all --no-fail-fast --no-tests=warn 2>&1 \
+    | tee "$TEST_OUT/nextest.log" || fail "cargo nextest run failed"
+  # The runner's count, repeated as the run's last line (below) so that it closes the log.
+  TESTS_COUNT="$(sed -n 's/.* tests run: \([0-9]*\) passed.*/\1/p' "$TEST_OUT/nextest.log" | tail -n 1)"
   # nextest does not run doctests (and `cargo test --doc` errors if there is no library).
   has_lib="$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json, sys
 print(any("lib" in t["kind"] for p in json.load(sys.stdin)["packages"] for t in p["targets"]))')"
