@@ -1,6 +1,9 @@
 //! SNS: encrypted topics that refuse plain HTTP publishers.
 
-use cfn::sns::{Subscription, Topic as CfnTopic, TopicPolicy, TopicRef};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use cfn::sns::{Subscription, Topic as CfnTopic, TopicPolicy, TopicPolicyRef, TopicRef};
 use constructs::value::list;
 use constructs::{Scope, Value};
 use serde_json::json;
@@ -26,6 +29,8 @@ pub struct Topic {
     scope: Scope,
     resource: TopicRef,
     key: Option<Key>,
+    policy: TopicPolicyRef,
+    document: Rc<RefCell<PolicyDocument>>,
 }
 
 impl Topic {
@@ -45,7 +50,7 @@ impl Topic {
             PolicyDocument::new([PolicyStatement::deny(["sns:Publish"], [resource.ref_()])
                 .principal(json!({"AWS": "*"}))
                 .condition("Bool", "aws:SecureTransport", json!("false"))]);
-        scope.scope("Policy").add(
+        let policy = scope.scope("Policy").add(
             "Resource",
             TopicPolicy::new(tls_only.to_json(), list([resource.ref_()])),
         );
@@ -53,6 +58,8 @@ impl Topic {
             scope,
             resource,
             key: props.encryption_key,
+            policy,
+            document: Rc::new(RefCell::new(tls_only)),
         }
     }
 
@@ -75,6 +82,21 @@ impl Topic {
     }
 
     /// Subscribes an endpoint (`email`, `sqs`, `https`, …) to the topic.
+    /// Lets an AWS service (such as `events.amazonaws.com`) publish, only on
+    /// behalf of `source_arn` (the `aws:SourceArn` condition), through the
+    /// topic's resource policy. A topic with a customer-managed key also needs
+    /// the service allowed on the key ([`Key::allow_service`]).
+    pub fn allow_service_publish(&self, service: &str, source_arn: Value<String>) {
+        let statement = PolicyStatement::allow(TOPIC_PUBLISH_ACTIONS.iter().copied(), [self.arn()])
+            .principal(json!({ "Service": service }))
+            .condition("ArnEquals", "aws:SourceArn", json!(source_arn));
+        let mut document = self.document.borrow_mut();
+        document.add(statement);
+        let json = document.to_json();
+        self.policy
+            .update(|p| p.policy_document = Value::Literal(json));
+    }
+
     pub fn add_subscription(&self, id: &str, protocol: &str, endpoint: impl Into<Value<String>>) {
         self.scope.add(
             id,

@@ -5,6 +5,7 @@
 
 pub mod auction;
 pub mod orders;
+pub mod pipeline;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -57,7 +58,18 @@ pub fn build(context: BTreeMap<String, String>, source_root: PathBuf) -> anyhow:
     let app = App::with_context(context);
     app.set_source_root(source_root);
     let stage = app.stage(env.stage_id());
-    orders::build(&stage, env);
-    auction::build(&stage, env);
+    let stacks = vec![orders::build(&stage, env), auction::build(&stage, env)];
+    if pipeline::enabled(&app)? {
+        let mut stages = vec![(env, stacks)];
+        if pipeline::prod_enabled(&app)? && env != Env::Prod {
+            let prod = app.stage(Env::Prod.stage_id());
+            let prod_stacks = vec![
+                orders::build(&prod, Env::Prod),
+                auction::build(&prod, Env::Prod),
+            ];
+            stages.push((Env::Prod, prod_stacks));
+        }
+        pipeline::build(&app, &stages)?;
+    }
     Ok(app)
 }

@@ -32,6 +32,9 @@ pub struct Deploy {
     /// Create the change sets and show them, but do not execute them.
     #[arg(long)]
     no_execute: bool,
+    /// IAM role CloudFormation assumes to create, update and delete the stacks' resources (the delivery pipeline's deploy role); default: the caller's credentials.
+    #[arg(long, value_name = "ARN")]
+    role_arn: Option<String>,
     #[command(flatten)]
     assembly: AssemblyArgs,
     #[command(flatten)]
@@ -81,6 +84,7 @@ impl Deploy {
             tags: self.tags.clone(),
             require_approval: self.require_approval,
             execute: !self.no_execute,
+            role_arn: self.role_arn.clone(),
             interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
             ..DeployOptions::default()
         };

@@ -8,6 +8,7 @@ mod destroy;
 mod diff;
 mod graph;
 mod list;
+mod pipeline;
 mod synth;
 mod token;
 
@@ -70,6 +71,7 @@ enum Command {
     Diff(diff::Diff),
     Destroy(destroy::Destroy),
     Token(token::Token),
+    Pipeline(pipeline::Pipeline),
 }
 
 impl Cli {
@@ -85,6 +87,7 @@ impl Cli {
             Command::Destroy(cmd) => cmd.run(&self.global),
             Command::Token(cmd) => cmd.run(&self.global),
             Command::Graph(cmd) => cmd.run(&self.global),
+            Command::Pipeline(cmd) => cmd.run(&self.global),
         }
     }
 }

@@ -83,6 +83,11 @@ impl Session {
         aws_sdk_secretsmanager::Client::new(&self.config)
     }
 
+    /// A CodePipeline client in the configured region.
+    pub fn codepipeline(&self) -> aws_sdk_codepipeline::Client {
+        aws_sdk_codepipeline::Client::new(&self.config)
+    }
+
     /// The account and region a stack deploys to: its own when the app names
     /// them, else those of the credentials. Refuses a stack bound to another account.
     pub async fn environment(

@@ -38,6 +38,8 @@ pub struct DeployOptions {
     pub interactive: bool,
     /// Time between polls of change sets and events.
     pub poll: Duration,
+    /// Role CloudFormation assumes to change the stack's resources (default: the caller's credentials).
+    pub role_arn: Option<String>,
 }
 
 impl Default for DeployOptions {
@@ -49,6 +51,7 @@ impl Default for DeployOptions {
             execute: true,
             interactive: std::io::stdin().is_terminal(),
             poll: Duration::from_secs(2),
+            role_arn: None,
         }
     }
 }
@@ -180,6 +183,7 @@ pub async fn apply(
             ChangeSetType::Update
         })
         .description(format!("infra deploy of {}", stack.display_name))
+        .set_role_arn(opts.role_arn.clone())
         .capabilities(Capability::CapabilityIam)
         .capabilities(Capability::CapabilityNamedIam)
         .capabilities(Capability::CapabilityAutoExpand)

@@ -1,0 +1,607 @@
+//! The delivery pipeline stack (`-c pipeline=true`): stage and action order,
+//! every role's exact statements, the self-mutation settings, the failure
+//! notification, a snapshot, and cfn-lint/checkov on the synthesized template.
+//!
+//! Snapshot: `tests/snapshots/Pipeline.template.json`; regenerate with
+//! `UPDATE_SNAPSHOTS=1 cargo test -p infra --test pipeline`.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use constructs::assertions::{Match, Template};
+use constructs::{deployment_order, CloudAssembly, Format};
+use serde_json::{json, Value as Json};
+
+const CONNECTION: &str = "arn:aws:codeconnections:eu-west-1:123456789012:connection/abc";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn synth(extra: &[(&str, &str)]) -> anyhow::Result<CloudAssembly> {
+    let mut context: BTreeMap<String, String> = [
+        ("pipeline", "true"),
+        ("pipeline.connectionArn", CONNECTION),
+        ("pipeline.repository", "owner/repo"),
+    ]
+    .iter()
+    .chain(extra)
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    context.retain(|_, v| !v.is_empty());
+    let app = infra::app::build(context, workspace())?;
+    Ok(app.synth(Format::Json)?)
+}
+
+fn pipeline_template(extra: &[(&str, &str)]) -> Json {
+    synth(extra)
+        .expect("the app synthesizes")
+        .stack("Pipeline")
+        .expect("the Pipeline stack")
+        .template
+        .clone()
+}
+
+fn one<'a>(t: &'a Json, resource_type: &str, id_prefix: &str) -> (&'a str, &'a Json) {
+    let found: Vec<_> = t["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(id, r)| r["Type"] == resource_type && id.starts_with(id_prefix))
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one {resource_type} {id_prefix}*: {found:?}"
+    );
+    (found[0].0.as_str(), found[0].1)
+}
+
+/// (actions, resources, condition) of each statement of a role's DefaultPolicy.
+fn statements(t: &Json, role_prefix: &str) -> Vec<Json> {
+    let (role_id, _) = one(t, "AWS::IAM::Role", role_prefix);
+    let policies: Vec<&Json> = t["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|r| {
+            r["Type"] == "AWS::IAM::Policy" && r["Properties"]["Roles"] == json!([{"Ref": role_id}])
+        })
+        .collect();
+    assert_eq!(policies.len(), 1);
+    policies[0]["Properties"]["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            assert_eq!(s["Effect"], "Allow");
+            json!([s["Action"], s["Resource"], s.get("Condition")])
+        })
+        .collect()
+}
+
+fn ids(t: &Json) -> BTreeMap<&'static str, Json> {
+    let id = |ty, prefix| json!(one(t, ty, prefix).0);
+    [
+        ("key", id("AWS::KMS::Key", "DeliveryArtifactKey")),
+        ("bucket", id("AWS::S3::Bucket", "DeliveryArtifactBucket")),
+        ("logs", id("AWS::Logs::LogGroup", "DeliveryBuildLogs")),
+        ("deploy", id("AWS::IAM::Role", "DeliveryDeployRole")),
+        ("build", id("AWS::CodeBuild::Project", "DeliveryBuild")),
+        (
+            "update",
+            id("AWS::CodeBuild::Project", "DeliveryUpdatePipeline"),
+        ),
+        ("assets", id("AWS::CodeBuild::Project", "DeliveryAssets")),
+        ("pipeline", id("AWS::CodePipeline::Pipeline", "Delivery")),
+        ("topic", id("AWS::SNS::Topic", "DeliveryFailureTopic")),
+    ]
+    .into_iter()
+    .collect()
+}
+
+fn att(id: &Json, a: &str) -> Json {
+    json!({"Fn::GetAtt": [id, a]})
+}
+
+fn stack_arn(name: &str) -> Json {
+    json!({"Fn::Sub": format!("arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{name}/*")})
+}
+
+#[test]
+fn no_pipeline_stack_without_the_context_flag() {
+    let app = infra::app::build(BTreeMap::new(), workspace()).unwrap();
+    let assembly = app.synth(Format::Json).unwrap();
+    let names: Vec<&str> = assembly
+        .stacks
+        .iter()
+        .map(|s| s.stack_name.as_str())
+        .collect();
+    assert_eq!(names, ["Dev-Orders", "Dev-Auction"]);
+}
+
+#[test]
+fn missing_connection_or_repository_is_a_clear_error() {
+    let err = synth(&[("pipeline.connectionArn", "")])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("-c pipeline=true needs -c pipeline.connectionArn="),
+        "{err}"
+    );
+    let err = synth(&[("pipeline.repository", "")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("needs -c pipeline.repository="), "{err}");
+    let err = synth(&[("pipeline.prod", "yes")]).unwrap_err().to_string();
+    assert!(
+        err.contains("pipeline.prod='yes' is not a boolean"),
+        "{err}"
+    );
+}
+
+/// (name, run order, action mode or provider) of an action.
+type Action = (String, i64, String);
+
+#[test]
+fn stages_and_actions_in_order() {
+    let t = pipeline_template(&[("pipeline.prod", "true")]);
+    let (_, p) = one(&t, "AWS::CodePipeline::Pipeline", "Delivery");
+    let stages: Vec<(String, Vec<Action>)> = p["Properties"]["Stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let actions = s["Actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| {
+                    let kind = a["Configuration"]["ActionMode"]
+                        .as_str()
+                        .unwrap_or(a["ActionTypeId"]["Provider"].as_str().unwrap());
+                    (
+                        a["Name"].as_str().unwrap().to_owned(),
+                        a["RunOrder"].as_i64().unwrap(),
+                        kind.to_owned(),
+                    )
+                })
+                .collect();
+            (s["Name"].as_str().unwrap().to_owned(), actions)
+        })
+        .collect();
+    let a = |n: &str, o: i64, k: &str| (n.to_owned(), o, k.to_owned());
+    let deploy = |stage: &str, first: i64| {
+        vec![
+            a(
+                &format!("{stage}-Orders.Prepare"),
+                first,
+                "CHANGE_SET_REPLACE",
+            ),
+            a(
+                &format!("{stage}-Orders.Deploy"),
+                first + 1,
+                "CHANGE_SET_EXECUTE",
+            ),
+            a(
+                &format!("{stage}-Auction.Prepare"),
+                first + 2,
+                "CHANGE_SET_REPLACE",
+            ),
+            a(
+                &format!("{stage}-Auction.Deploy"),
+                first + 3,
+                "CHANGE_SET_EXECUTE",
+            ),
+        ]
+    };
+    let mut prod = vec![a("Approve", 1, "Manual")];
+    prod.extend(deploy("Prod", 2));
+    assert_eq!(
+        stages,
+        vec![
+            (
+                "Source".into(),
+                vec![a("GitHub", 1, "CodeStarSourceConnection")]
+            ),
+            ("Build".into(), vec![a("Synth", 1, "CodeBuild")]),
+            (
+                "UpdatePipeline".into(),
+                vec![a("SelfMutate", 1, "CodeBuild")]
+            ),
+            ("Assets".into(), vec![a("Publish", 1, "CodeBuild")]),
+            ("Dev".into(), deploy("Dev", 1)),
+            ("Prod".into(), prod),
+        ]
+    );
+    // Without pipeline.prod, Dev is the last stage.
+    let t = pipeline_template(&[]);
+    let (_, p) = one(&t, "AWS::CodePipeline::Pipeline", "Delivery");
+    let names: Vec<&str> = p["Properties"]["Stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Source", "Build", "UpdatePipeline", "Assets", "Dev"]
+    );
+}
+
+#[test]
+fn deploy_actions_follow_the_apps_deployment_order() {
+    let assembly = synth(&[]).unwrap();
+    let order: Vec<String> = deployment_order(&assembly.stacks)
+        .into_iter()
+        .map(|s| s.stack_name.clone())
+        .filter(|n| n.starts_with("Dev-"))
+        .collect();
+    let t = &assembly.stack("Pipeline").unwrap().template;
+    let (_, p) = one(t, "AWS::CodePipeline::Pipeline", "Delivery");
+    let dev = &p["Properties"]["Stages"][4]["Actions"];
+    let prepared: Vec<String> = dev
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["Configuration"]["ActionMode"] == "CHANGE_SET_REPLACE")
+        .map(|a| a["Configuration"]["StackName"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(prepared, order);
+    let ids = ids(t);
+    Template::from_json(t.clone()).has_resource_properties(
+        "AWS::CodePipeline::Pipeline",
+        json!({"Stages": Match::array_with(vec![json!({
+            "Name": "Dev",
+            "Actions": Match::array_with(vec![json!({
+                "Name": "Dev-Orders.Prepare",
+                "Configuration": {
+                    "ActionMode": "CHANGE_SET_REPLACE",
+                    "StackName": "Dev-Orders",
+                    "ChangeSetName": "Dev-Orders-pipeline",
+                    "TemplatePath": "Synth::cdk.out/Dev-Orders.template.json",
+                    "Capabilities": "CAPABILITY_IAM,CAPABILITY_NAMED_IAM,CAPABILITY_AUTO_EXPAND",
+                    "RoleArn": att(&ids["deploy"], "Arn"),
+                },
+                "InputArtifacts": [{"Name": "Synth"}],
+            })]),
+        })])}),
+    );
+}
+
+#[test]
+fn self_mutation_restarts_on_update_and_source_is_the_connection() {
+    let t = Template::from_json(pipeline_template(&[]));
+    let ids = ids(t.to_json());
+    t.has_resource_properties(
+        "AWS::CodePipeline::Pipeline",
+        json!({
+            "Name": "Pipeline-Delivery",
+            "PipelineType": "V2",
+            "ExecutionMode": "SUPERSEDED",
+            "RestartExecutionOnUpdate": true,
+            "ArtifactStore": {
+                "Type": "S3",
+                "Location": {"Ref": ids["bucket"]},
+                "EncryptionKey": {"Type": "KMS", "Id": att(&ids["key"], "Arn")},
+            },
+            "Triggers": [{
+                "ProviderType": "CodeStarSourceConnection",
+                "GitConfiguration": {
+                    "SourceActionName": "GitHub",
+                    "Push": [{"Branches": {"Includes": ["main"]}}],
+                },
+            }],
+            "Stages": Match::array_with(vec![json!({"Name": "Source", "Actions": [{
+                "Name": "GitHub",
+                "ActionTypeId": {"Category": "Source", "Owner": "AWS", "Provider": "CodeStarSourceConnection", "Version": "1"},
+                "Configuration": {
+                    "ConnectionArn": CONNECTION,
+                    "FullRepositoryId": "owner/repo",
+                    "BranchName": "main",
+                    "OutputArtifactFormat": "CODE_ZIP",
+                    "DetectChanges": false,
+                },
+                "OutputArtifacts": [{"Name": "Source"}],
+                "RunOrder": 1,
+            }]})]),
+        }),
+    );
+}
+
+#[test]
+fn build_steps_run_typed_buildspecs() {
+    let t = pipeline_template(&[("pipeline.prod", "true")]);
+    let spec = |prefix: &str| -> String {
+        let (_, p) = one(&t, "AWS::CodeBuild::Project", prefix);
+        assert_eq!(p["Properties"]["Environment"]["Type"], "ARM_CONTAINER");
+        p["Properties"]["Source"]["BuildSpec"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let build = spec("DeliveryBuild");
+    let context = format!("-c pipeline=true -c pipeline.connectionArn={CONNECTION} -c pipeline.repository=owner/repo -c pipeline.prod=true");
+    assert!(
+        build.contains("/tmp/lambda-venv/bin/pip install cargo-lambda ziglang"),
+        "{build}"
+    );
+    assert!(
+        build.contains(&format!(
+            "target/release/infra synth --quiet -o cdk.out {context}"
+        )),
+        "{build}"
+    );
+    assert!(
+        build.contains(&format!(
+            "target/release/infra build --arch arm64 {context}"
+        )),
+        "{build}"
+    );
+    assert!(
+        build.contains("artifacts:\n  files:\n  - cdk.out/**/*\n  - target/release/infra\n"),
+        "{build}"
+    );
+    assert!(spec("DeliveryUpdatePipeline").contains(
+        "./target/release/infra deploy Pipeline --app cdk.out --require-approval never --role-arn \"$DEPLOY_ROLE_ARN\""
+    ));
+    assert!(
+        spec("DeliveryAssets").contains("./target/release/infra pipeline publish --app cdk.out")
+    );
+}
+
+#[test]
+fn every_role_has_exactly_its_statements() {
+    let t = pipeline_template(&[]);
+    let ids = ids(&t);
+    let bucket = att(&ids["bucket"], "Arn");
+    let objects = json!({"Fn::Join": ["", [bucket, "/*"]]});
+    let key = att(&ids["key"], "Arn");
+    let logs = json!([
+        ["logs:CreateLogStream", "logs:PutLogEvents"],
+        att(&ids["logs"], "Arn"),
+        null
+    ]);
+    let read = [
+        logs.clone(),
+        json!(["kms:Decrypt", key, null]),
+        json!(["s3:ListBucket", bucket, null]),
+        json!(["s3:GetObject", objects, null]),
+    ];
+    let staging = json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"});
+    let pass = json!(["iam:PassRole", att(&ids["deploy"], "Arn"), {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}]);
+
+    let mut build = read.to_vec();
+    build.extend([
+        json!([["kms:Decrypt", "kms:GenerateDataKey"], key, null]),
+        json!([["s3:AbortMultipartUpload", "s3:PutObject"], objects, null]),
+    ]);
+    assert_eq!(statements(&t, "DeliveryBuildRole"), build);
+
+    let update = vec![
+        read[0].clone(),
+        read[1].clone(),
+        json!(["s3:ListBucket", [bucket, staging], null]),
+        read[3].clone(),
+        json!([
+            [
+                "cloudformation:CreateChangeSet",
+                "cloudformation:DeleteChangeSet",
+                "cloudformation:DeleteStack",
+                "cloudformation:DescribeChangeSet",
+                "cloudformation:DescribeStackEvents",
+                "cloudformation:DescribeStacks",
+                "cloudformation:ExecuteChangeSet",
+                "cloudformation:GetTemplate"
+            ],
+            stack_arn("Pipeline"),
+            null
+        ]),
+        json!([
+            "cloudformation:DescribeStacks",
+            stack_arn("CDKToolkit"),
+            null
+        ]),
+        pass.clone(),
+        json!([["s3:GetObject", "s3:PutObject"], {"Fn::Join": ["", [staging, "/*"]]}, null]),
+    ];
+    assert_eq!(statements(&t, "DeliveryUpdatePipelineRole"), update);
+
+    let assets = vec![
+        read[0].clone(),
+        read[1].clone(),
+        json!(["s3:ListBucket", [bucket, staging], null]),
+        read[3].clone(),
+        json!([["s3:GetObject", "s3:PutObject"], {"Fn::Join": ["", [staging, "/*"]]}, null]),
+    ];
+    assert_eq!(statements(&t, "DeliveryAssetsRole"), assets);
+
+    let pipeline = vec![
+        json!(["kms:Decrypt", key, null]),
+        json!(["s3:ListBucket", bucket, null]),
+        json!(["s3:GetObject", objects, null]),
+        json!([["kms:Decrypt", "kms:GenerateDataKey"], key, null]),
+        json!([["s3:AbortMultipartUpload", "s3:PutObject"], objects, null]),
+        json!([
+            ["s3:GetBucketLocation", "s3:GetBucketVersioning"],
+            bucket,
+            null
+        ]),
+        json!([
+            [
+                "codeconnections:UseConnection",
+                "codestar-connections:UseConnection"
+            ],
+            CONNECTION,
+            null
+        ]),
+        json!([
+            ["codebuild:BatchGetBuilds", "codebuild:StartBuild"],
+            [
+                att(&ids["build"], "Arn"),
+                att(&ids["update"], "Arn"),
+                att(&ids["assets"], "Arn")
+            ],
+            null
+        ]),
+        json!([
+            [
+                "cloudformation:CreateChangeSet",
+                "cloudformation:DeleteChangeSet",
+                "cloudformation:DescribeChangeSet",
+                "cloudformation:DescribeStacks",
+                "cloudformation:ExecuteChangeSet"
+            ],
+            [stack_arn("Dev-Orders"), stack_arn("Dev-Auction")],
+            null
+        ]),
+        pass,
+    ];
+    assert_eq!(statements(&t, "DeliveryRole"), pipeline);
+}
+
+#[test]
+fn no_wildcard_resource_except_kms_create_key() {
+    let t = pipeline_template(&[("pipeline.prod", "true")]);
+    let mut star = Vec::new();
+    for (id, r) in t["Resources"].as_object().unwrap() {
+        if r["Type"] != "AWS::IAM::Policy" {
+            continue;
+        }
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap()
+        {
+            let resources = match &s["Resource"] {
+                Json::Array(a) => a.clone(),
+                other => vec![other.clone()],
+            };
+            if resources.contains(&json!("*")) {
+                star.push((id.clone(), s["Action"].clone()));
+            }
+        }
+    }
+    assert_eq!(star.len(), 1, "{star:?}");
+    assert!(star[0].0.starts_with("DeliveryDeployRoleDefaultPolicy"));
+    assert_eq!(star[0].1, json!("kms:CreateKey"));
+    // The deploy role may only touch roles of the deployed stacks (no privilege escalation through iam:PassRole on any role).
+    let deploy = statements(&t, "DeliveryDeployRole");
+    let iam = deploy
+        .iter()
+        .find(|s| {
+            s[0].as_array()
+                .is_some_and(|a| a.contains(&json!("iam:PassRole")))
+        })
+        .unwrap();
+    let patterns: Vec<&str> = iam[1]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Fn::Sub"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        patterns,
+        [
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/Pipeline-*",
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/pipeline-*",
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/Dev-*",
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/dev-*",
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/Prod-*",
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/prod-*",
+        ]
+    );
+}
+
+#[test]
+fn failed_executions_notify_the_topic() {
+    let t = Template::from_json(pipeline_template(&[]));
+    let ids = ids(t.to_json());
+    let rule_arn = json!({"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/Pipeline-Delivery-Failed"});
+    t.has_resource_properties(
+        "AWS::Events::Rule",
+        json!({
+            "Name": "Pipeline-Delivery-Failed",
+            "State": "ENABLED",
+            "EventPattern": {
+                "source": ["aws.codepipeline"],
+                "detail-type": ["CodePipeline Pipeline Execution State Change"],
+                "detail": {"state": ["FAILED"], "pipeline": [{"Ref": ids["pipeline"]}]},
+            },
+            "Targets": [{"Id": "Topic", "Arn": {"Ref": ids["topic"]}}],
+        }),
+    );
+    t.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        json!({"PolicyDocument": {"Statement": [
+            {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sns:Publish", "Resource": {"Ref": ids["topic"]},
+             "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish",
+             "Resource": {"Ref": ids["topic"]}, "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}},
+        ]}}),
+    );
+    t.has_resource_properties(
+        "AWS::SNS::Topic",
+        json!({"KmsMasterKeyId": att(&ids["key"], "Arn")}),
+    );
+    t.has_resource_properties(
+        "AWS::KMS::Key",
+        json!({"KeyPolicy": {"Statement": Match::array_with(vec![json!({
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": "*",
+            "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+        })])}}),
+    );
+}
+
+#[test]
+fn snapshot() {
+    common::assert_snapshot("Pipeline", &pipeline_template(&[]));
+}
+
+/// cfn-lint (zero errors and warnings) and checkov (zero failed checks) on the
+/// synthesized pipeline template; `scripts/test.sh` installs both into `.tools/`.
+#[test]
+#[ignore = "needs .tools (cfn-lint, checkov): run scripts/test.sh"]
+fn pipeline_template_passes_cfn_lint_and_checkov() {
+    let dir = tempfile::tempdir().unwrap();
+    let assembly = synth(&[("pipeline.prod", "true")]).unwrap();
+    assembly.write(dir.path()).unwrap();
+    let template = dir.path().join("Pipeline.template.json");
+    let tools = workspace().join(".tools");
+    let lint = std::process::Command::new(tools.join("venv/bin/cfn-lint"))
+        .args(["--non-zero-exit-code", "warning", "--"])
+        .arg(&template)
+        .output()
+        .expect("cfn-lint runs (scripts/tools.sh installs it)");
+    assert!(
+        lint.status.success(),
+        "cfn-lint:\n{}",
+        String::from_utf8_lossy(&lint.stdout)
+    );
+    let ckv = std::process::Command::new(tools.join("checkov-venv/bin/checkov"))
+        .args([
+            "--skip-download",
+            "--framework",
+            "cloudformation",
+            "--compact",
+            "--quiet",
+            "-o",
+            "json",
+            "-f",
+        ])
+        .arg(&template)
+        .output()
+        .expect("checkov runs (scripts/tools.sh installs it)");
+    let report: Json = serde_json::from_slice(&ckv.stdout).expect("checkov JSON report");
+    assert_eq!(
+        report["summary"]["failed"],
+        0,
+        "checkov: {}",
+        String::from_utf8_lossy(&ckv.stdout)
+    );
+    assert!(report["summary"]["passed"].as_u64().unwrap() > 50);
+}
