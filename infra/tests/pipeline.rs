@@ -460,6 +460,41 @@ fn every_role_has_exactly_its_statements() {
         pass,
     ];
     assert_eq!(statements(&t, "DeliveryRole"), pipeline);
+
+    // The deploy role: the app's statements, then artifact and staging reads.
+    let app = infra::app::pipeline::deploy_statements(&["Pipeline".into(), "Dev".into()]);
+    let deploy = statements(&t, "DeliveryDeployRole");
+    assert_eq!(deploy.len(), app.len() + 3);
+    for (got, want) in deploy.iter().zip(&app) {
+        let want = want.to_json();
+        assert_eq!(got[0], want["Action"]);
+        assert_eq!(got[1], want["Resource"]);
+    }
+    assert_eq!(
+        deploy[app.len()..],
+        [
+            json!(["kms:Decrypt", key, null]),
+            json!(["s3:ListBucket", bucket, null]),
+            json!(["s3:GetObject", [objects, {"Fn::Join": ["", [staging, "/*"]]}], null]),
+        ]
+    );
+}
+
+#[test]
+fn only_the_update_step_knows_the_deploy_role() {
+    let t = pipeline_template(&[]);
+    let ids = ids(&t);
+    let vars = |prefix: &str| {
+        one(&t, "AWS::CodeBuild::Project", prefix).1["Properties"]["Environment"]
+            .get("EnvironmentVariables")
+            .cloned()
+    };
+    assert_eq!(vars("DeliveryBuild"), None);
+    assert_eq!(vars("DeliveryAssets"), None);
+    assert_eq!(
+        vars("DeliveryUpdatePipeline"),
+        Some(json!([{"Name": "DEPLOY_ROLE_ARN", "Value": att(&ids["deploy"], "Arn")}]))
+    );
 }
 
 #[test]

@@ -225,3 +225,119 @@ fn unknown_pipeline_is_reported_with_the_fix() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot read pipeline 'no-such-pipeline'; deploy the Pipeline stack first, or pass --name"), "{stderr}");
 }
+
+/// The Assets step: `infra pipeline publish` uploads every stack's zips once,
+/// and a second run finds them all in the staging bucket. The zips here are
+/// placeholders (cargo-lambda is not run); the real ones come from the Build step.
+#[test]
+#[ignore = "needs moto: run scripts/test.sh"]
+fn publish_uploads_every_asset_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cdk.out");
+    let synth = Command::new(env!("CARGO_BIN_EXE_infra"))
+        .args(["synth", "--quiet", "-o"])
+        .arg(&out)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run infra synth");
+    assert!(
+        synth.status.success(),
+        "{}",
+        String::from_utf8_lossy(&synth.stderr)
+    );
+    let mut zips = Vec::new();
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        if path.to_string_lossy().ends_with(".assets.json") {
+            let manifest: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            for file in manifest["files"].as_object().unwrap().values() {
+                let source = file["source"]["path"].as_str().unwrap();
+                all.push(
+                    file["destinations"]["current_account-current_region"]["objectKey"].clone(),
+                );
+                if source.ends_with(".zip") {
+                    std::fs::write(
+                        out.join(source),
+                        b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+                    )
+                    .unwrap();
+                    zips.push(source.to_owned());
+                }
+            }
+        }
+    }
+    zips.sort();
+    zips.dedup();
+    assert!(!zips.is_empty());
+    assert!(infra(&["bootstrap"]).status.success());
+
+    let app = out.to_str().unwrap();
+    let first = infra(&["pipeline", "publish", "--app", app]);
+    assert!(first.status.success());
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    let uploaded: usize = stderr
+        .lines()
+        .filter_map(|l| l.split("assets: ").nth(1))
+        .map(|l| l.split(' ').next().unwrap().parse::<usize>().unwrap())
+        .sum();
+    // Every asset (the zips and each stack's template) once.
+    all.sort_by_key(|k| k.to_string());
+    all.dedup();
+    assert_eq!(uploaded, all.len(), "{stderr}");
+
+    let second = infra(&["pipeline", "publish", "--app", app]);
+    assert!(second.status.success());
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr
+            .lines()
+            .filter(|l| l.contains("assets: "))
+            .all(|l| l.contains("assets: 0 uploaded")),
+        "{stderr}"
+    );
+}
+
+/// UpdatePipeline runs `infra deploy --role-arn`: the change set is created
+/// with that role, so CloudFormation (not the CodeBuild role) changes the resources.
+#[test]
+#[ignore = "needs moto: run scripts/test.sh"]
+fn deploy_hands_the_role_to_cloudformation() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = constructs::App::new();
+    let stack = app.stack("InfraTestRoleArn");
+    stack.add("Topic", cfn::sns::Topic::new());
+    app.synth(constructs::Format::Json)
+        .unwrap()
+        .write(dir.path())
+        .unwrap();
+    assert!(infra(&["bootstrap"]).status.success());
+    let role = "arn:aws:iam::123456789012:role/Pipeline-DeployRole";
+    let out = infra(&[
+        "deploy",
+        "InfraTestRoleArn",
+        "--app",
+        dir.path().to_str().unwrap(),
+        "--require-approval",
+        "never",
+        "--role-arn",
+        role,
+    ]);
+    assert!(out.status.success());
+    let role_arn = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let cfn = aws_sdk_cloudformation::Client::new(&config().await);
+            let stacks = cfn
+                .describe_stacks()
+                .stack_name("InfraTestRoleArn")
+                .send()
+                .await
+                .unwrap();
+            stacks.stacks()[0].role_arn().map(str::to_owned)
+        });
+    assert_eq!(role_arn.as_deref(), Some(role));
+}

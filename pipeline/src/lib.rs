@@ -239,8 +239,14 @@ impl Pipeline {
         for statement in &props.deploy_statements {
             deploy_role.add_to_policy(statement.clone());
         }
-        // The artifact key is how CloudFormation reads the template from the artifact bucket.
+        // Artifacts the deployed resources may read (as the AWS CDK grants its deployment role).
         bucket.grant_read(&deploy_role);
+        // Lambda fetches function code from the staging bucket with the caller's (CloudFormation's) permissions.
+        grant(
+            &deploy_role,
+            STAGING_READ_ACTIONS,
+            vec![join("", [staging_bucket_arn(), Value::from("/*")])],
+        );
 
         let context: String = props
             .synth_context
@@ -292,24 +298,27 @@ impl Pipeline {
 
         let step = |id: &str, description: &str, spec: BuildSpec| -> BuildStep {
             let role = Role::new(&scope, &format!("{id}Role"), "codebuild.amazonaws.com");
+            let mut environment = BuildEnvironment::new(
+                props.arch.environment_type(),
+                props.arch.image(),
+                if id == "Build" {
+                    "BUILD_GENERAL1_LARGE"
+                } else {
+                    "BUILD_GENERAL1_SMALL"
+                },
+            );
+            if id == "UpdatePipeline" {
+                environment = environment.environment_variables(list([BuildVariable::new(
+                    deploy_role.arn(),
+                    DEPLOY_ROLE_ENV,
+                )]));
+            }
             let project = scope.scope(id).add(
                 "Resource",
                 Project::new(
                     BuildArtifacts::new("CODEPIPELINE"),
                     role.arn(),
-                    BuildEnvironment::new(
-                        props.arch.environment_type(),
-                        props.arch.image(),
-                        if id == "Build" {
-                            "BUILD_GENERAL1_LARGE"
-                        } else {
-                            "BUILD_GENERAL1_SMALL"
-                        },
-                    )
-                    .environment_variables(list([BuildVariable::new(
-                        deploy_role.arn(),
-                        DEPLOY_ROLE_ENV,
-                    )])),
+                    environment,
                     BuildSource::new("CODEPIPELINE").build_spec(spec.to_yaml()),
                 )
                 .description(description)

@@ -39,3 +39,5 @@ pub const STAGING_PUBLISH_ACTIONS: &[&str] = &["s3:GetObject", "s3:PutObject"];
 pub const STAGING_LIST_ACTIONS: &[&str] = &["s3:ListBucket"];
 /// Handing the deploy role to CloudFormation.
 pub const PASS_ROLE_ACTIONS: &[&str] = &["iam:PassRole"];
+/// CloudFormation (through Lambda) reading function zips from the staging bucket.
+pub const STAGING_READ_ACTIONS: &[&str] = &["s3:GetObject"];
