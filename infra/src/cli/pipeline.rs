@@ -55,7 +55,7 @@ pub struct Start {
     aws: AwsArgs,
 }
 
-/// Publishes the assets (function zips, large templates) of every stack of an
+/// Publishes the assets (function zips and templates) of every stack of an
 /// assembly to the staging bucket, without deploying: the pipeline's Assets step.
 #[derive(Debug, clap::Args)]
 pub struct Publish {
