@@ -350,6 +350,21 @@ fn build_steps_run_typed_buildspecs() {
     assert!(
         spec("DeliveryAssets").contains("./target/release/infra pipeline publish --app cdk.out")
     );
+    // The Build step's cache paths live in the artifact bucket; the other steps cache nothing.
+    let ids = ids(&t);
+    let cache = |prefix: &str| {
+        one(&t, "AWS::CodeBuild::Project", prefix).1["Properties"]
+            .get("Cache")
+            .cloned()
+    };
+    assert_eq!(
+        cache("DeliveryBuild"),
+        Some(
+            json!({"Type": "S3", "Location": {"Fn::Join": ["", [{"Ref": ids["bucket"]}, "/codebuild-cache/Build"]]}})
+        )
+    );
+    assert_eq!(cache("DeliveryUpdatePipeline"), None);
+    assert_eq!(cache("DeliveryAssets"), None);
 }
 
 #[test]

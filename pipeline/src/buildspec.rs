@@ -125,6 +125,11 @@ impl BuildSpec {
         self
     }
 
+    /// Whether the buildspec names paths to cache (the project then needs a cache location).
+    pub fn has_cache(&self) -> bool {
+        self.cache.is_some()
+    }
+
     /// Every command, phase by phase, in the order CodeBuild runs them.
     pub fn all_commands(&self) -> Vec<&str> {
         [

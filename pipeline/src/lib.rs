@@ -31,7 +31,7 @@ use aws_constructs::s3::{Bucket, BucketProps};
 use aws_constructs::sns::{Topic, TopicProps};
 use cfn::codebuild::project::{
     Artifacts as BuildArtifacts, CloudWatchLogsConfig, Environment as BuildEnvironment,
-    EnvironmentVariable as BuildVariable, LogsConfig, Source as BuildSource,
+    EnvironmentVariable as BuildVariable, LogsConfig, ProjectCache, Source as BuildSource,
 };
 use cfn::codebuild::{Project, ProjectRef};
 use cfn::codepipeline::pipeline::{
@@ -167,6 +167,9 @@ pub fn stack_arn(stack_name: &str) -> Value<String> {
 pub fn pipeline_name(stack_name: &str, id: &str) -> String {
     format!("{stack_name}-{id}")
 }
+
+/// Key prefix of the CodeBuild caches in the artifact bucket.
+pub const CACHE_PREFIX: &str = "codebuild-cache";
 
 /// The name of the bootstrap stack (AWS CDK compatible).
 pub const TOOLKIT_STACK: &str = "CDKToolkit";
@@ -313,21 +316,30 @@ impl Pipeline {
                     DEPLOY_ROLE_ENV,
                 )]));
             }
-            let project = scope.scope(id).add(
-                "Resource",
-                Project::new(
-                    BuildArtifacts::new("CODEPIPELINE"),
-                    role.arn(),
-                    environment,
-                    BuildSource::new("CODEPIPELINE").build_spec(spec.to_yaml()),
-                )
-                .description(description)
-                .encryption_key(key.arn())
-                .timeout_in_minutes(if id == "Build" { 60 } else { 20 })
-                .logs_config(LogsConfig::new().cloud_watch_logs(
-                    CloudWatchLogsConfig::new("ENABLED").group_name(logs.log_group_name()),
-                )),
-            );
+            let mut cfn_project = Project::new(
+                BuildArtifacts::new("CODEPIPELINE"),
+                role.arn(),
+                environment,
+                BuildSource::new("CODEPIPELINE").build_spec(spec.to_yaml()),
+            )
+            .description(description)
+            .encryption_key(key.arn())
+            .timeout_in_minutes(if id == "Build" { 60 } else { 20 })
+            .logs_config(LogsConfig::new().cloud_watch_logs(
+                CloudWatchLogsConfig::new("ENABLED").group_name(logs.log_group_name()),
+            ));
+            if spec.has_cache() {
+                // The buildspec's cache paths, kept in the artifact bucket (encrypted, TLS-only),
+                // which the step's role reads and writes.
+                cfn_project = cfn_project.cache(ProjectCache::new("S3").location(join(
+                    "",
+                    [
+                        bucket.bucket_name(),
+                        Value::from(format!("/{CACHE_PREFIX}/{id}")),
+                    ],
+                )));
+            }
+            let project = scope.scope(id).add("Resource", cfn_project);
             role.add_policy_dependent(&project);
             grant(&role, LOGS_WRITE_ACTIONS, vec![logs.arn()]);
             bucket.grant_read(&role);
