@@ -4,7 +4,8 @@
 # handlers. AWS calls go to moto.
 #
 # Needs: cargo-lambda on PATH, python3, and MOTO_ENDPOINT (e.g. http://127.0.0.1:5123) of a
-# running moto server. INVOKE_PORT (default 9123) is where `cargo lambda watch` listens.
+# running moto server. INVOKE_PORT (default 9123) is where `cargo lambda watch` listens;
+# INVOKE_TIMEOUT (default 300 s) bounds each invocation.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -109,8 +110,10 @@ python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.ar
   || fail "cargo lambda watch did not listen on port $PORT within 120 s"
 
 # invoke NAME EVENT_FILE: prints the response (or the error) and returns cargo-lambda's status.
+# The first invocation of a function may compile it, hence the generous bound; a hung
+# emulator or endpoint then fails the run with the emulator's log instead of stalling CI.
 invoke() {
-  cargo lambda invoke "$1" --invoke-address 127.0.0.1 --invoke-port "$PORT" --data-file "$2" \
+  timeout "${INVOKE_TIMEOUT:-300}" cargo lambda invoke "$1" --invoke-address 127.0.0.1 --invoke-port "$PORT" --data-file "$2" \
     --output-format json 2>&1
 }
 

@@ -5,9 +5,14 @@
 //! small build machines and is the usual source of trouble when cross-linking to
 //! `aarch64-unknown-linux-gnu` with zig; `ring` builds quickly and cross-compiles cleanly.
 
+use std::time::Duration;
+
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_secretsmanager::config::SharedAsyncSleep;
 use aws_sdk_secretsmanager::config::SharedCredentialsProvider;
+use aws_smithy_async::rt::sleep::TokioSleep;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
 /// Builds the shared HTTPS client (rustls + ring).
@@ -21,6 +26,10 @@ pub fn https_client() -> aws_sdk_secretsmanager::config::SharedHttpClient {
 /// `AWS_REGION` (or `AWS_DEFAULT_REGION`), `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
 /// `AWS_SESSION_TOKEN`, and `AWS_ENDPOINT_URL` when set (local emulators).
 ///
+/// Every call is bounded (connect 3 s, each attempt 10 s, 25 s in all with retries), so an
+/// endpoint that stops answering fails the invocation with a timeout error well before the
+/// function's own timeout, instead of leaving it to Lambda to kill.
+///
 /// The functions use this instead of [`load_config`]: aws-config's default chain (profiles,
 /// SSO, web identity through STS, IMDS, ECS) is unreachable code in Lambda, and leaving it
 /// out takes about a tenth off each zip, which keeps them under 2 MB.
@@ -33,6 +42,8 @@ pub fn lambda_config() -> SdkConfig {
     let mut builder = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .http_client(https_client())
+        .sleep_impl(SharedAsyncSleep::new(TokioSleep::new()))
+        .timeout_config(call_timeouts())
         .credentials_provider(SharedCredentialsProvider::new(
             EnvironmentVariableCredentialsProvider::new(),
         ));
@@ -44,6 +55,15 @@ pub fn lambda_config() -> SdkConfig {
         builder = builder.endpoint_url(url);
     }
     builder.build()
+}
+
+/// The bounds of [`lambda_config`]'s calls.
+fn call_timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .operation_attempt_timeout(Duration::from_secs(10))
+        .operation_timeout(Duration::from_secs(25))
+        .build()
 }
 
 /// Loads the SDK configuration from the environment (region, credentials, and
