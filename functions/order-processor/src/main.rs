@@ -7,13 +7,7 @@ use order_processor::{Encryption, S3ResultsStore};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_ansi(false)
-        .with_current_span(false)
-        .with_target(false)
-        .without_time()
-        .init();
+    function_logging::init();
 
     let bucket =
         std::env::var("RESULTS_BUCKET_NAME").map_err(|_| "RESULTS_BUCKET_NAME is not set")?;

@@ -9,13 +9,7 @@ use orders_api::DynamoDbStore;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_ansi(false)
-        .with_current_span(false)
-        .with_target(false)
-        .without_time()
-        .init();
+    function_logging::init();
 
     let table = std::env::var("ORDERS_TABLE_NAME").map_err(|_| "ORDERS_TABLE_NAME is not set")?;
     let sdk = secrets_client::sdk::lambda_config();

@@ -7,13 +7,7 @@ use results_generator::Config;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_ansi(false)
-        .with_current_span(false)
-        .with_target(false)
-        .without_time()
-        .init();
+    function_logging::init();
 
     let config = Config::from_lookup(|name| std::env::var(name).ok())?;
     let config = &config;
