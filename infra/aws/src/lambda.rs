@@ -27,11 +27,28 @@ pub enum Invocation {
     /// Callers wait for the result and receive errors (API Gateway, Step
     /// Functions tasks): no dead-letter queue is needed.
     Synchronous,
-    /// Events are queued (EventBridge, SNS, S3): failures go to the queue with this ARN.
-    Asynchronous {
-        /// ARN of the SQS queue or SNS topic that receives failed events.
-        dead_letter_target: Value<String>,
-    },
+    /// Events are queued (EventBridge, SNS, S3): events that still fail after
+    /// Lambda's own retries go to the dead-letter target.
+    Asynchronous(DeadLetter),
+}
+
+/// Where an asynchronously invoked function's failed events go.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DeadLetter {
+    /// An SQS queue, by ARN (the role may `sqs:SendMessage` to it).
+    Queue(Value<String>),
+    /// An SNS topic, by ARN (the role may `sns:Publish` to it), so that its
+    /// subscribers hear of the failure.
+    Topic(Value<String>),
+}
+
+impl DeadLetter {
+    fn target(&self) -> (&Value<String>, &'static str) {
+        match self {
+            DeadLetter::Queue(arn) => (arn, "sqs:SendMessage"),
+            DeadLetter::Topic(arn) => (arn, "sns:Publish"),
+        }
+    }
 }
 
 /// Settings of a [`RustFunction`].
@@ -145,16 +162,12 @@ impl RustFunction {
             function = function.kms_key_arn(key.arn());
             key.grant_decrypt(&role);
         }
-        if let Invocation::Asynchronous { dead_letter_target } = &props.invocation {
+        if let Invocation::Asynchronous(dead_letter) = &props.invocation {
+            let (arn, action) = dead_letter.target();
             function = function.dead_letter_config(
-                cfn::lambda::function::DeadLetterConfig::new()
-                    .target_arn(dead_letter_target.clone()),
+                cfn::lambda::function::DeadLetterConfig::new().target_arn(arn.clone()),
             );
-            let action = "sqs:SendMessage";
-            role.add_to_policy(PolicyStatement::allow(
-                [action],
-                [dead_letter_target.clone()],
-            ));
+            role.add_to_policy(PolicyStatement::allow([action], [arn.clone()]));
         }
         if let Some(d) = &props.description {
             function = function.description(d.as_str());

@@ -3,8 +3,8 @@
 //! the deployment's dependencies and replacement, gateway responses.
 
 use aws_constructs::apigateway::{
-    RequestAuthorizer, RequestAuthorizerProps, RestApi, RestApiProps, ACCESS_LOG_FORMAT,
-    CLOUD_WATCH_ROLE_ACTIONS,
+    Authorization, RequestAuthorizer, RequestAuthorizerProps, RestApi, RestApiProps,
+    ACCESS_LOG_FORMAT, CLOUD_WATCH_ROLE_ACTIONS,
 };
 use aws_constructs::lambda::{RustFunction, RustFunctionProps};
 use constructs::assertions::{Match, Template};
@@ -41,8 +41,11 @@ fn orders_api(props: RestApiProps) -> Fixture {
     let api = RestApi::new(&stack, "Api", props);
     let authorizer =
         api.add_request_authorizer("Auth", &auth_fn, RequestAuthorizerProps::default());
-    api.add_resource_path("/orders")
-        .add_method("POST", &handler, &authorizer);
+    api.add_resource_path("/orders").add_method(
+        "POST",
+        &handler,
+        Authorization::Custom(&authorizer),
+    );
     Fixture {
         stack,
         api,
@@ -285,7 +288,7 @@ fn nested_paths_reuse_resources_and_parameters_become_wildcards_in_permissions()
     let f = orders_api(RestApiProps::default());
     let item = f.api.add_resource_path("/orders/{id}");
     assert_eq!(item.path(), "/orders/{id}");
-    item.add_method("get", &f.handler, &f.authorizer);
+    item.add_method("get", &f.handler, Authorization::Custom(&f.authorizer));
     let t = Template::from_stack(&f.stack);
     t.resource_count_is("AWS::ApiGateway::Resource", 2);
     t.has_resource_properties("AWS::ApiGateway::Resource", json!({"PathPart": "{id}"}));
@@ -305,7 +308,9 @@ fn invalid_methods_paths_and_stage_names_are_errors() {
         stage_name: "v 1".into(),
         ..RestApiProps::default()
     });
-    f.api.root().add_method("FETCH", &f.handler, &f.authorizer);
+    f.api
+        .root()
+        .add_method("FETCH", &f.handler, Authorization::Custom(&f.authorizer));
     f.api.add_resource_path("/a b");
     let err = f.stack.app().synth(Format::Json).unwrap_err().to_string();
     assert!(
@@ -368,7 +373,7 @@ fn deployment_is_replaced_when_the_api_changes_and_only_then() {
     with_get.api.add_resource_path("/orders").add_method(
         "GET",
         &with_get.handler,
-        &with_get.authorizer,
+        Authorization::Custom(&with_get.authorizer),
     );
     let second = deployment_id(&with_get.stack);
     assert_ne!(first, second, "a new method means a new deployment");
@@ -377,7 +382,11 @@ fn deployment_is_replaced_when_the_api_changes_and_only_then() {
     validated
         .api
         .add_resource_path("/orders")
-        .add_method("PUT", &validated.handler, &validated.authorizer)
+        .add_method(
+            "PUT",
+            &validated.handler,
+            Authorization::Custom(&validated.authorizer),
+        )
         .validate_body(json!({"type": "array"}));
     assert_ne!(deployment_id(&validated.stack), first);
 }
@@ -409,7 +418,7 @@ fn body_validation_adds_a_model_and_one_validator() {
     let orders = f.api.add_resource_path("/orders");
     for method in ["PUT", "PATCH"] {
         orders
-            .add_method(method, &f.handler, &f.authorizer)
+            .add_method(method, &f.handler, Authorization::Custom(&f.authorizer))
             .validate_body(
                 json!({"$schema": "http://json-schema.org/draft-04/schema#", "type": "array"}),
             );
@@ -524,4 +533,39 @@ fn no_wildcard_resources_besides_xray() {
             );
         }
     }
+}
+
+#[test]
+fn public_methods_say_why_and_tell_checkov() {
+    let f = orders_api(RestApiProps::default());
+    f.api.add_resource_path("/otp").add_method(
+        "POST",
+        &f.handler,
+        Authorization::Public {
+            reason: "Issues one-time codes before the caller can hold a token",
+        },
+    );
+    let t = Template::from_stack(&f.stack);
+    let methods = t.find_resources("AWS::ApiGateway::Method", &json!({}));
+    let public: Vec<_> = methods
+        .iter()
+        .filter(|(_, m)| m["Properties"]["AuthorizationType"] == "NONE")
+        .collect();
+    assert_eq!(public.len(), 1, "{methods:?}");
+    assert_eq!(
+        public[0].1["Metadata"]["checkov"]["skip"],
+        json!([{"id": "CKV_AWS_59", "comment": "Issues one-time codes before the caller can hold a token"}])
+    );
+    assert!(public[0].1["Properties"].get("AuthorizerId").is_none());
+
+    f.api.add_resource_path("/open").add_method(
+        "GET",
+        &f.handler,
+        Authorization::Public { reason: " " },
+    );
+    let err = f.stack.app().synth(Format::Json).unwrap_err().to_string();
+    assert!(
+        err.contains("method GET /open: a public method needs the reason it is public"),
+        "{err}"
+    );
 }

@@ -36,7 +36,7 @@
 //! Outputs: `ApiUrl` (the stage URL; the endpoint is `{ApiUrl}orders`),
 //! `JwtSecretArn`, `TableName`.
 
-use aws_constructs::apigateway::{RequestAuthorizerProps, RestApi, RestApiProps};
+use aws_constructs::apigateway::{Authorization, RequestAuthorizerProps, RestApi, RestApiProps};
 use aws_constructs::dynamodb::{Attribute, Table, TableProps};
 use aws_constructs::iam;
 use aws_constructs::kms::{Key, KeyProps};
@@ -191,8 +191,11 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
         &authorizer_fn,
         RequestAuthorizerProps::default(),
     );
-    api.add_resource_path("/orders")
-        .add_method("POST", &orders_api, &authorizer);
+    api.add_resource_path("/orders").add_method(
+        "POST",
+        &orders_api,
+        Authorization::Custom(&authorizer),
+    );
 
     stack.output(
         "ApiUrl",

@@ -63,7 +63,7 @@ mod authorizer;
 mod rest_api;
 
 pub use authorizer::{RequestAuthorizer, RequestAuthorizerProps, DEFAULT_IDENTITY_SOURCE};
-pub use rest_api::{ApiMethod, ApiResource, RestApi, RestApiProps};
+pub use rest_api::{ApiMethod, ApiResource, Authorization, RestApi, RestApiProps};
 
 /// The stage name used when none is given.
 pub const DEFAULT_STAGE_NAME: &str = "v1";

@@ -407,13 +407,13 @@ impl ApiResource {
     }
 
     /// Adds `http_method` on this resource, proxied to `handler` (Lambda
-    /// proxy integration) and authorized by `authorizer`. API Gateway may
-    /// invoke `handler` for this method, path and stage only.
+    /// proxy integration) and authorized as `authorization` says. API Gateway
+    /// may invoke `handler` for this method, path and stage only.
     pub fn add_method(
         &self,
         http_method: &str,
         handler: &RustFunction,
-        authorizer: &RequestAuthorizer,
+        authorization: Authorization<'_>,
     ) -> ApiMethod {
         let http_method = http_method.to_ascii_uppercase();
         if !HTTP_METHODS.contains(&http_method.as_str()) {
@@ -422,20 +422,34 @@ impl ApiResource {
                 HTTP_METHODS.join(", ")
             ));
         }
-        if authorizer.rest_api_id() != &self.api.rest_api_id() {
-            self.scope.add_error(format!(
-                "method {http_method} {}: the authorizer belongs to another API",
-                self.path
-            ));
-        }
         let method = Method::new(
             self.api.rest_api_id(),
             self.resource_id.clone(),
             http_method.as_str(),
-        )
-        .authorization_type("CUSTOM")
-        .authorizer_id(authorizer.authorizer_id())
-        .integration(
+        );
+        let method = match authorization {
+            Authorization::Custom(authorizer) => {
+                if authorizer.rest_api_id() != &self.api.rest_api_id() {
+                    self.scope.add_error(format!(
+                        "method {http_method} {}: the authorizer belongs to another API",
+                        self.path
+                    ));
+                }
+                method
+                    .authorization_type("CUSTOM")
+                    .authorizer_id(authorizer.authorizer_id())
+            }
+            Authorization::Public { reason } => {
+                if reason.trim().is_empty() {
+                    self.scope.add_error(format!(
+                        "method {http_method} {}: a public method needs the reason it is public",
+                        self.path
+                    ));
+                }
+                method.authorization_type("NONE")
+            }
+        };
+        let method = method.integration(
             Integration::new(IntegrationType::AwsProxy)
                 .integration_http_method("POST")
                 .uri(lambda_invocation_uri(handler)),
@@ -443,6 +457,12 @@ impl ApiResource {
         let definition = to_json(&method);
         let scope = self.scope.scope(&http_method);
         let resource = scope.add("Resource", method);
+        if let Authorization::Public { reason } = authorization {
+            resource.add_metadata(
+                "checkov",
+                json!({"skip": [{"id": "CKV_AWS_59", "comment": reason}]}),
+            );
+        }
         self.api.record(&resource.path(), definition);
         self.api.deployment.add_depends_on(&resource);
 
@@ -466,6 +486,20 @@ impl ApiResource {
             resource,
         }
     }
+}
+
+/// Who may call a method.
+#[derive(Clone, Copy, Debug)]
+pub enum Authorization<'a> {
+    /// Callers the Lambda REQUEST authorizer allows.
+    Custom(&'a RequestAuthorizer),
+    /// Anyone: the method authenticates (or needs no authentication) by
+    /// itself. The reason is required, and recorded in the method's metadata
+    /// where checkov's "no open access" check reads it.
+    Public {
+        /// Why the method is open, for reviewers.
+        reason: &'a str,
+    },
 }
 
 /// A method of an [`ApiResource`].
