@@ -1,8 +1,8 @@
 //! API Gateway REQUEST authorizer for the orders API.
 //!
 //! The caller sends `Authorization: Bearer <JWT>`. The token must be an HS256 JWS
-//! ([`jwt`]) signed with the key kept in Secrets Manager (read through the shared
-//! [`secrets_client`] with its cache), carry `exp` and `sub`, and pass the optional
+//! ([`jwt`], the shared `jwt-hs256` crate) signed with the key kept in Secrets Manager (read
+//! through the shared [`secrets_client`] with its cache), carry `exp` and `sub`, and pass the optional
 //! `nbf`/`iat`/`iss`/`aud` checks. On success the function returns an `Allow` policy for the
 //! whole stage ([`policy`]) so that API Gateway's cached decision also covers other routes;
 //! on any failure it returns the error `Unauthorized`, which API Gateway answers with 401.
@@ -20,8 +20,10 @@
 
 pub mod config;
 pub mod handler;
-pub mod jwt;
 pub mod policy;
+
+/// The HS256 verifier (and test signer), re-exported from the shared `jwt-hs256` crate.
+pub use jwt_hs256 as jwt;
 
 pub use config::Config;
 pub use handler::{Authorizer, Unauthorized};

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use authorizer::jwt::{sign_hs256, sign_with_header};
+use authorizer::jwt::{sign_hs256, sign_with_header, Signer};
 use authorizer::{Authorizer, Config, Unauthorized};
 use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequestTypeRequest;
 use lambda_runtime::{Context, Diagnostic, LambdaEvent};
@@ -98,6 +98,21 @@ async fn valid_token_allows_whole_stage() {
     // Lowercase scheme is accepted too (schemes are case-insensitive).
     let header = format!("bearer {}", token(good_claims()));
     assert!(run(&a, Some(&header)).await.is_ok());
+}
+
+#[tokio::test]
+async fn tokens_of_the_shared_signer_are_allowed() {
+    let signer = Signer::new(KEY.as_bytes()).unwrap();
+    let a = authorizer();
+    let header = format!("Bearer {}", signer.sign(good_claims().as_object().unwrap()));
+    assert_eq!(
+        run(&a, Some(&header)).await.unwrap()["principalId"],
+        "user-1"
+    );
+    let mut expired = good_claims();
+    expired["exp"] = json!(NOW - 60);
+    let header = format!("Bearer {}", signer.sign(expired.as_object().unwrap()));
+    assert_eq!(run(&a, Some(&header)).await, Err(Unauthorized));
 }
 
 #[tokio::test]

@@ -1,16 +1,9 @@
-//! HS256 JSON Web Token verification.
-//!
-//! Hand-rolled on the RustCrypto `hmac`/`sha2` primitives rather than a general JWT crate:
-//! only one algorithm is ever acceptable, so the whole "algorithm agility" surface that causes
-//! JWT vulnerabilities (`alg: none`, HMAC/RSA key confusion) is simply absent, the binary
-//! stays small (no RSA/EC/PEM stack), and a warm verification costs a few microseconds.
-//! The signature comparison is constant-time (`Mac::verify_slice`).
-//!
-//! Checks, in order: size (at most [`MAX_TOKEN_LEN`] bytes), three non-empty base64url
-//! segments without padding, a JSON header whose `alg` is exactly `HS256` (allow-list; any
-//! other value including `none` in any casing is refused before the signature is looked at)
-//! and without `crit`, the signature, then the claims: `exp` required, `nbf` and `iat`
-//! honoured, each with the configured leeway; `iss`/`aud` when configured; `sub` required.
+//! Verification: checks, in order, size (at most [`MAX_TOKEN_LEN`] bytes), three non-empty
+//! base64url segments without padding, a JSON header whose `alg` is exactly `HS256`
+//! (allow-list; any other value including `none` in any casing is refused before the
+//! signature is looked at) and without `crit`, the signature (constant-time,
+//! `Mac::verify_slice`), then the claims: `exp` required, `nbf` and `iat` honoured, each with
+//! the configured leeway; `iss`/`aud` when configured; `sub` required.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -18,14 +11,13 @@ use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
+use crate::{WeakKey, MIN_KEY_LEN};
+
 /// Largest accepted token in bytes; larger ones are refused before any decoding.
 pub const MAX_TOKEN_LEN: usize = 4096;
 
 /// The only accepted `alg`.
 pub const ALLOWED_ALGORITHMS: &[&str] = &["HS256"];
-
-/// Shortest accepted HMAC key (the hash output size, RFC 7518 §3.2).
-pub const MIN_KEY_LEN: usize = 32;
 
 /// Why a token was refused. The variants name the reason for the log; none carries the
 /// token or any part of it except a short, sanitized `alg`.
@@ -111,22 +103,6 @@ impl std::fmt::Debug for Verifier {
             .finish()
     }
 }
-
-/// The key is shorter than [`MIN_KEY_LEN`] bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WeakKey(pub usize);
-
-impl std::fmt::Display for WeakKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "HMAC key is {} bytes; at least {MIN_KEY_LEN} are required",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for WeakKey {}
 
 impl Verifier {
     /// A verifier for `key`, refusing keys shorter than [`MIN_KEY_LEN`].
@@ -284,35 +260,10 @@ fn sanitize(alg: &str) -> String {
         .collect()
 }
 
-/// Signs `claims` as an HS256 token (tests, benches and local tooling).
-pub fn sign_hs256(key: &[u8], claims: &Value) -> String {
-    sign_with_header(
-        key,
-        &serde_json::json!({"alg": "HS256", "typ": "JWT"}),
-        claims,
-    )
-}
-
-/// Signs `claims` with an arbitrary header using HMAC-SHA256 (tests build hostile tokens).
-pub fn sign_with_header(key: &[u8], header: &Value, claims: &Value) -> String {
-    let mut token = URL_SAFE_NO_PAD.encode(header.to_string());
-    token.push('.');
-    token.push_str(&URL_SAFE_NO_PAD.encode(claims.to_string()));
-    // new_from_slice accepts keys of any length for HMAC.
-    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
-        Ok(mac) => mac,
-        Err(_) => return token,
-    };
-    mac.update(token.as_bytes());
-    let signature = mac.finalize().into_bytes();
-    token.push('.');
-    token.push_str(&URL_SAFE_NO_PAD.encode(signature));
-    token
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{sign_hs256, sign_with_header};
     use serde_json::json;
 
     const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
