@@ -1,0 +1,330 @@
+//! The code and send-counter items (layout in the crate docs). Every change is one
+//! conditional DynamoDB request, so concurrent invocations cannot double-spend a code, skip
+//! the attempt limit or exceed the send limit.
+
+use std::future::Future;
+
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+/// Attribute names.
+pub mod attr {
+    /// Partition key (S).
+    pub const PK: &str = "pk";
+    /// Hex HMAC of the code (S).
+    pub const CODE_HASH: &str = "code_hash";
+    /// Wrong guesses so far (N).
+    pub const ATTEMPTS: &str = "attempts";
+    /// Whether the code was redeemed (BOOL).
+    pub const USED: &str = "used";
+    /// Epoch seconds of issue (N).
+    pub const CREATED_AT: &str = "created_at";
+    /// Codes sent in the current window (N).
+    pub const SENDS: &str = "sends";
+    /// Epoch seconds (N): end of validity or of the send window; the table's TTL attribute.
+    pub const EXPIRES_AT: &str = "expires_at";
+}
+
+/// `pk` of the code item of an address.
+pub fn code_key(address_id: &str) -> String {
+    format!("code#{address_id}")
+}
+
+/// `pk` of the send counter of an address.
+pub fn address_sends_key(address_id: &str) -> String {
+    format!("sends#email#{address_id}")
+}
+
+/// `pk` of the send counter of a phone number.
+pub fn phone_sends_key(phone_id: &str) -> String {
+    format!("sends#phone#{phone_id}")
+}
+
+/// The stored state of a code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCode {
+    /// Hex HMAC of the code.
+    pub code_hash: String,
+    /// Wrong guesses so far.
+    pub attempts: u32,
+    /// Redeemed already.
+    pub used: bool,
+    /// Epoch seconds after which the code is dead.
+    pub expires_at: i64,
+}
+
+/// A failed store call; the message is for the log only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// The operations the two functions need. `key` arguments are `pk` values.
+pub trait OtpStore: Send + Sync {
+    /// Counts one send against the counter `key` if fewer than `max_sends` were counted in
+    /// its window (which starts at the first send and lasts `window_seconds`); `false` when
+    /// the limit is reached.
+    fn take_send(
+        &self,
+        key: &str,
+        now: i64,
+        window_seconds: i64,
+        max_sends: u32,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Stores a fresh code for `key`, replacing any previous one (attempts 0, unused).
+    fn put_code(
+        &self,
+        key: &str,
+        code_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Deletes the code of `key` if it is still the one hashed `code_hash`.
+    fn delete_code(
+        &self,
+        key: &str,
+        code_hash: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The code of `key` (strongly consistent read).
+    fn get_code(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<StoredCode>, StoreError>> + Send;
+
+    /// Counts a wrong guess if the code is still `code_hash` with fewer than `max_attempts`.
+    fn record_wrong_guess(
+        &self,
+        key: &str,
+        code_hash: &str,
+        max_attempts: u32,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Marks the code used if it is still `code_hash`, unused, with fewer than
+    /// `max_attempts` wrong guesses and not expired at `now`; `false` if any of that fails
+    /// (exactly one of several concurrent calls can succeed).
+    fn redeem(
+        &self,
+        key: &str,
+        code_hash: &str,
+        now: i64,
+        max_attempts: u32,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+/// [`OtpStore`] over a DynamoDB table.
+#[derive(Debug, Clone)]
+pub struct DynamoDbOtpStore {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+impl DynamoDbOtpStore {
+    /// A store on `table`.
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+}
+
+fn s(value: &str) -> AttributeValue {
+    AttributeValue::S(value.to_owned())
+}
+
+fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// `Ok(true)` on success, `Ok(false)` when the condition failed, the error otherwise.
+fn conditional<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<bool, StoreError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
+        Err(e) => Err(StoreError(DisplayErrorContext(&e).to_string())),
+    }
+}
+
+impl OtpStore for DynamoDbOtpStore {
+    async fn take_send(
+        &self,
+        key: &str,
+        now: i64,
+        window_seconds: i64,
+        max_sends: u32,
+    ) -> Result<bool, StoreError> {
+        // Two rounds at most: a window opened by a concurrent call between our increment
+        // and our open is counted in on the second increment.
+        for _ in 0..2 {
+            let counted = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key(attr::PK, s(key))
+                .update_expression("SET #sends = #sends + :one")
+                .condition_expression("#exp > :now AND #sends < :max")
+                .expression_attribute_names("#sends", attr::SENDS)
+                .expression_attribute_names("#exp", attr::EXPIRES_AT)
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":now", n(now))
+                .expression_attribute_values(":max", n(max_sends))
+                .send()
+                .await;
+            if conditional(counted)? {
+                return Ok(true);
+            }
+            // No counter, or its window is over: open a new window with this send.
+            let opened = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .item(attr::PK, s(key))
+                .item(attr::SENDS, n(1))
+                .item(attr::EXPIRES_AT, n(now.saturating_add(window_seconds)))
+                .condition_expression("attribute_not_exists(#pk) OR #exp <= :now")
+                .expression_attribute_names("#pk", attr::PK)
+                .expression_attribute_names("#exp", attr::EXPIRES_AT)
+                .expression_attribute_values(":now", n(now))
+                .send()
+                .await;
+            if conditional(opened)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    async fn put_code(
+        &self,
+        key: &str,
+        code_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item(attr::PK, s(key))
+            .item(attr::CODE_HASH, s(code_hash))
+            .item(attr::ATTEMPTS, n(0))
+            .item(attr::USED, AttributeValue::Bool(false))
+            .item(attr::CREATED_AT, n(now))
+            .item(attr::EXPIRES_AT, n(expires_at))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError(DisplayErrorContext(&e).to_string()))
+    }
+
+    async fn delete_code(&self, key: &str, code_hash: &str) -> Result<(), StoreError> {
+        let deleted = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(attr::PK, s(key))
+            .condition_expression("#hash = :hash")
+            .expression_attribute_names("#hash", attr::CODE_HASH)
+            .expression_attribute_values(":hash", s(code_hash))
+            .send()
+            .await;
+        // A newer code replaced it: that one stays.
+        conditional(deleted).map(|_| ())
+    }
+
+    async fn get_code(&self, key: &str) -> Result<Option<StoredCode>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(attr::PK, s(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError(DisplayErrorContext(&e).to_string()))?;
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        let text = |name: &str| match item.get(name) {
+            Some(AttributeValue::S(v)) | Some(AttributeValue::N(v)) => Ok(v.as_str()),
+            _ => Err(StoreError(format!("code item without {name}"))),
+        };
+        let number = |name: &str| {
+            text(name)?
+                .parse::<i64>()
+                .map_err(|_| StoreError(format!("code item {name} is not a whole number")))
+        };
+        Ok(Some(StoredCode {
+            code_hash: text(attr::CODE_HASH)?.to_owned(),
+            attempts: u32::try_from(number(attr::ATTEMPTS)?).unwrap_or(u32::MAX),
+            used: matches!(item.get(attr::USED), Some(AttributeValue::Bool(true))),
+            expires_at: number(attr::EXPIRES_AT)?,
+        }))
+    }
+
+    async fn record_wrong_guess(
+        &self,
+        key: &str,
+        code_hash: &str,
+        max_attempts: u32,
+    ) -> Result<(), StoreError> {
+        let counted = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(attr::PK, s(key))
+            .update_expression("SET #attempts = #attempts + :one")
+            .condition_expression("#hash = :hash AND #attempts < :max")
+            .expression_attribute_names("#attempts", attr::ATTEMPTS)
+            .expression_attribute_names("#hash", attr::CODE_HASH)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":hash", s(code_hash))
+            .expression_attribute_values(":max", n(max_attempts))
+            .send()
+            .await;
+        // Already dead or replaced: nothing left to count.
+        conditional(counted).map(|_| ())
+    }
+
+    async fn redeem(
+        &self,
+        key: &str,
+        code_hash: &str,
+        now: i64,
+        max_attempts: u32,
+    ) -> Result<bool, StoreError> {
+        let redeemed = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(attr::PK, s(key))
+            .update_expression("SET #used = :true")
+            .condition_expression(
+                "#hash = :hash AND #used = :false AND #attempts < :max AND #exp > :now",
+            )
+            .expression_attribute_names("#used", attr::USED)
+            .expression_attribute_names("#hash", attr::CODE_HASH)
+            .expression_attribute_names("#attempts", attr::ATTEMPTS)
+            .expression_attribute_names("#exp", attr::EXPIRES_AT)
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":hash", s(code_hash))
+            .expression_attribute_values(":max", n(max_attempts))
+            .expression_attribute_values(":now", n(now))
+            .send()
+            .await;
+        conditional(redeemed)
+    }
+}
