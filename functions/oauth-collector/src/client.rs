@@ -1,0 +1,310 @@
+//! The token client: stored token if still fresh, otherwise a client-credentials grant,
+//! stored and (optionally) notified; and RFC 7009 revocation.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrets_client::{AwsSecretStore, SecretStore, SecretsClient};
+
+use crate::credentials::Credentials;
+use crate::error::TokenError;
+use crate::http::HttpClient;
+use crate::notify::{Notification, Notifier};
+use crate::oauth::{parse_token_response, revocation_request, token_request, DEFAULT_EXPIRES_IN};
+use crate::provider::ProviderId;
+use crate::retry::{send, RetrySettings, Timing};
+use crate::store::TokenStore;
+use crate::token::AccessToken;
+
+/// Default time before expiry from which a token is refreshed.
+pub const DEFAULT_REFRESH_BUFFER: Duration = Duration::from_secs(300);
+
+/// What [`TokenClient::ensure`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The stored token is valid beyond the refresh buffer; nothing was fetched.
+    Skipped,
+    /// A new token was fetched and stored, after this many HTTP attempts.
+    Refreshed {
+        /// Attempts made.
+        attempts: u32,
+    },
+}
+
+/// What [`TokenClient::revoke`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    /// The stored token was revoked at the provider and its object deleted.
+    Revoked,
+    /// No token was stored; nothing was sent.
+    NothingStored,
+}
+
+/// Configures a [`TokenClient`].
+pub struct TokenClientBuilder<K: SecretStore> {
+    client: TokenClient<K>,
+}
+
+impl<K: SecretStore> TokenClientBuilder<K> {
+    /// Publishes a [`Notification`] on every refresh and every failed refresh (default: none).
+    pub fn notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
+        self.client.notifier = Some(notifier);
+        self
+    }
+
+    /// Refresh when the token expires within this (default [`DEFAULT_REFRESH_BUFFER`]).
+    pub fn refresh_buffer(mut self, buffer: Duration) -> Self {
+        self.client.refresh_buffer = buffer;
+        self
+    }
+
+    /// Retry bounds of the HTTP calls (default [`RetrySettings::default`]).
+    pub fn retry(mut self, retry: RetrySettings) -> Self {
+        self.client.retry = retry;
+        self
+    }
+
+    /// Clocks and sleeper (tests).
+    pub fn timing(mut self, timing: Timing) -> Self {
+        self.client.timing = timing;
+        self
+    }
+
+    /// The client.
+    pub fn build(self) -> TokenClient<K> {
+        self.client
+    }
+}
+
+/// Provides access tokens of `{app}/{tool}/{org}` providers; used by the collector and by
+/// any function that calls a provider's API.
+///
+/// Every call reads the stored object (one S3 GET with KMS decryption); callers that call
+/// often keep the returned [`AccessToken`] until `expires_at` minus their own margin.
+/// Concurrent refreshes of one provider (the collector and a consumer) may both fetch; the
+/// last write wins and both tokens are valid, so no lock is taken.
+pub struct TokenClient<K: SecretStore = AwsSecretStore> {
+    app: String,
+    secrets: Arc<SecretsClient<K>>,
+    store: Arc<dyn TokenStore>,
+    http: HttpClient,
+    notifier: Option<Arc<dyn Notifier>>,
+    refresh_buffer: Duration,
+    retry: RetrySettings,
+    timing: Timing,
+}
+
+impl<K: SecretStore> TokenClient<K> {
+    /// Starts configuring a client for the secrets of `app` (`{app}/{tool}/{org}`).
+    pub fn builder(
+        app: impl Into<String>,
+        secrets: Arc<SecretsClient<K>>,
+        store: Arc<dyn TokenStore>,
+        http: HttpClient,
+    ) -> TokenClientBuilder<K> {
+        TokenClientBuilder {
+            client: TokenClient {
+                app: app.into(),
+                secrets,
+                store,
+                http,
+                notifier: None,
+                refresh_buffer: DEFAULT_REFRESH_BUFFER,
+                retry: RetrySettings::default(),
+                timing: Timing::default(),
+            },
+        }
+    }
+
+    /// A token of `tool`/`org` valid beyond the refresh buffer: the stored one, or a new one
+    /// (fetched, stored, notified).
+    pub async fn access_token(&self, tool: &str, org: &str) -> Result<AccessToken, TokenError> {
+        let provider = ProviderId::new(tool, org)?;
+        self.ensure(&provider, false).await.map(|(token, _)| token)
+    }
+
+    /// Like [`access_token`](Self::access_token), saying whether it refreshed; `force`
+    /// refreshes even when the stored token is fresh.
+    pub async fn ensure(
+        &self,
+        provider: &ProviderId,
+        force: bool,
+    ) -> Result<(AccessToken, Outcome), TokenError> {
+        if !force {
+            if let Some(token) = self.stored(provider).await {
+                if token.is_fresh(self.timing.wall.epoch_seconds(), self.refresh_buffer) {
+                    return Ok((token, Outcome::Skipped));
+                }
+            }
+        }
+        let result = self.refresh(provider).await;
+        let notification = match &result {
+            Ok((token, attempts)) => Notification {
+                provider: provider.tool().to_owned(),
+                org: provider.org().to_owned(),
+                outcome: "refreshed",
+                expires_at: Some(token.expires_at),
+                error_kind: None,
+                error: None,
+                attempts: *attempts,
+            },
+            Err(err) => Notification {
+                provider: provider.tool().to_owned(),
+                org: provider.org().to_owned(),
+                outcome: "failed",
+                expires_at: None,
+                error_kind: Some(err.kind()),
+                error: Some(err.to_string()),
+                attempts: err.attempts(),
+            },
+        };
+        self.notify(&notification).await;
+        result.map(|(token, attempts)| (token, Outcome::Refreshed { attempts }))
+    }
+
+    /// Revokes the stored token at the provider's `revocation_url` (RFC 7009) and deletes
+    /// the stored object. A provider without `revocation_url` is [`TokenError::Unsupported`].
+    pub async fn revoke(&self, tool: &str, org: &str) -> Result<Revocation, TokenError> {
+        let provider = ProviderId::new(tool, org)?;
+        let credentials = self.credentials(&provider).await?;
+        let Some(url) = credentials.revocation_url.as_deref() else {
+            return Err(TokenError::Unsupported(format!(
+                "provider {provider} has no `revocation_url` in its secret"
+            )));
+        };
+        let key = provider.object_key();
+        let Some(body) = self.store.get(&key).await.map_err(TokenError::Storage)? else {
+            return Ok(Revocation::NothingStored);
+        };
+        let token: AccessToken = serde_json::from_slice(&body).map_err(|_| {
+            TokenError::Storage(format!("the stored object `{key}` is not a token document"))
+        })?;
+        let request = revocation_request(&credentials, url, token.secret());
+        let done = send(
+            &self.http,
+            &self.retry,
+            &self.timing,
+            &provider,
+            "revocation",
+            &request,
+        )
+        .await?;
+        self.store.delete(&key).await.map_err(TokenError::Storage)?;
+        tracing::info!(
+            provider = provider.tool(),
+            org = provider.org(),
+            attempts = done.attempts,
+            status = done.response.status,
+            "token revoked and its object deleted"
+        );
+        Ok(Revocation::Revoked)
+    }
+
+    /// The stored token, `None` when missing or unreadable (then it is refreshed).
+    async fn stored(&self, provider: &ProviderId) -> Option<AccessToken> {
+        let key = provider.object_key();
+        match self.store.get(&key).await {
+            Ok(Some(body)) => serde_json::from_slice(&body)
+                .inspect_err(|_| {
+                    tracing::warn!(
+                        provider = provider.tool(),
+                        org = provider.org(),
+                        key,
+                        "the stored token is not a token document; refreshing"
+                    );
+                })
+                .ok(),
+            Ok(None) => None,
+            Err(error) => {
+                tracing::warn!(
+                    provider = provider.tool(),
+                    org = provider.org(),
+                    key,
+                    error,
+                    "reading the stored token failed; refreshing"
+                );
+                None
+            }
+        }
+    }
+
+    async fn credentials(&self, provider: &ProviderId) -> Result<Credentials, TokenError> {
+        let secret = provider.secret_name(&self.app)?;
+        let value = self.secrets.get(&secret).await?;
+        Credentials::parse(value.expose())
+            .map_err(|problem| TokenError::InvalidCredentials { secret, problem })
+    }
+
+    /// Fetches a token with the client-credentials grant and stores it.
+    async fn refresh(&self, provider: &ProviderId) -> Result<(AccessToken, u32), TokenError> {
+        let credentials = self.credentials(provider).await?;
+        let request = token_request(&credentials);
+        let done = send(
+            &self.http,
+            &self.retry,
+            &self.timing,
+            provider,
+            "token",
+            &request,
+        )
+        .await
+        .inspect_err(|err| {
+            // A rotated client secret may still be cached: read it again next time.
+            if matches!(
+                err,
+                TokenError::Rejected {
+                    status: 400 | 401,
+                    ..
+                }
+            ) {
+                if let Ok(secret) = provider.secret_name(&self.app) {
+                    self.secrets.invalidate(&secret);
+                }
+            }
+        })?;
+        let response = parse_token_response(&done.response.body).map_err(|reason| {
+            TokenError::InvalidResponse {
+                reason,
+                attempts: done.attempts,
+            }
+        })?;
+        let expires_in = response.expires_in.unwrap_or_else(|| {
+            tracing::warn!(
+                provider = provider.tool(),
+                org = provider.org(),
+                default_seconds = DEFAULT_EXPIRES_IN,
+                "the token response has no expires_in; assuming the default lifetime"
+            );
+            DEFAULT_EXPIRES_IN
+        });
+        let token = AccessToken::new(
+            response.access_token,
+            response.token_type,
+            response.scope.or(credentials.scope),
+            self.timing.wall.epoch_seconds(),
+            expires_in,
+        );
+        let body = serde_json::to_vec(&token)
+            .map_err(|e| TokenError::Storage(format!("encoding the token document: {e}")))?;
+        self.store
+            .put(&provider.object_key(), body)
+            .await
+            .map_err(TokenError::Storage)?;
+        Ok((token, done.attempts))
+    }
+
+    async fn notify(&self, notification: &Notification) {
+        let Some(notifier) = &self.notifier else {
+            return;
+        };
+        if let Err(error) = notifier.notify(notification).await {
+            tracing::error!(
+                provider = %notification.provider,
+                org = %notification.org,
+                outcome = notification.outcome,
+                error,
+                "publishing the notification failed"
+            );
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Where tokens are kept: S3 objects encrypted with SSE-KMS.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use aws_sdk_s3::error::DisplayErrorContext;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ServerSideEncryption;
+
+/// A boxed future, so the store and notifier traits can be used as trait objects.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Object storage for token documents.
+pub trait TokenStore: Send + Sync {
+    /// The object under `key`, `None` when there is none.
+    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, String>>;
+    /// Writes `body` (JSON) under `key`.
+    fn put(&self, key: &str, body: Vec<u8>) -> BoxFuture<'_, Result<(), String>>;
+    /// Deletes `key` (no error when it is absent).
+    fn delete(&self, key: &str) -> BoxFuture<'_, Result<(), String>>;
+}
+
+/// [`TokenStore`] over an S3 bucket, every object written with SSE-KMS under one key.
+#[derive(Debug, Clone)]
+pub struct S3TokenStore {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+    kms_key_id: String,
+}
+
+impl S3TokenStore {
+    /// A store in `bucket`, encrypting with the KMS key `kms_key_id` (id or ARN).
+    pub fn new(
+        client: aws_sdk_s3::Client,
+        bucket: impl Into<String>,
+        kms_key_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            client,
+            bucket: bucket.into(),
+            kms_key_id: kms_key_id.into(),
+        }
+    }
+}
+
+impl TokenStore for S3TokenStore {
+    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, String>> {
+        let request = self.client.get_object().bucket(&self.bucket).key(key);
+        Box::pin(async move {
+            match request.send().await {
+                Ok(out) => out
+                    .body
+                    .collect()
+                    .await
+                    .map(|b| Some(b.to_vec()))
+                    .map_err(|e| format!("reading the object failed: {e}")),
+                Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => Ok(None),
+                Err(err) => Err(format!("GetObject failed: {}", DisplayErrorContext(err))),
+            }
+        })
+    }
+
+    fn put(&self, key: &str, body: Vec<u8>) -> BoxFuture<'_, Result<(), String>> {
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type("application/json")
+            .server_side_encryption(ServerSideEncryption::AwsKms)
+            .ssekms_key_id(&self.kms_key_id)
+            .bucket_key_enabled(true)
+            .body(ByteStream::from(body));
+        Box::pin(async move {
+            request
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("PutObject failed: {}", DisplayErrorContext(e)))
+        })
+    }
+
+    fn delete(&self, key: &str) -> BoxFuture<'_, Result<(), String>> {
+        let request = self.client.delete_object().bucket(&self.bucket).key(key);
+        Box::pin(async move {
+            request
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("DeleteObject failed: {}", DisplayErrorContext(e)))
+        })
+    }
+}
