@@ -27,6 +27,8 @@ pub mod code;
 pub mod config;
 pub mod email;
 pub mod hash;
+#[cfg(feature = "test-util")]
+pub mod memory;
 pub mod request;
 pub mod response;
 pub mod store;

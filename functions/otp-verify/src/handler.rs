@@ -1,0 +1,212 @@
+//! The `POST /otp/verify` handler.
+
+use std::convert::Infallible;
+
+use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
+use jwt_hs256::Signer;
+use lambda_runtime::LambdaEvent;
+use otp::request::required_string;
+use otp::response::{internal_error, invalid, json_response, Detail};
+use otp::store::code_key;
+use otp::{Code, HashKey, OtpStore};
+use secrets_client::{AwsSecretStore, SecretStore, SecretsClient};
+use serde_json::{json, Map, Value};
+
+use crate::config::Config;
+
+/// The members of the body.
+pub const FIELDS: [&str; 2] = ["email", "code"];
+
+/// The function's state across invocations: configuration, secrets cache, store.
+pub struct VerifyOtp<T, S = AwsSecretStore> {
+    config: Config,
+    secrets: SecretsClient<S>,
+    store: T,
+}
+
+/// Why a code was refused (for the log; the client sees one answer for all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refused {
+    NoCode,
+    Used,
+    Exhausted,
+    Expired,
+    Wrong,
+    Lost,
+}
+
+impl<T: OtpStore, S: SecretStore> VerifyOtp<T, S> {
+    /// Creates the handler state.
+    pub fn new(config: Config, secrets: SecretsClient<S>, store: T) -> Self {
+        Self {
+            config,
+            secrets,
+            store,
+        }
+    }
+
+    /// Handles one API Gateway proxy event at `now` (epoch seconds). Every outcome is an
+    /// HTTP response; the `Err` type is uninhabited.
+    pub async fn handle(
+        &self,
+        event: LambdaEvent<ApiGatewayProxyRequest>,
+        now: i64,
+    ) -> Result<ApiGatewayProxyResponse, Infallible> {
+        let request_id = otp::request::request_id(&event.payload, &event.context.request_id);
+        let fields = match otp::request::json_fields(&event.payload, FIELDS) {
+            Ok(fields) => fields,
+            Err(response) => return Ok(response),
+        };
+        let (email, code) = match validate(fields) {
+            Ok(valid) => valid,
+            Err(details) => {
+                let fields: Vec<_> = details.iter().filter_map(|d| d.field.clone()).collect();
+                tracing::info!(request_id, ?fields, "rejected body");
+                return Ok(invalid(details));
+            }
+        };
+        Ok(match self.redeem(&request_id, &email, &code, now).await {
+            Ok(Ok(token)) => json_response(
+                200,
+                &json!({"token": token, "token_type": "Bearer", "expires_in": self.config.token_ttl_seconds}),
+            ),
+            Ok(Err(())) => json_response(401, &json!({"error": "invalid or expired code"})),
+            Err(()) => internal_error(&request_id),
+        })
+    }
+
+    /// `Ok(Ok(token))` when the code is redeemed now, `Ok(Err(()))` when it is refused,
+    /// `Err(())` on an internal failure (logged here).
+    async fn redeem(
+        &self,
+        request_id: &str,
+        email: &str,
+        code: &Code,
+        now: i64,
+    ) -> Result<Result<String, ()>, ()> {
+        let internal = |what: &str, error: &dyn std::fmt::Display| {
+            tracing::error!(request_id, error = %error, "{what}");
+        };
+        let key = HashKey::load(&self.secrets, &self.config.hash_key_secret_id)
+            .await
+            .map_err(|e| internal("cannot load the hash key", &e))?;
+        let address_id = key.address_id(email);
+        let item = code_key(&address_id);
+        let refuse = |reason: Refused| {
+            tracing::info!(request_id, address_id, ?reason, "code refused");
+            Ok(Err(()))
+        };
+        let max = self.config.max_attempts;
+        let Some(stored) = self
+            .store
+            .get_code(&item)
+            .await
+            .map_err(|e| internal("reading the code failed", &e))?
+        else {
+            return refuse(Refused::NoCode);
+        };
+        if stored.used {
+            return refuse(Refused::Used);
+        }
+        if stored.attempts >= max {
+            return refuse(Refused::Exhausted);
+        }
+        if stored.expires_at <= now {
+            return refuse(Refused::Expired);
+        }
+        if !key.code_matches(&address_id, code, &stored.code_hash) {
+            self.store
+                .record_wrong_guess(&item, &stored.code_hash, max)
+                .await
+                .map_err(|e| internal("counting the wrong guess failed", &e))?;
+            return refuse(Refused::Wrong);
+        }
+        // The signer first: a code is not spent on a request that cannot get its token.
+        let signer = self
+            .signer()
+            .await
+            .map_err(|e| internal("cannot load the signing key", &e))?;
+        let redeemed = self
+            .store
+            .redeem(&item, &stored.code_hash, now, max)
+            .await
+            .map_err(|e| internal("redeeming the code failed", &e))?;
+        if !redeemed {
+            // A concurrent request redeemed or killed it between our read and write.
+            return refuse(Refused::Lost);
+        }
+        tracing::info!(request_id, address_id, "code redeemed; token issued");
+        Ok(Ok(signer.sign(&self.claims(email, now))))
+    }
+
+    /// The claims of an issued token: `sub`, `iat`, `exp`, and `iss`/`aud` when configured.
+    pub fn claims(&self, email: &str, now: i64) -> Map<String, Value> {
+        let ttl = i64::try_from(self.config.token_ttl_seconds).unwrap_or(i64::MAX);
+        let mut claims = Map::new();
+        claims.insert("sub".into(), email.into());
+        claims.insert("iat".into(), now.into());
+        claims.insert("exp".into(), now.saturating_add(ttl).into());
+        if let Some(issuer) = &self.config.issuer {
+            claims.insert("iss".into(), issuer.as_str().into());
+        }
+        if let Some(audience) = &self.config.audience {
+            claims.insert("aud".into(), audience.as_str().into());
+        }
+        claims
+    }
+
+    /// The signer for the orders API's key, read exactly as the authorizer reads it.
+    async fn signer(&self) -> Result<Signer, String> {
+        let id = &self.config.jwt_secret_id;
+        let key = match &self.config.jwt_secret_json_key {
+            None => self.secrets.get(id).await.map(|v| v.expose().to_owned()),
+            Some(member) => self.secrets.get_json_key(id, member).await,
+        }
+        .map_err(|e| e.to_string())?;
+        Signer::new(key.as_bytes()).map_err(|e| e.to_string())
+    }
+}
+
+/// The normalized address and the code, or the problems, each naming its field.
+pub fn validate([email, code]: [Option<Value>; 2]) -> Result<(String, Code), Vec<Detail>> {
+    let email = required_string("email", email)
+        .and_then(|e| otp::email::normalize(&e).map_err(|m| Detail::field("email", m)));
+    let code = required_string("code", code).and_then(|c| {
+        Code::parse(&c).ok_or_else(|| Detail::field("code", "must be exactly 6 digits"))
+    });
+    match (email, code) {
+        (Ok(email), Ok(code)) => Ok((email, code)),
+        (email, code) => Err([email.err(), code.err()].into_iter().flatten().collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(e: Result<(String, Code), Vec<Detail>>) -> Vec<String> {
+        e.unwrap_err().into_iter().filter_map(|d| d.field).collect()
+    }
+
+    #[test]
+    fn validation_names_fields() {
+        let (email, code) =
+            validate([Some("A@Example.com".into()), Some("012345".into())]).unwrap();
+        assert_eq!((email.as_str(), code.expose()), ("a@example.com", "012345"));
+        assert_eq!(fields(validate([None, None])), ["email", "code"]);
+        assert_eq!(
+            fields(validate([Some("a@example.com".into()), Some(12345.into())])),
+            ["code"]
+        );
+        for bad in ["12345", "1234567", "12 345", "abcdef", ""] {
+            assert_eq!(
+                fields(validate([Some("a@example.com".into()), Some(bad.into())])),
+                ["code"]
+            );
+        }
+        assert_eq!(
+            fields(validate([Some("nope".into()), Some("123456".into())])),
+            ["email"]
+        );
+    }
+}
