@@ -1,0 +1,431 @@
+//! The whole two-factor flow against moto (`MOTO_ENDPOINT`; run by `scripts/test.sh` with
+//! `--include-ignored`): DynamoDB, Secrets Manager, SES v2 and SNS are moto's; the sent
+//! email is read back from moto's `/moto-api/data.json` (`ses` → `Message`).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use authorizer::jwt::Verifier;
+use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
+use aws_lambda_events::encodings::Body;
+use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use lambda_runtime::{Context, LambdaEvent};
+use otp::DynamoDbOtpStore;
+use otp_create::{AwsDelivery, CreateOtp};
+use otp_verify::VerifyOtp;
+use secrets_client::{AwsSecretStore, SecretsClient};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const SENDER: &str = "no-reply@otp.example.com";
+const JWT_KEY: &str = "moto-orders-signing-key-0123456789abcdef";
+const HASH_KEY: &str = "moto-otp-hash-key-0123456789abcdef-0123";
+
+fn endpoint() -> String {
+    std::env::var("MOTO_ENDPOINT")
+        .expect("MOTO_ENDPOINT is not set (needs moto: run scripts/test.sh)")
+}
+
+fn unique() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{}-{nanos}", std::process::id())
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+struct Moto {
+    sdk: aws_config::SdkConfig,
+    table: String,
+    hash_secret: String,
+    jwt_secret: String,
+}
+
+async fn moto() -> Moto {
+    let sdk = secrets_client::sdk::config_loader()
+        .endpoint_url(endpoint())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "static"))
+        .load()
+        .await;
+    let id = unique();
+    let table = format!("otp-{id}");
+    aws_sdk_dynamodb::Client::new(&sdk)
+        .create_table()
+        .table_name(&table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let hash_secret = format!("otp/test/hash-{id}");
+    let jwt_secret = format!("orders/test/jwt-{id}");
+    for (name, value) in [
+        (&hash_secret, HASH_KEY.to_owned()),
+        (&jwt_secret, json!({"signing_key": JWT_KEY}).to_string()),
+    ] {
+        secrets
+            .create_secret()
+            .name(name)
+            .secret_string(value)
+            .send()
+            .await
+            .unwrap();
+    }
+    // SES sends only from verified identities.
+    aws_sdk_sesv2::Client::new(&sdk)
+        .create_email_identity()
+        .email_identity(SENDER)
+        .send()
+        .await
+        .unwrap();
+    Moto {
+        sdk,
+        table,
+        hash_secret,
+        jwt_secret,
+    }
+}
+
+impl Moto {
+    fn store(&self) -> DynamoDbOtpStore {
+        DynamoDbOtpStore::new(aws_sdk_dynamodb::Client::new(&self.sdk), &self.table)
+    }
+
+    fn secrets(&self) -> SecretsClient<AwsSecretStore> {
+        SecretsClient::builder(AwsSecretStore::from_conf(&self.sdk))
+            .build()
+            .unwrap()
+    }
+
+    fn create(&self, sms: bool) -> CreateOtp<DynamoDbOtpStore, AwsDelivery> {
+        self.create_from(SENDER, sms)
+    }
+
+    fn create_from(&self, sender: &str, sms: bool) -> CreateOtp<DynamoDbOtpStore, AwsDelivery> {
+        let mut config = otp_create::Config::from_lookup(|k| match k {
+            "OTP_TABLE_NAME" => Some(self.table.clone()),
+            "OTP_HASH_KEY_SECRET_ARN" => Some(self.hash_secret.clone()),
+            "OTP_SENDER" => Some(sender.to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        config.sms_enabled = sms;
+        let delivery = AwsDelivery::new(
+            aws_sdk_sesv2::Client::new(&self.sdk),
+            aws_sdk_sns::Client::new(&self.sdk),
+            sender,
+            None,
+        );
+        CreateOtp::new(config, self.secrets(), self.store(), delivery)
+    }
+
+    fn verify(&self) -> VerifyOtp<DynamoDbOtpStore> {
+        let config = otp_verify::Config::from_lookup(|k| match k {
+            "OTP_TABLE_NAME" => Some(self.table.clone()),
+            "OTP_HASH_KEY_SECRET_ARN" => Some(self.hash_secret.clone()),
+            "JWT_SECRET_ARN" => Some(self.jwt_secret.clone()),
+            "JWT_SECRET_JSON_KEY" => Some("signing_key".to_owned()),
+            "JWT_ISSUER" => Some("otp".to_owned()),
+            "JWT_AUDIENCE" => Some("orders".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        VerifyOtp::new(config, self.secrets(), self.store())
+    }
+
+    async fn scan(&self) -> String {
+        let items = aws_sdk_dynamodb::Client::new(&self.sdk)
+            .scan()
+            .table_name(&self.table)
+            .send()
+            .await
+            .unwrap()
+            .items
+            .unwrap_or_default();
+        format!("{items:?}")
+    }
+}
+
+fn event(body: Value) -> LambdaEvent<ApiGatewayProxyRequest> {
+    let mut request: ApiGatewayProxyRequest =
+        serde_json::from_str(include_str!("../fixtures/post-otp-verify.json")).unwrap();
+    request.body = Some(body.to_string());
+    LambdaEvent::new(request, Context::default())
+}
+
+fn parsed(response: ApiGatewayProxyResponse) -> (i64, Value) {
+    match response.body {
+        Some(Body::Text(text)) => (response.status_code, serde_json::from_str(&text).unwrap()),
+        other => panic!("unexpected body {other:?}"),
+    }
+}
+
+/// The bodies of the emails moto's SES holds for `to`, oldest first.
+async fn emails_to(to: &str) -> Vec<String> {
+    let host = endpoint()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let request = format!("GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let body = &response[response.find("\r\n\r\n").unwrap() + 4..];
+    let data: Value = serde_json::from_str(body).unwrap();
+    data["ses"]["Message"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| {
+            m["destinations"]["ToAddresses"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|t| t == to))
+        })
+        .map(|m| m["body"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn code_in(text: &str) -> String {
+    let start = text.find("code is ").unwrap() + "code is ".len();
+    text[start..start + 6].to_owned()
+}
+
+#[tokio::test]
+#[ignore = "needs moto (MOTO_ENDPOINT); run by scripts/test.sh"]
+async fn create_verify_once_and_the_token_passes_the_authorizer() {
+    let moto = moto().await;
+    let email = format!("user-{}@example.com", unique());
+    let (create, verify) = (moto.create(false), moto.verify());
+    let t = now();
+
+    let (status, body) = parsed(
+        create
+            .handle(event(json!({"email": email.to_uppercase()})), t)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        (status, body),
+        (202, json!({"status": "accepted", "expires_in": 300}))
+    );
+    let sent = emails_to(&email).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].contains("valid for 5 minutes"), "{}", sent[0]);
+    let code = code_in(&sent[0]);
+
+    // The table holds neither the address nor the code.
+    let scan = moto.scan().await;
+    assert!(
+        !scan.contains(&email) && !scan.contains("example.com") && !scan.contains(&code),
+        "{scan}"
+    );
+
+    let (status, body) = parsed(
+        verify
+            .handle(event(json!({"email": email, "code": code})), t + 10)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 900);
+    let verifier = Verifier::new(
+        JWT_KEY.as_bytes(),
+        Some("otp".into()),
+        Some("orders".into()),
+        30,
+    )
+    .unwrap();
+    let verified = verifier
+        .verify(body["token"].as_str().unwrap(), t + 20)
+        .unwrap();
+    assert_eq!(verified.subject, email);
+    assert_eq!(verified.context["exp"], t + 10 + 900);
+
+    let (status, body) = parsed(
+        verify
+            .handle(event(json!({"email": email, "code": code})), t + 11)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        (status, body),
+        (401, json!({"error": "invalid or expired code"})),
+        "second use"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs moto (MOTO_ENDPOINT); run by scripts/test.sh"]
+async fn wrong_guesses_exhaust_and_expired_codes_fail() {
+    let moto = moto().await;
+    let (create, verify) = (moto.create(false), moto.verify());
+    let t = now();
+    let refused = (401, json!({"error": "invalid or expired code"}));
+
+    let email = format!("guess-{}@example.com", unique());
+    parsed(
+        create
+            .handle(event(json!({"email": email})), t)
+            .await
+            .unwrap(),
+    );
+    let code = code_in(&emails_to(&email).await[0]);
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    for _ in 0..5 {
+        let r = parsed(
+            verify
+                .handle(event(json!({"email": email, "code": wrong})), t + 1)
+                .await
+                .unwrap(),
+        );
+        assert_eq!(r, refused);
+    }
+    let r = parsed(
+        verify
+            .handle(event(json!({"email": email, "code": code})), t + 2)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(r, refused, "the right code after 5 wrong ones");
+
+    let email = format!("late-{}@example.com", unique());
+    parsed(
+        create
+            .handle(event(json!({"email": email})), t)
+            .await
+            .unwrap(),
+    );
+    let code = code_in(&emails_to(&email).await[0]);
+    let r = parsed(
+        verify
+            .handle(event(json!({"email": email, "code": code})), t + 300)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        r, refused,
+        "expired (DynamoDB has not swept it: the condition checks expires_at)"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs moto (MOTO_ENDPOINT); run by scripts/test.sh"]
+async fn the_fourth_send_in_the_window_is_accepted_but_not_sent() {
+    let moto = moto().await;
+    let (create, verify) = (moto.create(false), moto.verify());
+    let t = now();
+    let email = format!("limit-{}@example.com", unique());
+    for i in 0..4 {
+        let r = parsed(
+            create
+                .handle(event(json!({"email": email})), t + i)
+                .await
+                .unwrap(),
+        );
+        assert_eq!(
+            r,
+            (202, json!({"status": "accepted", "expires_in": 300})),
+            "send {i}"
+        );
+    }
+    let sent = emails_to(&email).await;
+    assert_eq!(sent.len(), 3);
+    // The latest code replaced the earlier ones.
+    let first = code_in(&sent[0]);
+    let last = code_in(&sent[2]);
+    if first != last {
+        let r = parsed(
+            verify
+                .handle(event(json!({"email": email, "code": first})), t + 5)
+                .await
+                .unwrap(),
+        );
+        assert_eq!(r.0, 401);
+    }
+    let r = parsed(
+        verify
+            .handle(event(json!({"email": email, "code": last})), t + 6)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(r.0, 200);
+    // After the window, sending resumes.
+    parsed(
+        create
+            .handle(event(json!({"email": email})), t + 900)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(emails_to(&email).await.len(), 4);
+}
+
+#[tokio::test]
+#[ignore = "needs moto (MOTO_ENDPOINT); run by scripts/test.sh"]
+async fn sms_goes_through_sns() {
+    let moto = moto().await;
+    let t = now();
+    let email = format!("sms-{}@example.com", unique());
+    let body = json!({"email": email, "channel": "sms", "phone_number": "+15555550100"});
+    let r = parsed(
+        moto.create(true)
+            .handle(event(body.clone()), t)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(r.0, 202);
+    assert!(emails_to(&email).await.is_empty());
+    let scan = moto.scan().await;
+    assert!(
+        !scan.contains("5555550100") && !scan.contains(&email),
+        "{scan}"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs moto (MOTO_ENDPOINT); run by scripts/test.sh"]
+async fn a_refused_delivery_answers_502_and_leaves_no_code() {
+    let moto = moto().await;
+    let create = moto.create_from("someone@unverified.example.net", false);
+    let email = format!("fail-{}@example.com", unique());
+    let mut e = event(json!({"email": email}));
+    e.payload.request_context.request_id = Some("req-502".into());
+    let (status, body) = parsed(create.handle(e, now()).await.unwrap());
+    assert_eq!(
+        (status, body),
+        (
+            502,
+            json!({"error": "the code could not be delivered", "request_id": "req-502"})
+        )
+    );
+    let scan = moto.scan().await;
+    assert!(
+        !scan.contains("code#") && scan.contains("sends#email#"),
+        "{scan}"
+    );
+}
