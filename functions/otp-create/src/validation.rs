@@ -43,24 +43,26 @@ pub fn validate(
             None
         }
     };
+    // `Some(true)`: sms; `Some(false)`: email; `None`: channel refused, so phone_number is
+    // not judged against it.
     let sms = match channel {
-        None | Some(Value::Null) => false,
-        Some(Value::String(c)) if c == "email" => false,
-        Some(Value::String(c)) if c == "sms" && sms_enabled => true,
+        None | Some(Value::Null) => Some(false),
+        Some(Value::String(c)) if c == "email" => Some(false),
+        Some(Value::String(c)) if c == "sms" && sms_enabled => Some(true),
         Some(Value::String(c)) if c == "sms" => {
             details.push(Detail::field(
                 "channel",
                 "sms is not enabled; use \"email\"",
             ));
-            false
+            None
         }
         Some(_) => {
             details.push(Detail::field("channel", "must be \"email\" or \"sms\""));
-            false
+            None
         }
     };
     let phone_number = match (sms, phone_number) {
-        (true, value) => match otp::request::required_string("phone_number", value) {
+        (Some(true), value) => match otp::request::required_string("phone_number", value) {
             Ok(number) if is_e164(&number) => Some(number),
             Ok(_) => {
                 details.push(Detail::field(
@@ -77,14 +79,14 @@ pub fn validate(
                 None
             }
         },
-        (false, None | Some(Value::Null)) => None,
-        (false, Some(_)) => {
+        (Some(false), Some(value)) if !value.is_null() => {
             details.push(Detail::field(
                 "phone_number",
                 "is only allowed with channel \"sms\"",
             ));
             None
         }
+        _ => None,
     };
     match (email, details.is_empty()) {
         (Some(email), true) => Ok(CreateRequest {
@@ -165,12 +167,14 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported() {
-        let details = run(
-            json!({"email": "nope", "channel": "fax", "phone_number": 5}),
-            true,
-        )
-        .unwrap_err();
-        assert_eq!(fields(details), ["email", "channel", "phone_number"]);
+        let body = json!({"email": "nope", "channel": "sms", "phone_number": 5});
+        assert_eq!(
+            fields(run(body, true).unwrap_err()),
+            ["email", "phone_number"]
+        );
+        // A refused channel is reported alone: phone_number is not judged against it.
+        let body = json!({"email": "nope", "channel": "fax", "phone_number": "+1555"});
+        assert_eq!(fields(run(body, true).unwrap_err()), ["email", "channel"]);
         assert_eq!(fields(run(json!({}), false).unwrap_err()), ["email"]);
         assert_eq!(
             fields(run(json!({"email": 1}), false).unwrap_err()),

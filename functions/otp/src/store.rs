@@ -120,6 +120,57 @@ pub trait OtpStore: Send + Sync {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
+impl<T: OtpStore> OtpStore for &T {
+    fn take_send(
+        &self,
+        key: &str,
+        now: i64,
+        window_seconds: i64,
+        max_sends: u32,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        (**self).take_send(key, now, window_seconds, max_sends)
+    }
+    fn put_code(
+        &self,
+        key: &str,
+        code_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).put_code(key, code_hash, now, expires_at)
+    }
+    fn delete_code(
+        &self,
+        key: &str,
+        code_hash: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).delete_code(key, code_hash)
+    }
+    fn get_code(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<StoredCode>, StoreError>> + Send {
+        (**self).get_code(key)
+    }
+    fn record_wrong_guess(
+        &self,
+        key: &str,
+        code_hash: &str,
+        max_attempts: u32,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).record_wrong_guess(key, code_hash, max_attempts)
+    }
+    fn redeem(
+        &self,
+        key: &str,
+        code_hash: &str,
+        now: i64,
+        max_attempts: u32,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        (**self).redeem(key, code_hash, now, max_attempts)
+    }
+}
+
 /// [`OtpStore`] over a DynamoDB table.
 #[derive(Debug, Clone)]
 pub struct DynamoDbOtpStore {
