@@ -6,54 +6,19 @@
 //! and review the diff. Function asset hashes are masked (they change with
 //! every edit of the functions' sources, which is not this stack's concern).
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::{id, policy_statements};
 use constructs::assertions::{Match, Template};
 use constructs::Format;
 use serde_json::{json, Value as Json};
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 fn template_with(context: &[(&str, &str)]) -> Json {
-    let context: BTreeMap<String, String> = context
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let app = infra::app::build(context, workspace()).expect("the app builds");
-    let assembly = app.synth(Format::Json).unwrap_or_else(|e| panic!("{e}"));
-    assembly
-        .stack("Dev/Auction")
-        .expect("the Dev/Auction stack")
-        .template
-        .clone()
+    common::app_template("Auction", context).to_json().clone()
 }
 
 fn template() -> Template {
-    Template::from_json(template_with(&[]))
-}
-
-fn id(t: &Template, resource_type: &str, prefix: &str) -> String {
-    let ids: Vec<String> = t
-        .find_resources(resource_type, &json!({}))
-        .into_iter()
-        .map(|(id, _)| id)
-        .filter(|id| id.starts_with(prefix))
-        .collect();
-    assert_eq!(ids.len(), 1, "one {resource_type} named {prefix}*: {ids:?}");
-    ids[0].clone()
-}
-
-fn policy_of(t: &Template, role_prefix: &str) -> Json {
-    let role = id(t, "AWS::IAM::Role", role_prefix);
-    let found = t.find_resources(
-        "AWS::IAM::Policy",
-        &json!({"Properties": {"Roles": [{"Ref": role}]}}),
-    );
-    assert_eq!(found.len(), 1, "one policy for {role_prefix}");
-    found[0].1["Properties"]["PolicyDocument"]["Statement"].clone()
+    common::app_template("Auction", &[])
 }
 
 #[test]
@@ -143,7 +108,7 @@ fn polling_bounds_come_from_the_context() {
 
     let app = infra::app::build(
         [("auction.maxAttempts".to_string(), "zero".to_string())].into(),
-        workspace(),
+        common::workspace_root(),
     )
     .unwrap();
     let err = app.synth(Format::Json).unwrap_err().to_string();
@@ -169,7 +134,7 @@ fn rule_starts_the_machine_every_5_minutes() {
         }),
     );
     assert_eq!(
-        policy_of(&t, "ScheduleEventsRole"),
+        policy_statements(&t, "ScheduleEventsRole"),
         json!([{"Effect": "Allow", "Action": "states:StartExecution", "Resource": {"Ref": machine}}])
     );
 }
@@ -179,7 +144,7 @@ fn state_machine_role_grants_exactly_what_the_tasks_call() {
     let t = template();
     let key = id(&t, "AWS::KMS::Key", "Key");
     assert_eq!(
-        policy_of(&t, "StateMachineRole"),
+        policy_statements(&t, "StateMachineRole"),
         json!([
             {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": [
                 {"Fn::GetAtt": [id(&t, "AWS::Lambda::Function", "ResultsGenerator"), "Arn"]},
@@ -207,7 +172,7 @@ fn order_processor_writes_to_the_bucket_only() {
     let t = template();
     let key = id(&t, "AWS::KMS::Key", "Key");
     let bucket = id(&t, "AWS::S3::Bucket", "ResultsBucket");
-    let statements = policy_of(&t, "OrderProcessorServiceRole");
+    let statements = policy_statements(&t, "OrderProcessorServiceRole");
     assert!(
         statements.as_array().unwrap().contains(&json!(
             {"Effect": "Allow", "Action": ["s3:AbortMultipartUpload", "s3:PutObject"],
@@ -259,58 +224,7 @@ fn bucket_and_topic_are_encrypted_with_the_stack_key() {
     );
 }
 
-/// Replaces the content hashes of function assets, which change with the functions' sources.
-fn mask_asset_hashes(json: &mut Json) {
-    match json {
-        Json::Object(o) => {
-            for (k, v) in o.iter_mut() {
-                match v {
-                    Json::String(s) if k == "S3Key" && s.len() == 68 && s.ends_with(".zip") => {
-                        *s = "<asset-hash>.zip".into();
-                    }
-                    _ => mask_asset_hashes(v),
-                }
-            }
-        }
-        Json::Array(a) => a.iter_mut().for_each(mask_asset_hashes),
-        _ => {}
-    }
-}
-
 #[test]
 fn snapshot() {
-    let mut t = template_with(&[]);
-    mask_asset_hashes(&mut t);
-    let actual = serde_json::to_string_pretty(&t).unwrap() + "\n";
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/Dev-Auction.template.json");
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read the snapshot {}: {e}\nrun `UPDATE_SNAPSHOTS=1 cargo test -p infra --test auction` to create it",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let diff: Vec<String> = expected
-            .lines()
-            .zip(actual.lines())
-            .enumerate()
-            .filter(|(_, (e, a))| e != a)
-            .take(20)
-            .map(|(i, (e, a))| format!("line {}:\n  - {e}\n  + {a}", i + 1))
-            .collect();
-        panic!(
-            "the Dev/Auction template differs from {} ({} vs {} lines); first differences:\n{}\n\
-             if the change is intended, run `UPDATE_SNAPSHOTS=1 cargo test -p infra --test auction` and review `git diff`",
-            path.display(),
-            expected.lines().count(),
-            actual.lines().count(),
-            diff.join("\n")
-        );
-    }
+    common::assert_snapshot("Dev-Auction", &template_with(&[]));
 }

@@ -4,42 +4,20 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use common::id;
 
 use constructs::assertions::{Match, Template};
 use constructs::Stack;
 use infra::app::orders::{ORDERS_API_TABLE_ACTIONS, PARTITION_KEY, TTL_ATTRIBUTE};
 use serde_json::{json, Value as Json};
 
-fn workspace_root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-}
-
 /// The `Orders` stack of the app built for `env`.
 fn orders_stack(env: &str) -> Stack {
-    let context = BTreeMap::from([("env".to_owned(), env.to_owned())]);
-    let app = infra::app::build(context, workspace_root()).expect("the app builds");
-    app.stacks()
-        .into_iter()
-        .find(|s| s.id() == "Orders")
-        .expect("an Orders stack")
+    common::app_stack("Orders", &[("env", env)])
 }
 
 fn template(env: &str) -> Template {
     Template::from_stack(&orders_stack(env))
-}
-
-/// The logical ID of the only resource of `resource_type` whose ID starts with `prefix`.
-fn id(t: &Template, resource_type: &str, prefix: &str) -> String {
-    let found: Vec<String> = t
-        .find_resources(resource_type, &json!({}))
-        .into_iter()
-        .map(|(id, _)| id)
-        .filter(|id| id.starts_with(prefix))
-        .collect();
-    assert_eq!(found.len(), 1, "one {resource_type} '{prefix}…': {found:?}");
-    found[0].clone()
 }
 
 fn getatt(id: &str, attribute: &str) -> Json {
@@ -52,14 +30,7 @@ fn reference(id: &str) -> Json {
 
 /// The statements of the default policy of the function `function`.
 fn statements(t: &Template, function: &str) -> Json {
-    let policy = id(
-        t,
-        "AWS::IAM::Policy",
-        &format!("{function}ServiceRoleDefaultPolicy"),
-    );
-    let found = t.find_resources("AWS::IAM::Policy", &json!({}));
-    let (_, p) = found.iter().find(|(i, _)| *i == policy).unwrap();
-    p["Properties"]["PolicyDocument"]["Statement"].clone()
+    common::policy_statements(t, &format!("{function}ServiceRole"))
 }
 
 #[test]

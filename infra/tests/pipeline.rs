@@ -119,7 +119,10 @@ fn no_pipeline_stack_without_the_context_flag() {
         .iter()
         .map(|s| s.stack_name.as_str())
         .collect();
-    assert_eq!(names, ["Dev-Orders", "Dev-Auction"]);
+    assert_eq!(
+        names,
+        ["Dev-Orders", "Dev-Auction", "Dev-Tokens", "Dev-TwoFactor"]
+    );
 }
 
 #[test]
@@ -173,29 +176,27 @@ fn stages_and_actions_in_order() {
         })
         .collect();
     let a = |n: &str, o: i64, k: &str| (n.to_owned(), o, k.to_owned());
+    // Each stack of the stage, in deployment order: prepare, then execute.
     let deploy = |stage: &str, first: i64| {
-        vec![
-            a(
-                &format!("{stage}-Orders.Prepare"),
-                first,
-                "CHANGE_SET_REPLACE",
-            ),
-            a(
-                &format!("{stage}-Orders.Deploy"),
-                first + 1,
-                "CHANGE_SET_EXECUTE",
-            ),
-            a(
-                &format!("{stage}-Auction.Prepare"),
-                first + 2,
-                "CHANGE_SET_REPLACE",
-            ),
-            a(
-                &format!("{stage}-Auction.Deploy"),
-                first + 3,
-                "CHANGE_SET_EXECUTE",
-            ),
-        ]
+        ["Orders", "Auction", "Tokens", "TwoFactor"]
+            .iter()
+            .enumerate()
+            .flat_map(|(i, stack)| {
+                let order = first + 2 * i as i64;
+                [
+                    a(
+                        &format!("{stage}-{stack}.Prepare"),
+                        order,
+                        "CHANGE_SET_REPLACE",
+                    ),
+                    a(
+                        &format!("{stage}-{stack}.Deploy"),
+                        order + 1,
+                        "CHANGE_SET_EXECUTE",
+                    ),
+                ]
+            })
+            .collect::<Vec<_>>()
     };
     let mut prod = vec![a("Approve", 1, "Manual")];
     prod.extend(deploy("Prod", 2));
@@ -469,7 +470,12 @@ fn every_role_has_exactly_its_statements() {
                 "cloudformation:DescribeStacks",
                 "cloudformation:ExecuteChangeSet"
             ],
-            [stack_arn("Dev-Orders"), stack_arn("Dev-Auction")],
+            [
+                stack_arn("Dev-Orders"),
+                stack_arn("Dev-Auction"),
+                stack_arn("Dev-Tokens"),
+                stack_arn("Dev-TwoFactor")
+            ],
             null
         ]),
         pass,

@@ -2,6 +2,7 @@
 
 use cfn::secretsmanager::secret::GenerateSecretString;
 use cfn::secretsmanager::{Secret as CfnSecret, SecretRef};
+use constructs::value::sub;
 use constructs::{RemovalPolicy, Scope, Value};
 use serde_json::json;
 
@@ -30,6 +31,17 @@ pub fn secret_name(app: &str, env: &str, name: &str) -> Result<String, String> {
         }
     }
     Ok(format!("{app}/{env}/{name}"))
+}
+
+/// The ARN of the secret named `name` in the stack's account and region, for
+/// secrets the app reads but does not create (credentials a person stores).
+/// Secrets Manager appends `-` and six random characters to a secret's name in
+/// its ARN; each `?` matches one character, so the pattern of `a/b` does not
+/// match the ARN of `a/b-c`.
+pub fn secret_arn_for_name(name: &str) -> Value<String> {
+    sub(format!(
+        "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{name}-??????"
+    ))
 }
 
 /// Settings of a [`Secret`].

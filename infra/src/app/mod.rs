@@ -6,12 +6,14 @@
 pub mod auction;
 pub mod orders;
 pub mod pipeline;
+pub mod tokens;
+pub mod two_factor;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::bail;
-use constructs::App;
+use constructs::{App, Stack, Stage};
 
 /// A deployment environment, chosen with `-c env=dev|prod`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,18 +60,23 @@ pub fn build(context: BTreeMap<String, String>, source_root: PathBuf) -> anyhow:
     let app = App::with_context(context);
     app.set_source_root(source_root);
     let stage = app.stage(env.stage_id());
-    let stacks = vec![orders::build(&stage, env), auction::build(&stage, env)];
+    let stacks = build_stage(&stage, env);
     if pipeline::enabled(&app)? {
         let mut stages = vec![(env, stacks)];
         if pipeline::prod_enabled(&app)? && env != Env::Prod {
             let prod = app.stage(Env::Prod.stage_id());
-            let prod_stacks = vec![
-                orders::build(&prod, Env::Prod),
-                auction::build(&prod, Env::Prod),
-            ];
-            stages.push((Env::Prod, prod_stacks));
+            stages.push((Env::Prod, build_stage(&prod, Env::Prod)));
         }
         pipeline::build(&app, &stages)?;
     }
     Ok(app)
+}
+
+/// The application's stacks for `env` in `stage`.
+fn build_stage(stage: &Stage, env: Env) -> Vec<Stack> {
+    let orders = orders::build(stage, env);
+    let auction = auction::build(stage, env);
+    let tokens = tokens::build(stage, env);
+    let two_factor = two_factor::build(stage, env, &orders);
+    vec![orders.stack, auction, tokens, two_factor]
 }

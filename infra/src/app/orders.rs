@@ -94,8 +94,18 @@ impl Settings {
     }
 }
 
+/// The `Orders` stack and what other stacks use of it.
+#[derive(Clone, Debug)]
+pub struct Orders {
+    /// The stack.
+    pub stack: Stack,
+    /// The secret holding the JWT signing key, which the two-factor service
+    /// signs its tokens with.
+    pub jwt_secret: Secret,
+}
+
 /// Adds the `Orders` stack to `stage`.
-pub fn build(stage: &Stage, env: Env) -> Stack {
+pub fn build(stage: &Stage, env: Env) -> Orders {
     let s = Settings::of(env);
     let stack = stage.stack("Orders");
     stack.set_description(
@@ -209,5 +219,8 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
         "TableName",
         Output::new(table.table_name()).description("Name of the orders table"),
     );
-    stack
+    Orders {
+        stack,
+        jwt_secret: secret,
+    }
 }

@@ -1,9 +1,61 @@
-//! Helpers shared by the stack tests: snapshots of synthesized templates.
+//! Helpers shared by the stack tests: building the app, finding resources
+//! and policies in a template, snapshots of synthesized templates.
+// Each test binary compiles this module and uses a part of it.
+#![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::PathBuf;
 
-use serde_json::Value;
+use constructs::assertions::Template;
+use constructs::Stack;
+use serde_json::{json, Value};
+
+/// The workspace root, where the function crates are found.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+/// The stack `id` (`Orders`) of the app built with `context` (`-c` values).
+pub fn app_stack(id: &str, context: &[(&str, &str)]) -> Stack {
+    let context: BTreeMap<String, String> = context
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let app = infra::app::build(context, workspace_root()).expect("the app builds");
+    app.stacks()
+        .into_iter()
+        .find(|s| s.id() == id)
+        .unwrap_or_else(|| panic!("a stack '{id}'"))
+}
+
+/// The template of [`app_stack`].
+pub fn app_template(id: &str, context: &[(&str, &str)]) -> Template {
+    Template::from_stack(&app_stack(id, context))
+}
+
+/// The logical ID of the only resource of `resource_type` whose ID starts with `prefix`.
+pub fn id(t: &Template, resource_type: &str, prefix: &str) -> String {
+    let found: Vec<String> = t
+        .find_resources(resource_type, &json!({}))
+        .into_iter()
+        .map(|(id, _)| id)
+        .filter(|id| id.starts_with(prefix))
+        .collect();
+    assert_eq!(found.len(), 1, "one {resource_type} '{prefix}…': {found:?}");
+    found[0].clone()
+}
+
+/// The statements of the one policy attached to the role whose ID starts with `role_prefix`.
+pub fn policy_statements(t: &Template, role_prefix: &str) -> Value {
+    let role = id(t, "AWS::IAM::Role", role_prefix);
+    let found = t.find_resources(
+        "AWS::IAM::Policy",
+        &json!({"Properties": {"Roles": [{"Ref": role}]}}),
+    );
+    assert_eq!(found.len(), 1, "one policy for {role_prefix}…: {found:?}");
+    found[0].1["Properties"]["PolicyDocument"]["Statement"].clone()
+}
 
 /// Compares `json` with the committed snapshot
 /// `infra/tests/snapshots/{name}.template.json`; with `UPDATE_SNAPSHOTS=1`

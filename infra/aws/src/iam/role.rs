@@ -96,6 +96,11 @@ impl Role {
         state.dependents.push(resource.clone());
     }
 
+    /// The role's policy (`DefaultPolicy`), once a statement was added.
+    pub fn default_policy(&self) -> Option<PolicyRef> {
+        self.state.borrow().policy.clone()
+    }
+
     /// The statements granted so far.
     pub fn statements(&self) -> Vec<PolicyStatement> {
         self.state.borrow().document.statements().to_vec()

@@ -1,0 +1,313 @@
+//! The two-factor stack (DESIGN.md item 5): `POST /otp` sends a single-use
+//! 6-digit code to an email address (or by SMS), `POST /otp/verify` checks it
+//! and answers with a short-lived JWT signed with the orders API's key, which
+//! the orders authorizer accepts.
+//!
+//! ```text
+//! client ─► RestApi POST /otp        ─► create function ─► Table (keyed hashes, TTL expires_at)
+//!                   │                        ├─► SES (email)  └─► SNS (SMS, with otp.sms=true)
+//!                   └ POST /otp/verify ─► verify function ─► Table
+//!                                            └─► Secret orders/{env}/jwt-signing-key (Orders stack)
+//! ```
+//!
+//! Both methods are public: they are how a caller obtains a token. Abuse is
+//! bounded by the stage's throttling, the functions' reserved concurrency, a
+//! per-address limit on codes sent, and a per-code limit on attempts (see
+//! `functions/otp-create` and `functions/otp-verify`).
+//!
+//! Codes and addresses are stored only as HMACs keyed with a generated secret
+//! (`orders/{env}/otp-hash-key`), so the table alone reveals neither.
+//!
+//! Context values (`-c key=value`):
+//!
+//! | Key | Meaning | Default |
+//! |---|---|---|
+//! | `otp.sender` | the From address; it (or its domain) must be a verified SES identity | `no-reply@example.com` |
+//! | `otp.sms` | `true` lets callers ask for delivery by SMS | `false` |
+//!
+//! The stack does not create the SES identity: an account usually verifies a
+//! domain once for all its senders, and a second `AWS::SES::EmailIdentity`
+//! for it would fail. Outside the SES sandbox any recipient works; inside it,
+//! recipients must be verified too.
+//!
+//! SMS to a phone number has no ARN to grant `sns:Publish` on. With
+//! `otp.sms=true` the create function may publish to `*` and is denied every
+//! topic, so it can send SMS and nothing else.
+
+use aws_constructs::apigateway::{Authorization, RestApi, RestApiProps};
+use aws_constructs::dynamodb::{Attribute, Table, TableProps};
+use aws_constructs::iam::{self, Grantable, PolicyStatement};
+use aws_constructs::kms::{Key, KeyProps};
+use aws_constructs::lambda::{RustFunction, RustFunctionProps};
+use aws_constructs::secretsmanager::{secret_name, Secret, SecretProps};
+use cfn::logs::log_group::RetentionInDays;
+use constructs::value::sub;
+use constructs::{Output, RemovalPolicy, Stack, Stage};
+use serde_json::json;
+
+use super::orders::{self, APP};
+use super::Env;
+
+/// The stack's id in its stage (CloudFormation stack `Dev-TwoFactor`).
+pub const STACK_ID: &str = "TwoFactor";
+/// Context key: the From address of the code emails.
+pub const SENDER_CONTEXT: &str = "otp.sender";
+/// Context key: whether SMS delivery may be requested.
+pub const SMS_CONTEXT: &str = "otp.sms";
+/// The From address when the context does not name one.
+pub const DEFAULT_SENDER: &str = "no-reply@example.com";
+/// The name segment of the code-hashing key's secret.
+pub const HASH_KEY_SECRET: &str = "otp-hash-key";
+/// The table's partition key (`functions/otp`).
+pub const PARTITION_KEY: &str = "pk";
+/// The table's TTL attribute, epoch seconds (`functions/otp`).
+pub const TTL_ATTRIBUTE: &str = "expires_at";
+/// What the create function does to the table: the rate-limit counter and the
+/// code item are conditional updates; a code whose delivery failed is deleted.
+pub const CREATE_TABLE_ACTIONS: &[&str] = &["dynamodb:DeleteItem", "dynamodb:UpdateItem"];
+/// What the verify function does to the table: reads the code item, then
+/// counts the attempt or spends the code with a conditional update.
+pub const VERIFY_TABLE_ACTIONS: &[&str] = &["dynamodb:GetItem", "dynamodb:UpdateItem"];
+/// Sending the code email (SES v2 `SendEmail` is authorized as `ses:SendEmail`).
+pub const SEND_EMAIL_ACTIONS: &[&str] = &["ses:SendEmail"];
+/// Sending the code by SMS.
+pub const SEND_SMS_ACTIONS: &[&str] = &["sns:Publish"];
+
+/// Settings that differ between environments.
+struct Settings {
+    removal_policy: RemovalPolicy,
+    log_retention: RetentionInDays,
+    rate_limit: f64,
+    burst_limit: u32,
+    concurrency: u32,
+}
+
+impl Settings {
+    fn of(env: Env) -> Settings {
+        match env {
+            Env::Dev => Settings {
+                removal_policy: RemovalPolicy::Delete,
+                log_retention: RetentionInDays::V14,
+                rate_limit: 5.0,
+                burst_limit: 10,
+                concurrency: 5,
+            },
+            Env::Prod => Settings {
+                removal_policy: RemovalPolicy::Retain,
+                log_retention: RetentionInDays::V365,
+                rate_limit: 50.0,
+                burst_limit: 100,
+                concurrency: 20,
+            },
+        }
+    }
+}
+
+/// Adds the `TwoFactor` stack to `stage`; the verify function signs with the
+/// JWT key of `orders`.
+pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
+    let s = Settings::of(env);
+    let stack = stage.stack(STACK_ID);
+    stack.set_description(
+        "Two-factor codes: POST /otp sends a single-use code, POST /otp/verify returns a JWT",
+    );
+    let sender = sender_from_context(&stack);
+    let sms = sms_from_context(&stack);
+
+    let key = Key::new(
+        &stack,
+        "Key",
+        KeyProps {
+            description: Some(format!(
+                "Two-factor codes ({}): table, hash key secret, function environments and logs",
+                env.name()
+            )),
+            removal_policy: s.removal_policy,
+        },
+    );
+    let table = Table::new(
+        &stack,
+        "CodesTable",
+        TableProps {
+            time_to_live_attribute: Some(TTL_ATTRIBUTE.to_owned()),
+            encryption_key: Some(key.clone()),
+            removal_policy: s.removal_policy,
+            ..TableProps::new(Attribute::string(PARTITION_KEY))
+        },
+    );
+    let name = secret_name(APP, env.name(), HASH_KEY_SECRET)
+        .unwrap_or_else(|e| unreachable!("constant secret name parts are valid: {e}"));
+    let hash_key = Secret::new(
+        &stack,
+        "HashKeySecret",
+        SecretProps {
+            description: Some("HMAC key under which codes and addresses are stored".into()),
+            encryption_key: Some(key.clone()),
+            removal_policy: s.removal_policy,
+            ..SecretProps::new(name)
+        },
+    );
+
+    let function = |id: &str, crate_dir: &str, description: &str| {
+        let f = RustFunction::new(
+            &stack,
+            id,
+            RustFunctionProps {
+                reserved_concurrency: Some(s.concurrency),
+                log_retention: s.log_retention,
+                log_removal_policy: s.removal_policy,
+                encryption_key: Some(key.clone()),
+                description: Some(description.to_owned()),
+                ..RustFunctionProps::new(crate_dir)
+            },
+        );
+        f.add_environment("OTP_TABLE_NAME", table.table_name());
+        f.add_environment("OTP_HASH_KEY_SECRET_ARN", hash_key.arn());
+        key.grant_encrypt_decrypt(&f);
+        hash_key.grant_read(&f);
+        f
+    };
+
+    let create = function(
+        "CreateFunction",
+        "functions/otp-create",
+        "POST /otp: sends a single-use code by email (or SMS)",
+    );
+    create.add_environment("OTP_SENDER", sender.address.as_str());
+    iam::grant(&create, CREATE_TABLE_ACTIONS, vec![table.arn()]);
+    iam::grant(
+        &create,
+        SEND_EMAIL_ACTIONS,
+        [&sender.address, &sender.domain]
+            .into_iter()
+            .map(|identity| {
+                sub(format!(
+                    "arn:${{AWS::Partition}}:ses:${{AWS::Region}}:${{AWS::AccountId}}:identity/{identity}"
+                ))
+            })
+            .collect(),
+    );
+    if sms {
+        create.add_environment("OTP_SMS_ENABLED", "true");
+        let role = create.grant_role();
+        role.add_to_policy(PolicyStatement::allow(
+            SEND_SMS_ACTIONS.iter().copied(),
+            ["*".into()],
+        ));
+        role.add_to_policy(PolicyStatement::deny(
+            SEND_SMS_ACTIONS.iter().copied(),
+            [sub("arn:${AWS::Partition}:sns:*:*:*")],
+        ));
+        if let Some(policy) = role.default_policy() {
+            policy.add_metadata(
+                "checkov",
+                json!({"skip": [{
+                    "id": "CKV_AWS_111",
+                    "comment": "sns:Publish to a phone number (SMS) has no ARN; every topic is denied"
+                }]}),
+            );
+        }
+    }
+
+    let verify = function(
+        "VerifyFunction",
+        "functions/otp-verify",
+        "POST /otp/verify: checks a code and returns a JWT the orders API accepts",
+    );
+    verify.add_environment("JWT_SECRET_ARN", orders.jwt_secret.arn());
+    orders.jwt_secret.grant_read(&verify);
+    iam::grant(&verify, VERIFY_TABLE_ACTIONS, vec![table.arn()]);
+
+    let api = RestApi::new(
+        &stack,
+        "Api",
+        RestApiProps {
+            name: Some(format!("{APP}-otp-{}", env.name())),
+            description: Some("Two-factor codes".into()),
+            throttling_rate_limit: s.rate_limit,
+            throttling_burst_limit: s.burst_limit,
+            access_log_retention: s.log_retention,
+            access_log_removal_policy: s.removal_policy,
+            encryption_key: Some(key.clone()),
+            // The Orders stack (deployed first) sets the account's logging role.
+            cloud_watch_role: false,
+            ..RestApiProps::default()
+        },
+    );
+    let otp = api.add_resource_path("/otp");
+    otp.add_method(
+        "POST",
+        &create,
+        Authorization::Public {
+            reason:
+                "Sends a sign-in code: callers have no token yet. Throttled, limited per address",
+        },
+    );
+    otp.add_resource("verify").add_method(
+        "POST",
+        &verify,
+        Authorization::Public {
+            reason: "Exchanges a sign-in code for a token: callers have no token yet. Throttled, limited attempts per code",
+        },
+    );
+    // Make the dependency on the Orders stack explicit: the stage needs the
+    // account's logging role that Orders sets.
+    stack.add_dependency(&orders.stack);
+
+    stack.output(
+        "ApiUrl",
+        Output::new(api.url())
+            .description("URL of the API's stage; POST {ApiUrl}otp, then {ApiUrl}otp/verify"),
+    );
+    stack.output(
+        "TableName",
+        Output::new(table.table_name()).description("Name of the codes table"),
+    );
+    stack
+}
+
+/// The From address and its domain.
+struct Sender {
+    address: String,
+    domain: String,
+}
+
+fn sender_from_context(stack: &Stack) -> Sender {
+    let address = stack
+        .context(SENDER_CONTEXT)
+        .unwrap_or_else(|| DEFAULT_SENDER.to_owned());
+    let valid = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_+.".contains(c))
+    };
+    match address.split_once('@') {
+        Some((local, domain)) if valid(local) && valid(domain) && domain.contains('.') => Sender {
+            domain: domain.to_ascii_lowercase(),
+            address,
+        },
+        _ => {
+            stack.add_error(format!(
+                "context value {SENDER_CONTEXT}='{address}' is not an email address \
+                 (e.g. -c {SENDER_CONTEXT}=no-reply@example.com)"
+            ));
+            Sender {
+                address: DEFAULT_SENDER.to_owned(),
+                domain: "example.com".to_owned(),
+            }
+        }
+    }
+}
+
+fn sms_from_context(stack: &Stack) -> bool {
+    match stack.context(SMS_CONTEXT).as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            stack.add_error(format!(
+                "context value {SMS_CONTEXT}='{other}' must be true or false"
+            ));
+            false
+        }
+    }
+}
