@@ -28,6 +28,12 @@
 //! the send still counts against the limit (failures cannot be used to send more). The code
 //! appears only in the message; logs name the address by its keyed hash (`address_id`).
 //!
+//! **SMS is off by default, and for a reason.** An SMS code proves possession of the phone,
+//! not of the mailbox: with `OTP_SMS_ENABLED=true`, anyone who names an address together with
+//! their own number can redeem a token whose `sub` is that address. Enable it only once a
+//! directory binds numbers to addresses (not part of this service); the per-number send limit
+//! only bounds SMS cost (SMS pumping).
+//!
 //! # Configuration (environment)
 //!
 //! | Variable | Meaning |
