@@ -9,7 +9,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-FUNCTIONS=(authorizer orders-api results-generator order-processor)
+FUNCTIONS=(authorizer orders-api results-generator order-processor oauth-collector otp-create otp-verify)
 MAX_ZIP_BYTES="${MAX_ZIP_BYTES:-2000000}"
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 
