@@ -7,7 +7,7 @@ mod common;
 use common::{id, policy_statements};
 use constructs::assertions::{Match, Template};
 use constructs::Format;
-use infra::app::tokens::refresh_buffer_seconds;
+use infra::app::tokens::{refresh_buffer_seconds, TOKENS_PREFIX};
 use serde_json::{json, Value as Json};
 
 fn template(context: &[(&str, &str)]) -> Template {
@@ -165,6 +165,29 @@ fn tokens_and_notifications_are_encrypted_with_the_stack_key() {
             "Effect": "Deny",
             "Condition": {"Bool": {"aws:SecureTransport": "false"}}
         }]}}),
+    );
+}
+
+#[test]
+fn environment_matches_what_the_collector_reads() {
+    let config = include_str!("../../functions/oauth-collector/src/config.rs");
+    for var in [
+        "OAUTH_APP",
+        "OAUTH_PROVIDERS",
+        "TOKENS_BUCKET_NAME",
+        "TOKENS_KMS_KEY_ARN",
+        "NOTIFY_TOPIC_ARN",
+        "REFRESH_BUFFER_SECONDS",
+    ] {
+        assert!(
+            config.contains(&format!("\"{var}\"")),
+            "the collector reads {var}"
+        );
+    }
+    let provider = include_str!("../../functions/oauth-collector/src/provider.rs");
+    assert!(
+        provider.contains(&format!("TOKENS_PREFIX: &str = \"{TOKENS_PREFIX}\"")),
+        "objects live under the granted prefix"
     );
 }
 

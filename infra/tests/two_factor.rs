@@ -211,6 +211,61 @@ fn deploys_after_the_orders_stack() {
 }
 
 #[test]
+fn grants_and_environment_match_what_the_functions_call_and_read() {
+    let store = include_str!("../../functions/otp/src/store.rs");
+    let granted: Vec<&str> = CREATE_TABLE_ACTIONS
+        .iter()
+        .chain(VERIFY_TABLE_ACTIONS)
+        .copied()
+        .collect();
+    for (call, action) in [
+        (".put_item()", "dynamodb:PutItem"),
+        (".update_item()", "dynamodb:UpdateItem"),
+        (".delete_item()", "dynamodb:DeleteItem"),
+        (".get_item()", "dynamodb:GetItem"),
+    ] {
+        assert_eq!(
+            store.contains(call),
+            granted.contains(&action),
+            "store.rs and the grants disagree on {action}"
+        );
+    }
+    for absent in [
+        ".query()",
+        ".scan()",
+        ".transact_write_items()",
+        ".batch_write_item()",
+    ] {
+        assert!(!store.contains(absent), "store.rs calls {absent}: grant it");
+    }
+    assert!(store.contains(&format!("PK: &str = \"{PARTITION_KEY}\"")));
+    assert!(store.contains(&format!("EXPIRES_AT: &str = \"{TTL_ATTRIBUTE}\"")));
+    let create = include_str!("../../functions/otp-create/src/config.rs");
+    for var in [
+        "OTP_TABLE_NAME",
+        "OTP_HASH_KEY_SECRET_ARN",
+        "OTP_SENDER",
+        "OTP_SMS_ENABLED",
+    ] {
+        assert!(
+            create.contains(&format!("\"{var}\"")),
+            "otp-create reads {var}"
+        );
+    }
+    let verify = include_str!("../../functions/otp-verify/src/config.rs");
+    for var in [
+        "OTP_TABLE_NAME",
+        "OTP_HASH_KEY_SECRET_ARN",
+        "JWT_SECRET_ARN",
+    ] {
+        assert!(
+            verify.contains(&format!("\"{var}\"")),
+            "otp-verify reads {var}"
+        );
+    }
+}
+
+#[test]
 fn snapshot() {
     common::assert_snapshot("Dev-TwoFactor", template(&[]).to_json());
 }

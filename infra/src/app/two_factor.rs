@@ -62,9 +62,14 @@ pub const HASH_KEY_SECRET: &str = "otp-hash-key";
 pub const PARTITION_KEY: &str = "pk";
 /// The table's TTL attribute, epoch seconds (`functions/otp`).
 pub const TTL_ATTRIBUTE: &str = "expires_at";
-/// What the create function does to the table: the rate-limit counter and the
-/// code item are conditional updates; a code whose delivery failed is deleted.
-pub const CREATE_TABLE_ACTIONS: &[&str] = &["dynamodb:DeleteItem", "dynamodb:UpdateItem"];
+/// What the create function does to the table (`functions/otp`, `store.rs`):
+/// counts a send with a conditional update (or opens a new window with a
+/// conditional put), puts the code item, and deletes it if delivery failed.
+pub const CREATE_TABLE_ACTIONS: &[&str] = &[
+    "dynamodb:DeleteItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+];
 /// What the verify function does to the table: reads the code item, then
 /// counts the attempt or spends the code with a conditional update.
 pub const VERIFY_TABLE_ACTIONS: &[&str] = &["dynamodb:GetItem", "dynamodb:UpdateItem"];
