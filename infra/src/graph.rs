@@ -205,9 +205,14 @@ pub fn build(stacks: &[StackArtifact], all: bool) -> Graph {
         .filter(|e| e.label != "references")
         .map(|e| (e.from.clone(), e.to.clone()))
         .collect();
-    graph
-        .edges
-        .retain(|e| e.label != "references" || !specific.contains(&(e.from.clone(), e.to.clone())));
+    // An import resolves to its producer even when that is not drawn (another
+    // stack's key, say): only edges between drawn nodes stay.
+    let drawn: BTreeSet<String> = graph.nodes.iter().map(|n| n.id.clone()).collect();
+    graph.edges.retain(|e| {
+        drawn.contains(&e.from)
+            && drawn.contains(&e.to)
+            && (e.label != "references" || !specific.contains(&(e.from.clone(), e.to.clone())))
+    });
     graph
 }
 
@@ -436,8 +441,9 @@ mod tests {
     fn plumbing_becomes_edges() {
         let shared = stack(
             "Shared",
-            json!({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
-                   "Outputs": {"Out": {"Value": {"Ref": "Topic"}, "Export": {"Name": "Shared:Topic"}}}}),
+            json!({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}, "Key": {"Type": "AWS::KMS::Key"}},
+                   "Outputs": {"Out": {"Value": {"Ref": "Topic"}, "Export": {"Name": "Shared:Topic"}},
+                               "KeyOut": {"Value": {"Fn::GetAtt": ["Key", "Arn"]}, "Export": {"Name": "Shared:Key"}}}}),
         );
         let app = stack(
             "App",
@@ -446,6 +452,7 @@ mod tests {
                 "Role": {"Type": "AWS::IAM::Role"},
                 "Policy": {"Type": "AWS::IAM::Policy", "Properties": {"Roles": [{"Ref": "Role"}], "PolicyDocument": {"Statement": [
                     {"Action": "sns:Publish", "Resource": {"Fn::ImportValue": "Shared:Topic"}},
+                    {"Action": "kms:Decrypt", "Resource": {"Fn::ImportValue": "Shared:Key"}},
                     {"Action": ["xray:PutTraceSegments"], "Resource": "*"}]}}},
                 "Rule": {"Type": "AWS::Events::Rule", "Properties": {"Targets": [{"Arn": {"Fn::GetAtt": ["Fn", "Arn"]}}]}},
                 "Perm": {"Type": "AWS::Lambda::Permission", "Properties": {"FunctionName": {"Fn::GetAtt": ["Fn", "Arn"]}, "SourceArn": {"Fn::GetAtt": ["Rule", "Arn"]}}}
