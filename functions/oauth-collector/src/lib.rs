@@ -73,7 +73,7 @@
 //! let sdk = secrets_client::sdk::lambda_config();
 //! let secrets = Arc::new(secrets_client::SecretsClient::from_conf(&sdk));
 //! let store = Arc::new(S3TokenStore::new(aws_sdk_s3::Client::new(&sdk), "tokens-bucket", "arn:aws:kms:…"));
-//! let tokens = TokenClient::builder("orders", secrets, store, HttpClient::with_defaults()?).build();
+//! let tokens = TokenClient::builder("orders", secrets, store, HttpClient::with_defaults()).build();
 //! let token = tokens.access_token("example", "acme").await?;
 //! let header = format!("Bearer {}", token.secret());
 //! # let _ = header; Ok(()) }

@@ -22,7 +22,7 @@ async fn main() -> Result<(), Error> {
         config.app,
         Arc::new(secrets_client::SecretsClient::from_conf(&sdk)),
         Arc::new(S3TokenStore::new(s3, config.bucket, config.kms_key)),
-        HttpClient::with_defaults()?,
+        HttpClient::with_defaults(),
     )
     .notifier(Arc::new(SnsNotifier::new(
         aws_sdk_sns::Client::new(&sdk),

@@ -2,7 +2,6 @@
 //! revocation request (RFC 7009 §2.1), client authentication (RFC 6749 §2.3.1), and the
 //! success and error responses (RFC 6749 §5.1, §5.2).
 
-use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -35,8 +34,7 @@ fn form_request(credentials: &Credentials, url: &str, params: &[(&str, &str)]) -
                 form_urlencoded::byte_serialize(credentials.client_id.as_bytes()).collect();
             let secret: String =
                 form_urlencoded::byte_serialize(credentials.client_secret().as_bytes()).collect();
-            let encoded =
-                base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
+            let encoded = aws_smithy_types::base64::encode(format!("{id}:{secret}"));
             Some(format!("Basic {encoded}"))
         }
         AuthMethod::ClientSecretPost => {
@@ -181,9 +179,8 @@ mod tests {
             "grant_type=client_credentials&scope=read+write&audience=https%3A%2F%2Fapi.example.com"
         );
         let header = req.authorization.unwrap();
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(header.strip_prefix("Basic ").unwrap())
-            .unwrap();
+        let decoded =
+            aws_smithy_types::base64::decode(header.strip_prefix("Basic ").unwrap()).unwrap();
         assert_eq!(String::from_utf8(decoded).unwrap(), "my+id:p%40ss%3Aw%2Brd");
     }
 

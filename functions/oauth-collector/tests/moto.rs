@@ -6,7 +6,6 @@ mod support;
 use std::time::Duration;
 
 use aws_sdk_s3::types::ServerSideEncryption;
-use base64::Engine as _;
 use lambda_runtime::{Context, Diagnostic, LambdaEvent};
 use oauth_collector::{CollectReport, Collector, HttpClient, Revocation, TokenError};
 use serde_json::{json, Value};
@@ -98,9 +97,7 @@ async fn token_is_stored_encrypted_with_its_expiry_and_notified() {
     let basic = request.headers["authorization"]
         .strip_prefix("Basic ")
         .unwrap();
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(basic)
-        .unwrap();
+    let decoded = aws_smithy_types::base64::decode(basic).unwrap();
     assert_eq!(
         String::from_utf8(decoded).unwrap(),
         "collector-id:cl1ent-s3cret%2B%2F%3Ax"
@@ -329,7 +326,7 @@ async fn slow_endpoint_times_out_and_is_retried_as_transient() {
         .secret("example", "acme", &secret_json(&server, json!({})))
         .await;
     let time = FakeTime::new();
-    let http = HttpClient::new(Duration::from_millis(300), Duration::from_millis(200)).unwrap();
+    let http = HttpClient::new(Duration::from_millis(300), Duration::from_millis(200));
     let client = moto.client(&time, retry(2), http);
 
     let started = std::time::Instant::now();
@@ -395,7 +392,7 @@ async fn no_token_or_client_secret_in_logs_or_notifications() {
         logs.contains("provider done") && logs.contains("provider failed"),
         "{logs}"
     );
-    let basic = base64::engine::general_purpose::STANDARD.encode("collector-id:");
+    let basic = aws_smithy_types::base64::encode("collector-id:");
     for text in [
         &logs,
         &shown,
@@ -440,7 +437,7 @@ async fn revocation_sends_the_rfc7009_form_and_deletes_the_object() {
         )
         .await;
     let time = FakeTime::new();
-    let client = moto.client(&time, retry(4), HttpClient::with_defaults().unwrap());
+    let client = moto.client(&time, retry(4), HttpClient::with_defaults());
 
     client.access_token("example", "acme").await.unwrap();
     assert!(moto.stored(&acme).await.is_some());
@@ -481,7 +478,7 @@ async fn provider_without_revocation_url_is_unsupported() {
         .secret("example", "acme", &secret_json(&server, json!({})))
         .await;
     let time = FakeTime::new();
-    let client = moto.client(&time, retry(4), HttpClient::with_defaults().unwrap());
+    let client = moto.client(&time, retry(4), HttpClient::with_defaults());
     client.access_token("example", "acme").await.unwrap();
 
     let err = client.revoke("example", "acme").await.unwrap_err();

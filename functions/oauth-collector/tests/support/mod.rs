@@ -234,7 +234,7 @@ impl Moto {
         providers: Vec<ProviderId>,
     ) -> Collector<secrets_client::AwsSecretStore> {
         Collector::new(
-            self.client(time, retry, HttpClient::with_defaults().unwrap()),
+            self.client(time, retry, HttpClient::with_defaults()),
             providers,
         )
     }
