@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 : "${MOTO_ENDPOINT:?MOTO_ENDPOINT must point at a running moto server}"
 PORT="${INVOKE_PORT:-9123}"
-FUNCTIONS=(authorizer orders-api results-generator order-processor)
+FUNCTIONS=(authorizer orders-api results-generator order-processor oauth-collector otp-create otp-verify)
 SUFFIX="invoke-$$-$(date +%s)"
 TABLE="orders-$SUFFIX"
 BUCKET="results-$SUFFIX"
@@ -23,7 +23,9 @@ SIGNING_KEY="invoke-signing-key-0123456789abcdef0123"
 # whenever something changes inside a watched crate.
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/invoke-functions.XXXXXX")"
 WATCH_PID=""
+OAUTH_PID=""
 cleanup() {
+  if [[ -n "$OAUTH_PID" ]]; then kill "$OAUTH_PID" 2>/dev/null || true; fi
   if [[ -n "$WATCH_PID" ]] && kill -0 "$WATCH_PID" 2>/dev/null; then
     kill "$WATCH_PID" 2>/dev/null || true
     wait "$WATCH_PID" 2>/dev/null || true
@@ -73,6 +75,58 @@ print(out["ARN"])
 PY
 )" || fail "could not create the moto resources"
 
+# --- the OAuth collector: a local token endpoint, a KMS key, a topic, the credentials ------
+python3 - "$WORK/oauth-port" >"$WORK/oauth.log" 2>&1 <<'PY' &
+import http.server, json, sys
+
+class Token(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        body = json.dumps({"access_token": "invoke-token", "token_type": "Bearer",
+                           "expires_in": 3600}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+server = http.server.HTTPServer(("127.0.0.1", 0), Token)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+server.serve_forever()
+PY
+OAUTH_PID=$!
+for _ in $(seq 1 50); do [[ -s "$WORK/oauth-port" ]] && break; sleep 0.1; done
+[[ -s "$WORK/oauth-port" ]] || fail "the local OAuth endpoint did not start"
+OAUTH_APP="invoke${SUFFIX//[^A-Za-z0-9]/}"
+read -r TOKENS_KMS_KEY_ARN NOTIFY_TOPIC_ARN < <(python3 - "$MOTO_ENDPOINT" "$OAUTH_APP" \
+  "http://127.0.0.1:$(cat "$WORK/oauth-port")/oauth/token" "$SUFFIX" <<'PY'
+import json, re, sys, urllib.parse, urllib.request
+
+endpoint, app, token_url, suffix = sys.argv[1:]
+AUTH = ("AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/{}/aws4_request, "
+        "SignedHeaders=host, Signature=0")
+
+def call(target, service, body):
+    req = urllib.request.Request(endpoint, data=json.dumps(body).encode(), method="POST", headers={
+        "X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1",
+        "Authorization": AUTH.format(service)})
+    with urllib.request.urlopen(req) as resp:
+        return json.load(resp)
+
+key = call("TrentService.CreateKey", "kms", {"Description": "invoke tokens"})["KeyMetadata"]["Arn"]
+req = urllib.request.Request(endpoint, method="POST", data=urllib.parse.urlencode({
+    "Action": "CreateTopic", "Name": f"tokens-{suffix}", "Version": "2010-03-31"}).encode(),
+    headers={"Content-Type": "application/x-www-form-urlencoded", "Authorization": AUTH.format("sns")})
+topic = re.search(r"<TopicArn>(.*?)</TopicArn>", urllib.request.urlopen(req).read().decode()).group(1)
+call("secretsmanager.CreateSecret", "secretsmanager", {"Name": f"{app}/example/invoke",
+    "SecretString": json.dumps({"client_id": "invoke", "client_secret": "invoke-secret",
+                                "token_url": token_url})})
+print(key, topic)
+PY
+) || fail "could not create the OAuth collector's moto resources"
+
 # --- events ------------------------------------------------------------------------------
 python3 - "$SIGNING_KEY" functions/authorizer/fixtures/authorizer-request.json "$WORK/authorizer.json" <<'PY'
 import base64, hashlib, hmac, json, sys, time
@@ -95,6 +149,8 @@ cargo build --quiet "${packages[@]}" --bins || fail "cargo build failed"
 
 env_vars="AWS_ENDPOINT_URL=$MOTO_ENDPOINT,ORDERS_TABLE_NAME=$TABLE,RESULTS_BUCKET_NAME=$BUCKET"
 env_vars+=",S3_FORCE_PATH_STYLE=true,JWT_SECRET_ARN=$SECRET_ARN,JWT_SECRET_JSON_KEY=signing_key"
+env_vars+=",OAUTH_APP=$OAUTH_APP,OAUTH_PROVIDERS=example/invoke,TOKENS_BUCKET_NAME=$BUCKET"
+env_vars+=",TOKENS_KMS_KEY_ARN=$TOKENS_KMS_KEY_ARN,NOTIFY_TOPIC_ARN=$NOTIFY_TOPIC_ARN"
 cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$PORT" --ignore-changes \
   --env-vars "$env_vars" >"$WORK/watch.log" 2>&1 &
 WATCH_PID=$!
@@ -147,6 +203,11 @@ if out="$(invoke order-processor functions/order-processor/fixtures/rejected.jso
 fi
 grep -q 'OrderRejected' <<<"$out" || fail "order-processor: rejected order did not fail with OrderRejected: $out"
 echo "ok  order-processor (rejected -> OrderRejected)"
+
+out="$(invoke oauth-collector functions/oauth-collector/fixtures/scheduled.json)" || fail "oauth-collector: $out"
+check oauth-collector "$out" 'r["providers"][0]["outcome"] == "refreshed" and r["providers"][0]["attempts"] == 1'
+out="$(invoke oauth-collector functions/oauth-collector/fixtures/scheduled.json)" || fail "oauth-collector: $out"
+check "oauth-collector (second run skips the fresh token)" "$out" 'r["providers"][0]["outcome"] == "skipped"'
 
 # The stored decimal is exact.
 python3 - "$MOTO_ENDPOINT" "$TABLE" <<'PY' || fail "orders-api: item not stored as expected"
