@@ -54,7 +54,7 @@ impl<T: OtpStore, D: Deliver, S: SecretStore> CreateOtp<T, D, S> {
             }
         };
         Ok(self
-            .issue(&request_id, &request.email, &request.channel, now)
+            .issue(&request_id, &request.email, request.channel, now)
             .await)
     }
 
@@ -62,7 +62,7 @@ impl<T: OtpStore, D: Deliver, S: SecretStore> CreateOtp<T, D, S> {
         &self,
         request_id: &str,
         email: &str,
-        channel: &Channel,
+        channel: Channel,
         now: i64,
     ) -> ApiGatewayProxyResponse {
         let accepted = json_response(
@@ -79,12 +79,32 @@ impl<T: OtpStore, D: Deliver, S: SecretStore> CreateOtp<T, D, S> {
         };
         let address_id = key.address_id(email);
 
+        // SMS goes only to the number registered for the address; without one nothing is
+        // sent and nothing stored, and the answer is the same 202 as for any valid request.
+        let phone_number = match channel {
+            Channel::Email => None,
+            Channel::Sms => match self.store.registered_phone(&address_id).await {
+                Ok(Some(number)) => Some(number),
+                Ok(None) => {
+                    tracing::info!(
+                        request_id,
+                        address_id,
+                        channel = "sms",
+                        reason = "no registered phone",
+                        "code not sent"
+                    );
+                    return accepted;
+                }
+                Err(e) => return internal("reading the registered phone failed", &e),
+            },
+        };
+
         // Send limits: the address's, and the phone number's for SMS. A limited request
         // answers like any other; only the log (with hashes) tells.
         let window = i64::try_from(self.config.send_window_seconds).unwrap_or(i64::MAX);
         let mut counters = vec![address_sends_key(&address_id)];
-        if let Channel::Sms { phone_number } = channel {
-            counters.push(phone_sends_key(&key.phone_id(phone_number)));
+        if let Some(number) = &phone_number {
+            counters.push(phone_sends_key(&key.phone_id(number)));
         }
         for counter in &counters {
             match self
@@ -121,9 +141,9 @@ impl<T: OtpStore, D: Deliver, S: SecretStore> CreateOtp<T, D, S> {
             return internal("storing the code failed", &e);
         }
 
-        let (destination, channel_name) = match channel {
-            Channel::Email => (Destination::Email(email), "email"),
-            Channel::Sms { phone_number } => (Destination::Sms(phone_number), "sms"),
+        let (destination, channel_name) = match &phone_number {
+            None => (Destination::Email(email), "email"),
+            Some(number) => (Destination::Sms(number), "sms"),
         };
         match self
             .delivery

@@ -169,12 +169,103 @@ async fn limited_requests_answer_the_same_and_send_nothing() {
     assert_eq!(outbox.sent.lock().unwrap().len(), 4);
 }
 
+fn hash_key() -> HashKey {
+    HashKey::new(HASH_KEY.as_bytes()).unwrap()
+}
+
+async fn register(store: &MemoryStore, email: &str, phone_number: &str) {
+    otp::register_phone(store, &hash_key(), email, phone_number)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn sms_goes_to_the_registered_number() {
+    let (store, outbox) = (MemoryStore::default(), Outbox::default());
+    register(&store, "a@example.com", "+15555550100").await;
+    let h = handler(&store, &outbox, Some(HASH_KEY), true);
+    assert_eq!(
+        post(&h, json!({"email": "A@example.com", "channel": "sms"})).await,
+        accepted()
+    );
+    let sent = outbox.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0, "sms:+15555550100");
+    let stored = code_item(&store, "a@example.com").unwrap();
+    let id = hash_key().address_id("a@example.com");
+    assert!(hash_key().code_matches(&id, &Code::parse(&sent[0].1).unwrap(), &stored.code_hash));
+}
+
+#[tokio::test]
+async fn sms_without_a_registered_number_answers_the_same_and_sends_nothing() {
+    let (store, outbox) = (MemoryStore::default(), Outbox::default());
+    let h = handler(&store, &outbox, Some(HASH_KEY), true);
+    let body = json!({"email": "a@example.com", "channel": "sms"});
+    assert_eq!(post(&h, body).await, accepted());
+    assert!(outbox.sent.lock().unwrap().is_empty());
+    // No code, and no send counted against the address either.
+    assert!(store.items.lock().unwrap().is_empty());
+    // Another address's number is not this address's.
+    register(&store, "b@example.com", "+15555550100").await;
+    let body = json!({"email": "a@example.com", "channel": "sms"});
+    assert_eq!(post(&h, body).await, accepted());
+    assert!(outbox.sent.lock().unwrap().is_empty());
+    assert_eq!(code_item(&store, "a@example.com"), None);
+}
+
+#[tokio::test]
+async fn a_caller_cannot_choose_the_number_and_gets_no_token() {
+    let (store, outbox) = (MemoryStore::default(), Outbox::default());
+    let h = handler(&store, &outbox, Some(HASH_KEY), true);
+    let victim = "victim@example.com";
+    // The old attack: the victim's address with the attacker's number.
+    let (status, body) = post(
+        &h,
+        json!({"email": victim, "channel": "sms", "phone_number": "+15555550199"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["details"][0]["field"], "phone_number");
+    assert_eq!(body["details"][0]["message"], "unknown member");
+    // Without the member, the code would go to the victim's number only; here there is none.
+    assert_eq!(
+        post(&h, json!({"email": victim, "channel": "sms"})).await,
+        accepted()
+    );
+    assert!(outbox.sent.lock().unwrap().is_empty());
+    // No code exists to redeem, so no token can be issued for the victim.
+    assert_eq!(code_item(&store, victim), None);
+}
+
+#[tokio::test]
+async fn a_malformed_registration_is_an_internal_error() {
+    let (store, outbox) = (MemoryStore::default(), Outbox::default());
+    let id = hash_key().address_id("a@example.com");
+    store
+        .items
+        .lock()
+        .unwrap()
+        .insert(otp::store::phone_key(&id), Item::Phone("5555550100".into()));
+    let h = handler(&store, &outbox, Some(HASH_KEY), true);
+    assert_eq!(
+        post(&h, json!({"email": "a@example.com", "channel": "sms"})).await,
+        (
+            500,
+            json!({"error": "internal error", "request_id": "req-1"})
+        )
+    );
+    assert!(outbox.sent.lock().unwrap().is_empty());
+    assert_eq!(code_item(&store, "a@example.com"), None);
+}
+
 #[tokio::test]
 async fn sms_is_limited_per_phone_number_too() {
     let (store, outbox) = (MemoryStore::default(), Outbox::default());
     let h = handler(&store, &outbox, Some(HASH_KEY), true);
     for i in 0..4 {
-        let body = json!({"email": format!("u{i}@example.com"), "channel": "sms", "phone_number": "+15555550100"});
+        let email = format!("u{i}@example.com");
+        register(&store, &email, "+15555550100").await;
+        let body = json!({"email": email, "channel": "sms"});
         assert_eq!(post(&h, body).await, accepted());
     }
     let sent = outbox.sent.lock().unwrap().clone();
@@ -229,8 +320,12 @@ async fn invalid_bodies_name_the_field_and_touch_nothing() {
         (json!({"email": "not an address"}), "email"),
         (json!({}), "email"),
         (
-            json!({"email": "a@example.com", "channel": "sms", "phone_number": "+15555550100"}),
+            json!({"email": "a@example.com", "channel": "sms"}),
             "channel",
+        ),
+        (
+            json!({"email": "a@example.com", "phone_number": "+15555550100"}),
+            "phone_number",
         ),
         (json!({"email": "a@example.com", "extra": 1}), "extra"),
     ] {

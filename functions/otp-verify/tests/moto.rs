@@ -1,7 +1,11 @@
 //! The whole two-factor flow against moto (`MOTO_ENDPOINT`; run by `scripts/test.sh` with
 //! `--include-ignored`): DynamoDB, Secrets Manager, SES v2 and SNS are moto's; the sent
-//! email is read back from moto's `/moto-api/data.json` (`ses` → `Message`).
+//! email is read back from moto's `/moto-api/data.json` (`ses` → `Message`). Moto keeps an
+//! SMS only in its in-process SNS backend (`sms_messages`), which neither `data.json` nor
+//! any SNS API returns, so SMS codes are read from a recorder wrapped around the real
+//! `AwsDelivery` (the SNS `Publish` itself goes to moto).
 
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use authorizer::jwt::Verifier;
@@ -12,8 +16,8 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
 use lambda_runtime::{Context, LambdaEvent};
-use otp::DynamoDbOtpStore;
-use otp_create::{AwsDelivery, CreateOtp};
+use otp::{Code, DynamoDbOtpStore, HashKey};
+use otp_create::{AwsDelivery, CreateOtp, Deliver, DeliveryError, Destination};
 use otp_verify::VerifyOtp;
 use secrets_client::{AwsSecretStore, SecretsClient};
 use serde_json::{json, Value};
@@ -126,6 +130,25 @@ impl Moto {
     }
 
     fn create_from(&self, sender: &str, sms: bool) -> CreateOtp<DynamoDbOtpStore, AwsDelivery> {
+        self.create_with(sender, sms, |delivery| delivery)
+    }
+
+    /// `otp-create` with SMS on, its deliveries recorded (see [`Recorder`]).
+    fn create_recorded(&self) -> (CreateOtp<DynamoDbOtpStore, Recorder>, Sent) {
+        let sent = Sent::default();
+        let create = self.create_with(SENDER, true, |aws| Recorder {
+            aws,
+            sent: sent.clone(),
+        });
+        (create, sent)
+    }
+
+    fn create_with<D: Deliver>(
+        &self,
+        sender: &str,
+        sms: bool,
+        wrap: impl FnOnce(AwsDelivery) -> D,
+    ) -> CreateOtp<DynamoDbOtpStore, D> {
         let mut config = otp_create::Config::from_lookup(|k| match k {
             "OTP_TABLE_NAME" => Some(self.table.clone()),
             "OTP_HASH_KEY_SECRET_ARN" => Some(self.hash_secret.clone()),
@@ -140,7 +163,7 @@ impl Moto {
             sender,
             None,
         );
-        CreateOtp::new(config, self.secrets(), self.store(), delivery)
+        CreateOtp::new(config, self.secrets(), self.store(), wrap(delivery))
     }
 
     fn verify(&self) -> VerifyOtp<DynamoDbOtpStore> {
@@ -167,6 +190,35 @@ impl Moto {
             .items
             .unwrap_or_default();
         format!("{items:?}")
+    }
+}
+
+/// Every delivery asked of a [`Recorder`]: destination, code and whether AWS accepted it.
+type Sent = Arc<Mutex<Vec<(String, String, bool)>>>;
+
+/// The real [`AwsDelivery`], recording each call.
+struct Recorder {
+    aws: AwsDelivery,
+    sent: Sent,
+}
+
+impl Deliver for Recorder {
+    async fn deliver(
+        &self,
+        to: Destination<'_>,
+        code: &Code,
+        valid_seconds: u64,
+    ) -> Result<(), DeliveryError> {
+        let result = self.aws.deliver(to, code, valid_seconds).await;
+        let to = match to {
+            Destination::Email(address) => format!("email:{address}"),
+            Destination::Sms(number) => format!("sms:{number}"),
+        };
+        self.sent
+            .lock()
+            .unwrap()
+            .push((to, code.expose().to_owned(), result.is_ok()));
+        result
     }
 }
 
@@ -387,24 +439,96 @@ async fn the_fourth_send_in_the_window_is_accepted_but_not_sent() {
 
 #[tokio::test]
 #[ignore = "needs moto (MOTO_ENDPOINT); run by scripts/test.sh"]
-async fn sms_goes_through_sns() {
+async fn sms_goes_through_sns_to_the_registered_number_only() {
     let moto = moto().await;
+    let (create, sent) = moto.create_recorded();
+    let verify = moto.verify();
+    let key = HashKey::new(HASH_KEY.as_bytes()).unwrap();
+    let accepted = (202, json!({"status": "accepted", "expires_in": 300}));
+    let refused = (401, json!({"error": "invalid or expired code"}));
     let t = now();
+
+    // Registered by user management, then asked for by channel only.
     let email = format!("sms-{}@example.com", unique());
-    let body = json!({"email": email, "channel": "sms", "phone_number": "+15555550100"});
-    let r = parsed(
-        moto.create(true)
-            .handle(event(body.clone()), t)
+    otp::register_phone(&moto.store(), &key, &email.to_uppercase(), "+15555550100")
+        .await
+        .unwrap();
+    let registration = otp::store::phone_key(&key.address_id(&email));
+    let body = json!({"email": email, "channel": "sms"});
+    let r = parsed(create.handle(event(body), t).await.unwrap());
+    assert_eq!(r, accepted);
+    let delivered = sent.lock().unwrap().clone();
+    assert_eq!(delivered.len(), 1, "{delivered:?}");
+    let (to, code, published) = &delivered[0];
+    assert_eq!((to.as_str(), *published), ("sms:+15555550100", true));
+    assert!(emails_to(&email).await.is_empty());
+    let (status, body) = parsed(
+        verify
+            .handle(event(json!({"email": email, "code": code})), t + 5)
             .await
             .unwrap(),
     );
-    assert_eq!(r.0, 202);
-    assert!(emails_to(&email).await.is_empty());
+    assert_eq!(status, 200, "{body}");
+    assert!(body["token"].is_string());
+    // The registration is the only plain-text number; the address and code appear nowhere.
     let scan = moto.scan().await;
     assert!(
-        !scan.contains("5555550100") && !scan.contains(&email),
+        scan.contains(&registration) && !scan.contains(&email) && !scan.contains(code.as_str()),
         "{scan}"
     );
+
+    // An address without a registration: the same 202, no publish, no code to redeem.
+    let victim = format!("victim-{}@example.com", unique());
+    let r = parsed(
+        create
+            .handle(event(json!({"email": victim, "channel": "sms"})), t)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(r, accepted);
+    // A caller cannot name the number any more.
+    let (status, body) = parsed(
+        create
+            .handle(
+                event(json!({"email": victim, "channel": "sms", "phone_number": "+15555550199"})),
+                t,
+            )
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        (status, &body["details"][0]["field"]),
+        (400, &json!("phone_number"))
+    );
+    assert_eq!(
+        sent.lock().unwrap().len(),
+        1,
+        "nothing published for the victim"
+    );
+    assert!(emails_to(&victim).await.is_empty());
+    let victim_code = otp::store::code_key(&key.address_id(&victim));
+    assert!(!moto.scan().await.contains(&victim_code));
+    let r = parsed(
+        verify
+            .handle(event(json!({"email": victim, "code": code})), t + 6)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(r, refused);
+
+    // Removed: sms sends nothing again.
+    otp::remove_phone(&moto.store(), &key, &email)
+        .await
+        .unwrap();
+    let r = parsed(
+        create
+            .handle(event(json!({"email": email, "channel": "sms"})), t + 7)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(r, accepted);
+    assert_eq!(sent.lock().unwrap().len(), 1);
+    assert!(!moto.scan().await.contains(&registration));
 }
 
 #[tokio::test]

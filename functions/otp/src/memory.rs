@@ -5,15 +5,18 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::store::{OtpStore, StoreError, StoredCode};
+use crate::phone::is_e164;
+use crate::store::{not_e164, phone_key, OtpStore, StoreError, StoredCode};
 
-/// An item: a code or a send counter.
+/// An item: a code, a send counter or a phone registration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
     /// A code item.
     Code(StoredCode),
     /// A send counter: sends in the window and the window's end.
     Sends(u32, i64),
+    /// A registered phone number (stored as given, so tests can plant a malformed one).
+    Phone(String),
 }
 
 /// The store; `fail` makes every call fail with that message.
@@ -137,6 +140,29 @@ impl OtpStore for MemoryStore {
                 true
             }
             _ => false,
+        })
+    }
+
+    async fn registered_phone(&self, address_id: &str) -> Result<Option<String>, StoreError> {
+        self.with(|items| match items.get(&phone_key(address_id)) {
+            None => Ok(None),
+            Some(Item::Phone(number)) if is_e164(number) => Ok(Some(number.clone())),
+            Some(_) => Err(not_e164()),
+        })?
+    }
+
+    async fn register_phone(&self, address_id: &str, phone_number: &str) -> Result<(), StoreError> {
+        if !is_e164(phone_number) {
+            return Err(not_e164());
+        }
+        self.with(|items| {
+            items.insert(phone_key(address_id), Item::Phone(phone_number.to_owned()));
+        })
+    }
+
+    async fn remove_phone(&self, address_id: &str) -> Result<(), StoreError> {
+        self.with(|items| {
+            items.remove(&phone_key(address_id));
         })
     }
 }

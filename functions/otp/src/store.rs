@@ -1,11 +1,13 @@
-//! The code and send-counter items (layout in the crate docs). Every change is one
-//! conditional DynamoDB request, so concurrent invocations cannot double-spend a code, skip
-//! the attempt limit or exceed the send limit.
+//! The code, send-counter and phone-registration items (layout in the crate docs). Every
+//! change of a code or counter is one conditional DynamoDB request, so concurrent
+//! invocations cannot double-spend a code, skip the attempt limit or exceed the send limit.
 
 use std::future::Future;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::phone::is_e164;
 
 /// Attribute names.
 pub mod attr {
@@ -23,6 +25,8 @@ pub mod attr {
     pub const SENDS: &str = "sends";
     /// Epoch seconds (N): end of validity or of the send window; the table's TTL attribute.
     pub const EXPIRES_AT: &str = "expires_at";
+    /// The registered E.164 number of an address (S).
+    pub const PHONE_NUMBER: &str = "phone_number";
 }
 
 /// `pk` of the code item of an address.
@@ -33,6 +37,11 @@ pub fn code_key(address_id: &str) -> String {
 /// `pk` of the send counter of an address.
 pub fn address_sends_key(address_id: &str) -> String {
     format!("sends#email#{address_id}")
+}
+
+/// `pk` of the phone registration of an address.
+pub fn phone_key(address_id: &str) -> String {
+    format!("phone#{address_id}")
 }
 
 /// `pk` of the send counter of a phone number.
@@ -118,6 +127,30 @@ pub trait OtpStore: Send + Sync {
         now: i64,
         max_attempts: u32,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The E.164 number registered for the address `address_id` (strongly consistent read);
+    /// a stored value that is not E.164 is an error.
+    fn registered_phone(
+        &self,
+        address_id: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+
+    /// Registers `phone_number` (E.164, else an error) for `address_id`, replacing any
+    /// previous one. Called through [`crate::registration`], never by the API.
+    fn register_phone(
+        &self,
+        address_id: &str,
+        phone_number: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Removes the number registered for `address_id`, if any.
+    fn remove_phone(&self, address_id: &str)
+        -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The error for a number that is not E.164; the number itself stays out of it.
+pub(crate) fn not_e164() -> StoreError {
+    StoreError("phone_number is not in E.164 form".to_owned())
 }
 
 impl<T: OtpStore> OtpStore for &T {
@@ -169,6 +202,25 @@ impl<T: OtpStore> OtpStore for &T {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send {
         (**self).redeem(key, code_hash, now, max_attempts)
     }
+    fn registered_phone(
+        &self,
+        address_id: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send {
+        (**self).registered_phone(address_id)
+    }
+    fn register_phone(
+        &self,
+        address_id: &str,
+        phone_number: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).register_phone(address_id, phone_number)
+    }
+    fn remove_phone(
+        &self,
+        address_id: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).remove_phone(address_id)
+    }
 }
 
 /// [`OtpStore`] over a DynamoDB table.
@@ -196,6 +248,14 @@ fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
+fn failed<E, R>(e: SdkError<E, R>) -> StoreError
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    StoreError(DisplayErrorContext(&e).to_string())
+}
+
 /// `Ok(true)` on success, `Ok(false)` when the condition failed, the error otherwise.
 fn conditional<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<bool, StoreError>
 where
@@ -205,7 +265,7 @@ where
     match result {
         Ok(_) => Ok(true),
         Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
-        Err(e) => Err(StoreError(DisplayErrorContext(&e).to_string())),
+        Err(e) => Err(failed(e)),
     }
 }
 
@@ -277,7 +337,7 @@ impl OtpStore for DynamoDbOtpStore {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| StoreError(DisplayErrorContext(&e).to_string()))
+            .map_err(failed)
     }
 
     async fn delete_code(&self, key: &str, code_hash: &str) -> Result<(), StoreError> {
@@ -304,7 +364,7 @@ impl OtpStore for DynamoDbOtpStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| StoreError(DisplayErrorContext(&e).to_string()))?;
+            .map_err(failed)?;
         let Some(item) = output.item else {
             return Ok(None);
         };
@@ -377,5 +437,50 @@ impl OtpStore for DynamoDbOtpStore {
             .send()
             .await;
         conditional(redeemed)
+    }
+
+    async fn registered_phone(&self, address_id: &str) -> Result<Option<String>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(attr::PK, s(&phone_key(address_id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(failed)?;
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        match item.get(attr::PHONE_NUMBER) {
+            Some(AttributeValue::S(number)) if is_e164(number) => Ok(Some(number.clone())),
+            _ => Err(not_e164()),
+        }
+    }
+
+    async fn register_phone(&self, address_id: &str, phone_number: &str) -> Result<(), StoreError> {
+        if !is_e164(phone_number) {
+            return Err(not_e164());
+        }
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item(attr::PK, s(&phone_key(address_id)))
+            .item(attr::PHONE_NUMBER, s(phone_number))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(failed)
+    }
+
+    async fn remove_phone(&self, address_id: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key(attr::PK, s(&phone_key(address_id)))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(failed)
     }
 }
