@@ -56,6 +56,9 @@ fn collector_reads_its_provider_secrets_and_writes_its_token_objects_only() {
              "Resource": [secret_arn("orders/github/acme"), secret_arn("orders/okta/globex")]},
             {"Effect": "Allow", "Action": "s3:GetObject", "Resource": objects},
             {"Effect": "Allow", "Action": ["s3:AbortMultipartUpload", "s3:PutObject"], "Resource": objects},
+            // Listing the prefix only: a missing token is a 404, not a 403.
+            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": getatt(&bucket, "Arn"),
+             "Condition": {"StringLike": {"s3:prefix": "tokens/*"}}},
             // Objects and messages are encrypted with the stack's key.
             {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key}
         ])
@@ -85,6 +88,11 @@ fn collector_runs_alone_on_the_schedule_and_failures_reach_the_topic() {
                 "REFRESH_BUFFER_SECONDS": "600"
             }}
         }),
+    );
+    // Failures are notified by the function: Lambda does not retry them.
+    t.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        json!({"FunctionName": {"Ref": function}, "Qualifier": "$LATEST", "MaximumRetryAttempts": 0}),
     );
     t.has_resource_properties(
         "AWS::Events::Rule",

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use cfn::lambda::function::{
     Architectures, Code, Environment, LogFormat, LoggingConfig, Mode, Runtime, TracingConfig,
 };
-use cfn::lambda::{Function, FunctionRef, Permission};
+use cfn::lambda::{EventInvokeConfig, Function, FunctionRef, Permission};
 use cfn::logs::log_group::RetentionInDays;
 use constructs::value::list;
 use constructs::{Architecture, JsonValue, RemovalPolicy, Scope, Value};
@@ -224,6 +224,22 @@ impl RustFunction {
                 }
             }
         });
+    }
+
+    /// How often Lambda retries a failed asynchronous event (0 to 2; Lambda's
+    /// default is 2) before it goes to the dead-letter target. A function that
+    /// reports its own failures sets 0, so a failure is not reported three times.
+    pub fn set_async_retry_attempts(&self, attempts: u32) {
+        if attempts > 2 {
+            self.scope.add_error(format!(
+                "asynchronous retry attempts must be 0 to 2, not {attempts}"
+            ));
+        }
+        self.scope.add(
+            "EventInvokeConfig",
+            EventInvokeConfig::new(self.function_name(), "$LATEST")
+                .maximum_retry_attempts(i64::from(attempts)),
+        );
     }
 
     /// Lets `grantee` invoke the function.

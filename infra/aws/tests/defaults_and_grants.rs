@@ -3,7 +3,7 @@
 use aws_constructs::dynamodb::{Attribute, Table, TableProps};
 use aws_constructs::events::{Schedule, ScheduleRule};
 use aws_constructs::kms::{Key, KeyProps};
-use aws_constructs::lambda::{RustFunction, RustFunctionProps};
+use aws_constructs::lambda::{DeadLetter, Invocation, RustFunction, RustFunctionProps};
 use aws_constructs::logs::{LogGroup, LogGroupProps};
 use aws_constructs::s3::{Bucket, BucketProps};
 use aws_constructs::secretsmanager::{secret_name, Secret, SecretProps};
@@ -305,5 +305,44 @@ fn schedule_rule_targets_with_its_own_role_or_a_scoped_permission() {
     t.has_resource_properties(
         "AWS::IAM::Role",
         json!({"AssumeRolePolicyDocument": {"Statement": [{"Principal": {"Service": "events.amazonaws.com"}}]}}),
+    );
+}
+
+#[test]
+fn asynchronous_function_sends_failures_to_its_dead_letter_topic_after_bounded_retries() {
+    let stack = stack();
+    let topic = Topic::new(&stack, "Failures", TopicProps::default());
+    let f = RustFunction::new(
+        &stack,
+        "Fn",
+        RustFunctionProps {
+            invocation: Invocation::Asynchronous(DeadLetter::Topic(topic.arn())),
+            ..RustFunctionProps::new("functions/results-generator")
+        },
+    );
+    f.set_async_retry_attempts(0);
+    let t = Template::from_stack(&stack);
+    let topic_ref = json!({"Ref": t.find_resources("AWS::SNS::Topic", &json!({}))[0].0});
+    t.has_resource_properties(
+        "AWS::Lambda::Function",
+        json!({"DeadLetterConfig": {"TargetArn": topic_ref}}),
+    );
+    // A dead-letter topic needs sns:Publish (a queue would need sqs:SendMessage).
+    assert!(statements(&t, "FnServiceRole")
+        .contains(&json!({"Effect": "Allow", "Action": "sns:Publish", "Resource": topic_ref})));
+    t.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        json!({"MaximumRetryAttempts": 0, "Qualifier": "$LATEST"}),
+    );
+
+    f.set_async_retry_attempts(3);
+    let err = stack
+        .app()
+        .synth(constructs::Format::Json)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("asynchronous retry attempts must be 0 to 2, not 3"),
+        "{err}"
     );
 }

@@ -26,18 +26,22 @@
 //! The refresh buffer is twice the rate, and at least 5 minutes, so a run
 //! always falls inside it before a token expires.
 //!
-//! Events the function still fails on after Lambda's two retries go to the
-//! topic as well (its dead-letter target), so a crash is heard of too.
+//! The function notifies each provider's failure itself, so Lambda does not
+//! retry a failed run (that would repeat the notifications); the failed event
+//! also goes to the topic (the dead-letter target), so a crash is heard of too.
 
 use aws_constructs::events::{Schedule, ScheduleRule};
-use aws_constructs::iam;
+use aws_constructs::iam::{self, PolicyStatement};
 use aws_constructs::kms::{Key, KeyProps};
 use aws_constructs::lambda::{DeadLetter, Invocation, RustFunction, RustFunctionProps};
-use aws_constructs::s3::{Bucket, BucketProps, BUCKET_PUT_ACTIONS, BUCKET_READ_ACTIONS};
+use aws_constructs::s3::{
+    Bucket, BucketProps, BUCKET_LIST_ACTIONS, BUCKET_PUT_ACTIONS, BUCKET_READ_ACTIONS,
+};
 use aws_constructs::secretsmanager::{secret_arn_for_name, secret_name, SECRET_READ_ACTIONS};
 use aws_constructs::sns::{Topic, TopicProps};
 use cfn::logs::log_group::RetentionInDays;
 use constructs::{Output, RemovalPolicy, Stack, Stage};
+use serde_json::json;
 
 use super::orders::APP;
 use super::Env;
@@ -156,6 +160,14 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
     let objects = bucket.arn_for_objects(&format!("{TOKENS_PREFIX}*"));
     iam::grant(&collector, BUCKET_READ_ACTIONS, vec![objects.clone()]);
     iam::grant(&collector, BUCKET_PUT_ACTIONS, vec![objects]);
+    // Listing the prefix makes S3 answer 404, not 403, for a token not stored yet.
+    collector.role().add_to_policy(
+        PolicyStatement::allow(BUCKET_LIST_ACTIONS.iter().copied(), [bucket.arn()]).condition(
+            "StringLike",
+            "s3:prefix",
+            json!(format!("{TOKENS_PREFIX}*")),
+        ),
+    );
     key.grant_generate_data_key(&collector);
     topic.grant_publish(&collector);
 
@@ -166,6 +178,8 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
         "Runs the OAuth token collector",
     );
     rule.add_function_target("Collector", &collector);
+    // The collector notifies each failure itself; Lambda's retries would repeat them.
+    collector.set_async_retry_attempts(0);
 
     stack.output(
         "TokensBucketName",

@@ -30,6 +30,11 @@
 //! for it would fail. Outside the SES sandbox any recipient works; inside it,
 //! recipients must be verified too.
 //!
+//! SMS goes only to the phone number registered for the address (item
+//! `phone#<keyed hash>`, written by user management through
+//! `otp::register_phone`, never through the API), so a caller cannot have a
+//! code for someone else's address sent to their own phone.
+//!
 //! SMS to a phone number has no ARN to grant `sns:Publish` on. With
 //! `otp.sms=true` the create function may publish to `*` and is denied every
 //! topic, so it can send SMS and nothing else.
@@ -63,10 +68,12 @@ pub const PARTITION_KEY: &str = "pk";
 /// The table's TTL attribute, epoch seconds (`functions/otp`).
 pub const TTL_ATTRIBUTE: &str = "expires_at";
 /// What the create function does to the table (`functions/otp`, `store.rs`):
-/// counts a send with a conditional update (or opens a new window with a
-/// conditional put), puts the code item, and deletes it if delivery failed.
+/// reads the phone registered for SMS, counts a send with a conditional
+/// update (or opens a new window with a conditional put), puts the code item,
+/// and deletes it if delivery failed.
 pub const CREATE_TABLE_ACTIONS: &[&str] = &[
     "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
 ];
