@@ -127,6 +127,37 @@ print(key, topic)
 PY
 ) || fail "could not create the OAuth collector's moto resources"
 
+# --- two-factor: a codes table, the hash key, a verified SES sender ------------------------
+OTP_TABLE="otp-$SUFFIX"
+OTP_SENDER="no-reply@invoke.example.com"
+OTP_HASH_KEY_SECRET_ARN="$(python3 - "$MOTO_ENDPOINT" "$OTP_TABLE" "$OTP_SENDER" "$SUFFIX" <<'PY'
+import json, sys, urllib.parse, urllib.request
+
+endpoint, table, sender, suffix = sys.argv[1:]
+AUTH = ("AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/{}/aws4_request, "
+        "SignedHeaders=host, Signature=0")
+
+def call(target, service, content_type, body):
+    req = urllib.request.Request(endpoint, data=json.dumps(body).encode(), method="POST", headers={
+        "X-Amz-Target": target, "Content-Type": content_type, "Authorization": AUTH.format(service)})
+    with urllib.request.urlopen(req) as resp:
+        return json.load(resp)
+
+call("DynamoDB_20120810.CreateTable", "dynamodb", "application/x-amz-json-1.0", {
+    "TableName": table, "BillingMode": "PAY_PER_REQUEST",
+    "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]})
+req = urllib.request.Request(endpoint, method="POST", data=urllib.parse.urlencode({
+    "Action": "VerifyEmailIdentity", "EmailAddress": sender}).encode(),
+    headers={"Content-Type": "application/x-www-form-urlencoded", "Authorization": AUTH.format("ses")})
+urllib.request.urlopen(req).close()
+out = call("secretsmanager.CreateSecret", "secretsmanager", "application/x-amz-json-1.1", {
+    "Name": f"orders/invoke/otp-hash-key-{suffix}",
+    "SecretString": "invoke-otp-hash-key-0123456789abcdef-0123"})
+print(out["ARN"])
+PY
+)" || fail "could not create the two-factor moto resources"
+
 # --- events ------------------------------------------------------------------------------
 python3 - "$SIGNING_KEY" functions/authorizer/fixtures/authorizer-request.json "$WORK/authorizer.json" <<'PY'
 import base64, hashlib, hmac, json, sys, time
@@ -151,6 +182,8 @@ env_vars="AWS_ENDPOINT_URL=$MOTO_ENDPOINT,ORDERS_TABLE_NAME=$TABLE,RESULTS_BUCKE
 env_vars+=",S3_FORCE_PATH_STYLE=true,JWT_SECRET_ARN=$SECRET_ARN,JWT_SECRET_JSON_KEY=signing_key"
 env_vars+=",OAUTH_APP=$OAUTH_APP,OAUTH_PROVIDERS=example/invoke,TOKENS_BUCKET_NAME=$BUCKET"
 env_vars+=",TOKENS_KMS_KEY_ARN=$TOKENS_KMS_KEY_ARN,NOTIFY_TOPIC_ARN=$NOTIFY_TOPIC_ARN"
+env_vars+=",OTP_TABLE_NAME=$OTP_TABLE,OTP_HASH_KEY_SECRET_ARN=$OTP_HASH_KEY_SECRET_ARN"
+env_vars+=",OTP_SENDER=$OTP_SENDER"
 cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$PORT" --ignore-changes \
   --env-vars "$env_vars" >"$WORK/watch.log" 2>&1 &
 WATCH_PID=$!
@@ -208,6 +241,38 @@ out="$(invoke oauth-collector functions/oauth-collector/fixtures/scheduled.json)
 check oauth-collector "$out" 'r["providers"][0]["outcome"] == "refreshed" and r["providers"][0]["attempts"] == 1'
 out="$(invoke oauth-collector functions/oauth-collector/fixtures/scheduled.json)" || fail "oauth-collector: $out"
 check "oauth-collector (second run skips the fresh token)" "$out" 'r["providers"][0]["outcome"] == "skipped"'
+
+# Two-factor: the code reaches SES (moto keeps the message), verifying it yields a JWT that
+# the authorizer binary accepts, and a second use is refused.
+out="$(invoke otp-create functions/otp-create/fixtures/post-otp.json)" || fail "otp-create: $out"
+check otp-create "$out" 'r["statusCode"] == 202'
+python3 - "$MOTO_ENDPOINT" functions/otp-verify/fixtures/post-otp-verify.json \
+  "$WORK/otp-verify.json" <<'PY' || fail "otp-create: no code reached SES"
+import json, re, sys, urllib.request
+endpoint, template, out = sys.argv[1:]
+event = json.load(open(template))
+address = json.loads(event["body"])["email"]
+data = json.load(urllib.request.urlopen(f"{endpoint}/moto-api/data.json"))
+bodies = [m["body"] for m in data["ses"]["Message"] if address in m["destinations"]["ToAddresses"]]
+code = re.search(r"code is (\d{6})", bodies[-1]).group(1)
+event["body"] = json.dumps({"email": address, "code": code})
+json.dump(event, open(out, "w"))
+PY
+out="$(invoke otp-verify "$WORK/otp-verify.json")" || fail "otp-verify: $out"
+check otp-verify "$out" 'r["statusCode"] == 200 and json.loads(r["body"])["token_type"] == "Bearer"'
+python3 - "$out" "$WORK/authorizer.json" "$WORK/authorizer-otp.json" <<'PY'
+import json, sys
+out, template, dest = sys.argv[1:]
+token = json.loads(json.loads(out[out.index("{"):])["body"])["token"]
+event = json.load(open(template))
+event["headers"]["Authorization"] = f"Bearer {token}"
+event["multiValueHeaders"]["Authorization"] = [f"Bearer {token}"]
+json.dump(event, open(dest, "w"))
+PY
+out="$(invoke authorizer "$WORK/authorizer-otp.json")" || fail "authorizer refused the otp-verify token: $out"
+check "authorizer (accepts the otp-verify token)" "$out" 'r["principalId"] == "invoke@example.com"'
+out="$(invoke otp-verify "$WORK/otp-verify.json")" || fail "otp-verify: $out"
+check "otp-verify (a second use is refused)" "$out" 'r["statusCode"] == 401'
 
 # The stored decimal is exact.
 python3 - "$MOTO_ENDPOINT" "$TABLE" <<'PY' || fail "orders-api: item not stored as expected"
