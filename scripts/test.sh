@@ -108,10 +108,21 @@ moto_start || fail "moto_server did not start"
 
 step "cargo tests (incl. ignored)"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --run-ignored all --no-fail-fast --no-tests=warn 2>&1 \
-    | tee "$TEST_OUT/nextest.log" || fail "cargo nextest run failed"
-  # The runner's count, repeated as the run's last line (below) so that it closes the log.
-  TESTS_COUNT="$(sed -n 's/.* tests run: \([0-9]*\) passed.*/\1/p' "$TEST_OUT/nextest.log" | tail -n 1)"
+  # Two runs, each with a fresh moto: the infra tests deploy Lambda functions into moto, and
+  # once a function exists moto's /moto-api/data.json (where the function tests read the
+  # emails and notifications moto kept) fails, since moto has no Docker here to describe it.
+  : >"$TEST_OUT/nextest.log"
+  TESTS_COUNT=0
+  for part in 'not package(infra)' 'package(infra)'; do
+    moto_stop
+    moto_start || fail "moto_server did not start"
+    cargo nextest run --workspace --run-ignored all --no-fail-fast --no-tests=warn -E "$part" 2>&1 \
+      | tee "$TEST_OUT/nextest-part.log" || fail "cargo nextest run failed ($part)"
+    cat "$TEST_OUT/nextest-part.log" >>"$TEST_OUT/nextest.log"
+    # The runner's counts, summed and repeated as the run's last line (below).
+    n="$(sed -n 's/.* tests run: \([0-9]*\) passed.*/\1/p' "$TEST_OUT/nextest-part.log" | tail -n 1)"
+    TESTS_COUNT=$((TESTS_COUNT + ${n:-0}))
+  done
   # nextest does not run doctests (and `cargo test --doc` errors if there is no library).
   has_lib="$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json, sys
 print(any("lib" in t["kind"] for p in json.load(sys.stdin)["packages"] for t in p["targets"]))')"
