@@ -174,9 +174,12 @@ json.dump(event, open(out, "w"))
 PY
 
 # --- emulator ----------------------------------------------------------------------------
-packages=()
-for f in "${FUNCTIONS[@]}"; do packages+=(--package "$f"); done
-cargo build --quiet "${packages[@]}" --bins || fail "cargo build failed"
+# `cargo lambda watch` starts each function with `cargo run --bin NAME`, which resolves
+# features for that binary alone. Build each the same way first, so that nothing compiles
+# while an invocation waits (a build failing there would only show as a timeout).
+for f in "${FUNCTIONS[@]}"; do
+  cargo build --quiet --bin "$f" || fail "cargo build --bin $f failed"
+done
 
 env_vars="AWS_ENDPOINT_URL=$MOTO_ENDPOINT,ORDERS_TABLE_NAME=$TABLE,RESULTS_BUCKET_NAME=$BUCKET"
 env_vars+=",S3_FORCE_PATH_STYLE=true,JWT_SECRET_ARN=$SECRET_ARN,JWT_SECRET_JSON_KEY=signing_key"
