@@ -453,12 +453,17 @@ fn parameters(stack: &Stack, opts: &DeployOptions, deployed: Option<&[String]>) 
     out
 }
 
+/// How long a change set may take to be computed. CloudFormation computes one in seconds
+/// to a minute; a stack operation itself is not bounded (CloudFormation bounds it).
+const CHANGE_SET_TIMEOUT: Duration = Duration::from_secs(600);
+
 /// Polls the change set until it is ready; `None` when it is empty.
 async fn wait_for_change_set(
     cfn: &Client,
     name: &str,
     poll: Duration,
 ) -> anyhow::Result<Option<Vec<ResourceChange>>> {
+    let started = std::time::Instant::now();
     loop {
         let mut changes = Vec::new();
         let mut token: Option<String> = None;
@@ -494,6 +499,13 @@ async fn wait_for_change_set(
         }
         if status == "CREATE_COMPLETE" {
             return Ok(Some(changes));
+        }
+        if started.elapsed() >= CHANGE_SET_TIMEOUT {
+            bail!(
+                "the change set of stack {name} is still {status} after {} s; look at it in the \
+                 CloudFormation console, delete it (`{CHANGE_SET_NAME}`) and deploy again",
+                CHANGE_SET_TIMEOUT.as_secs()
+            );
         }
         tokio::time::sleep(poll).await;
     }
