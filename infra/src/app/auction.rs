@@ -32,8 +32,7 @@ use aws_constructs::stepfunctions::{
     errors, Catch, Choice, Condition, Fail, Jitter, Map, Pass, Retry, StateGraph, StateMachine,
     StateMachineProps, Succeed, Task, TaskInput, Wait,
 };
-use cfn::logs::log_group::RetentionInDays;
-use constructs::{RemovalPolicy, Stack, Stage, Value};
+use constructs::{Stack, Stage, Value};
 use serde_json::json;
 
 use super::Env;
@@ -72,10 +71,6 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
     let stack = stage.stack(STACK_ID);
     stack.set_description("Auction pipeline: results polling, order processing, notifications");
     let polling = polling_from_context(&stack);
-    let (retain, retention) = match env {
-        Env::Prod => (RemovalPolicy::Retain, RetentionInDays::V365),
-        Env::Dev => (RemovalPolicy::Delete, RetentionInDays::V14),
-    };
 
     let key = Key::new(
         &stack,
@@ -85,7 +80,7 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
                 "Auction pipeline: results bucket, notifications topic, logs and function environments"
                     .into(),
             ),
-            removal_policy: retain,
+            removal_policy: env.removal_policy(),
         },
     );
     let bucket = Bucket::new(
@@ -93,7 +88,7 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
         "ResultsBucket",
         BucketProps {
             encryption_key: Some(key.clone()),
-            removal_policy: retain,
+            removal_policy: env.removal_policy(),
             ..BucketProps::default()
         },
     );
@@ -111,12 +106,8 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
             &stack,
             id,
             RustFunctionProps {
-                description: Some(description.into()),
                 reserved_concurrency: Some(concurrency),
-                log_retention: retention,
-                log_removal_policy: retain,
-                encryption_key: Some(key.clone()),
-                ..RustFunctionProps::new(crate_dir)
+                ..env.function_props(crate_dir, description, &key)
             },
         )
     };
@@ -142,8 +133,8 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
         &stack,
         "StateMachine",
         StateMachineProps {
-            log_retention: retention,
-            log_removal_policy: retain,
+            log_retention: env.log_retention(),
+            log_removal_policy: env.removal_policy(),
             encryption_key: Some(key.clone()),
             ..StateMachineProps::new(definition(
                 generator.arn(),

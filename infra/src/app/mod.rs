@@ -13,7 +13,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::bail;
-use constructs::{App, Stack, Stage};
+use aws_constructs::kms::Key;
+use aws_constructs::lambda::RustFunctionProps;
+use cfn::logs::log_group::RetentionInDays;
+use constructs::{App, RemovalPolicy, Stack, Stage};
 
 /// A deployment environment, chosen with `-c env=dev|prod`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +44,41 @@ impl Env {
         match self {
             Env::Dev => "dev",
             Env::Prod => "prod",
+        }
+    }
+
+    /// What happens to data (tables, buckets, secrets, keys, logs) with the
+    /// stack: deleted in dev, retained in prod.
+    pub fn removal_policy(self) -> RemovalPolicy {
+        match self {
+            Env::Dev => RemovalPolicy::Delete,
+            Env::Prod => RemovalPolicy::Retain,
+        }
+    }
+
+    /// How long logs are kept: 14 days in dev, 365 in prod.
+    pub fn log_retention(self) -> RetentionInDays {
+        match self {
+            Env::Dev => RetentionInDays::V14,
+            Env::Prod => RetentionInDays::V365,
+        }
+    }
+
+    /// The settings every function of the app's stacks shares: the crate,
+    /// a description, logs kept and removed as the environment says, and
+    /// environment and logs encrypted with the stack's `key`.
+    pub fn function_props(
+        self,
+        crate_dir: &str,
+        description: &str,
+        key: &Key,
+    ) -> RustFunctionProps {
+        RustFunctionProps {
+            description: Some(description.to_owned()),
+            log_retention: self.log_retention(),
+            log_removal_policy: self.removal_policy(),
+            encryption_key: Some(key.clone()),
+            ..RustFunctionProps::new(crate_dir)
         }
     }
 

@@ -42,8 +42,7 @@ use aws_constructs::iam;
 use aws_constructs::kms::{Key, KeyProps};
 use aws_constructs::lambda::{RustFunction, RustFunctionProps};
 use aws_constructs::secretsmanager::{secret_name, Secret, SecretProps};
-use cfn::logs::log_group::RetentionInDays;
-use constructs::{Output, RemovalPolicy, Stack, Stage};
+use constructs::{Output, Stack, Stage};
 
 use super::Env;
 
@@ -63,8 +62,6 @@ pub const ORDERS_API_TABLE_ACTIONS: &[&str] = &["dynamodb:PutItem"];
 
 /// Settings that differ between environments.
 struct Settings {
-    removal_policy: RemovalPolicy,
-    log_retention: RetentionInDays,
     rate_limit: f64,
     burst_limit: u32,
     api_concurrency: u32,
@@ -75,16 +72,12 @@ impl Settings {
     fn of(env: Env) -> Settings {
         match env {
             Env::Dev => Settings {
-                removal_policy: RemovalPolicy::Delete,
-                log_retention: RetentionInDays::V14,
                 rate_limit: 10.0,
                 burst_limit: 20,
                 api_concurrency: 5,
                 authorizer_concurrency: 5,
             },
             Env::Prod => Settings {
-                removal_policy: RemovalPolicy::Retain,
-                log_retention: RetentionInDays::V365,
                 rate_limit: 100.0,
                 burst_limit: 200,
                 api_concurrency: 50,
@@ -120,7 +113,7 @@ pub fn build(stage: &Stage, env: Env) -> Orders {
                 "Orders ({}): table, JWT signing secret, function environments and logs",
                 env.name()
             )),
-            removal_policy: s.removal_policy,
+            removal_policy: env.removal_policy(),
         },
     );
 
@@ -130,7 +123,7 @@ pub fn build(stage: &Stage, env: Env) -> Orders {
         TableProps {
             time_to_live_attribute: Some(TTL_ATTRIBUTE.to_owned()),
             encryption_key: Some(key.clone()),
-            removal_policy: s.removal_policy,
+            removal_policy: env.removal_policy(),
             ..TableProps::new(Attribute::string(PARTITION_KEY))
         },
     );
@@ -143,7 +136,7 @@ pub fn build(stage: &Stage, env: Env) -> Orders {
         SecretProps {
             description: Some("HMAC key (HS256) that signs the JWTs the orders API accepts".into()),
             encryption_key: Some(key.clone()),
-            removal_policy: s.removal_policy,
+            removal_policy: env.removal_policy(),
             ..SecretProps::new(name)
         },
     );
@@ -154,11 +147,7 @@ pub fn build(stage: &Stage, env: Env) -> Orders {
             id,
             RustFunctionProps {
                 reserved_concurrency: Some(concurrency),
-                log_retention: s.log_retention,
-                log_removal_policy: s.removal_policy,
-                encryption_key: Some(key.clone()),
-                description: Some(description.to_owned()),
-                ..RustFunctionProps::new(crate_dir)
+                ..env.function_props(crate_dir, description, &key)
             },
         )
     };
@@ -189,8 +178,8 @@ pub fn build(stage: &Stage, env: Env) -> Orders {
             description: Some("Orders API".into()),
             throttling_rate_limit: s.rate_limit,
             throttling_burst_limit: s.burst_limit,
-            access_log_retention: s.log_retention,
-            access_log_removal_policy: s.removal_policy,
+            access_log_retention: env.log_retention(),
+            access_log_removal_policy: env.removal_policy(),
             encryption_key: Some(key.clone()),
             cloud_watch_role: true,
             ..RestApiProps::default()

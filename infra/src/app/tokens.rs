@@ -39,8 +39,7 @@ use aws_constructs::s3::{
 };
 use aws_constructs::secretsmanager::{secret_arn_for_name, secret_name, SECRET_READ_ACTIONS};
 use aws_constructs::sns::{Topic, TopicProps};
-use cfn::logs::log_group::RetentionInDays;
-use constructs::{Output, RemovalPolicy, Stack, Stage};
+use constructs::{Output, Stack, Stage};
 use serde_json::json;
 
 use super::orders::APP;
@@ -83,10 +82,6 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
     );
     let providers = providers_from_context(&stack);
     let rate_minutes = rate_from_context(&stack);
-    let (removal, retention) = match env {
-        Env::Prod => (RemovalPolicy::Retain, RetentionInDays::V365),
-        Env::Dev => (RemovalPolicy::Delete, RetentionInDays::V14),
-    };
 
     let key = Key::new(
         &stack,
@@ -96,7 +91,7 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
                 "OAuth tokens ({}): token objects, notifications, logs and function environment",
                 env.name()
             )),
-            removal_policy: removal,
+            removal_policy: env.removal_policy(),
         },
     );
     let bucket = Bucket::new(
@@ -106,7 +101,7 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
             encryption_key: Some(key.clone()),
             // Old versions hold expired tokens only; keep them a day for forensics.
             noncurrent_version_expiration_days: 1,
-            removal_policy: removal,
+            removal_policy: env.removal_policy(),
             ..BucketProps::default()
         },
     );
@@ -123,18 +118,16 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
         &stack,
         "Collector",
         RustFunctionProps {
-            description: Some(
-                "Refreshes the OAuth access tokens of the configured providers".into(),
-            ),
             // Up to 4 attempts of at most 10 s each per provider, with backoff.
             timeout_seconds: 120,
             // One run at a time: two would refresh the same tokens twice.
             reserved_concurrency: Some(1),
-            log_retention: retention,
-            log_removal_policy: removal,
-            encryption_key: Some(key.clone()),
             invocation: Invocation::Asynchronous(DeadLetter::Topic(topic.arn())),
-            ..RustFunctionProps::new("functions/oauth-collector")
+            ..env.function_props(
+                "functions/oauth-collector",
+                "Refreshes the OAuth access tokens of the configured providers",
+                &key,
+            )
         },
     );
     let provider_list: Vec<String> = providers

@@ -45,9 +45,8 @@ use aws_constructs::iam::{self, Grantable, PolicyStatement};
 use aws_constructs::kms::{Key, KeyProps};
 use aws_constructs::lambda::{RustFunction, RustFunctionProps};
 use aws_constructs::secretsmanager::{secret_name, Secret, SecretProps};
-use cfn::logs::log_group::RetentionInDays;
 use constructs::value::sub;
-use constructs::{Output, RemovalPolicy, Stack, Stage};
+use constructs::{Output, Stack, Stage};
 use serde_json::json;
 
 use super::orders::{self, APP};
@@ -87,8 +86,6 @@ pub const SEND_SMS_ACTIONS: &[&str] = &["sns:Publish"];
 
 /// Settings that differ between environments.
 struct Settings {
-    removal_policy: RemovalPolicy,
-    log_retention: RetentionInDays,
     rate_limit: f64,
     burst_limit: u32,
     concurrency: u32,
@@ -98,15 +95,11 @@ impl Settings {
     fn of(env: Env) -> Settings {
         match env {
             Env::Dev => Settings {
-                removal_policy: RemovalPolicy::Delete,
-                log_retention: RetentionInDays::V14,
                 rate_limit: 5.0,
                 burst_limit: 10,
                 concurrency: 5,
             },
             Env::Prod => Settings {
-                removal_policy: RemovalPolicy::Retain,
-                log_retention: RetentionInDays::V365,
                 rate_limit: 50.0,
                 burst_limit: 100,
                 concurrency: 20,
@@ -134,7 +127,7 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
                 "Two-factor codes ({}): table, hash key secret, function environments and logs",
                 env.name()
             )),
-            removal_policy: s.removal_policy,
+            removal_policy: env.removal_policy(),
         },
     );
     let table = Table::new(
@@ -143,7 +136,7 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
         TableProps {
             time_to_live_attribute: Some(TTL_ATTRIBUTE.to_owned()),
             encryption_key: Some(key.clone()),
-            removal_policy: s.removal_policy,
+            removal_policy: env.removal_policy(),
             ..TableProps::new(Attribute::string(PARTITION_KEY))
         },
     );
@@ -155,7 +148,7 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
         SecretProps {
             description: Some("HMAC key under which codes and addresses are stored".into()),
             encryption_key: Some(key.clone()),
-            removal_policy: s.removal_policy,
+            removal_policy: env.removal_policy(),
             ..SecretProps::new(name)
         },
     );
@@ -166,11 +159,7 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
             id,
             RustFunctionProps {
                 reserved_concurrency: Some(s.concurrency),
-                log_retention: s.log_retention,
-                log_removal_policy: s.removal_policy,
-                encryption_key: Some(key.clone()),
-                description: Some(description.to_owned()),
-                ..RustFunctionProps::new(crate_dir)
+                ..env.function_props(crate_dir, description, &key)
             },
         );
         f.add_environment("OTP_TABLE_NAME", table.table_name());
@@ -238,8 +227,8 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
             description: Some("Two-factor codes".into()),
             throttling_rate_limit: s.rate_limit,
             throttling_burst_limit: s.burst_limit,
-            access_log_retention: s.log_retention,
-            access_log_removal_policy: s.removal_policy,
+            access_log_retention: env.log_retention(),
+            access_log_removal_policy: env.removal_policy(),
             encryption_key: Some(key.clone()),
             // The Orders stack (deployed first) sets the account's logging role.
             cloud_watch_role: false,
