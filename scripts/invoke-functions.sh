@@ -46,36 +46,7 @@ fail() {
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing
 export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 
-# --- resources in moto -------------------------------------------------------------------
-SECRET_ARN="$(python3 - "$MOTO_ENDPOINT" "$TABLE" "$BUCKET" "$SECRET" "$SIGNING_KEY" <<'PY'
-import json, sys, urllib.request
-
-endpoint, table, bucket, secret, key = sys.argv[1:]
-AUTH = ("AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/{}/aws4_request, "
-        "SignedHeaders=host, Signature=0")
-
-def call(target, service, content_type, body):
-    req = urllib.request.Request(endpoint, data=json.dumps(body).encode(), method="POST", headers={
-        "X-Amz-Target": target, "Content-Type": content_type, "Authorization": AUTH.format(service)})
-    with urllib.request.urlopen(req) as resp:
-        return json.load(resp)
-
-call("DynamoDB_20120810.CreateTable", "dynamodb", "application/x-amz-json-1.0", {
-    "TableName": table, "BillingMode": "PAY_PER_REQUEST",
-    "AttributeDefinitions": [{"AttributeName": "record_id", "AttributeType": "S"}],
-    "KeySchema": [{"AttributeName": "record_id", "KeyType": "HASH"}]})
-call("DynamoDB_20120810.UpdateTimeToLive", "dynamodb", "application/x-amz-json-1.0", {
-    "TableName": table, "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True}})
-req = urllib.request.Request(f"{endpoint}/{bucket}", method="PUT",
-                             headers={"Authorization": AUTH.format("s3")})
-urllib.request.urlopen(req).close()
-out = call("secretsmanager.CreateSecret", "secretsmanager", "application/x-amz-json-1.1", {
-    "Name": secret, "SecretString": json.dumps({"signing_key": key})})
-print(out["ARN"])
-PY
-)" || fail "could not create the moto resources"
-
-# --- the OAuth collector: a local token endpoint, a KMS key, a topic, the credentials ------
+# --- a local OAuth token endpoint for the collector ---------------------------------------
 python3 - "$WORK/oauth-port" >"$WORK/oauth.log" 2>&1 <<'PY' &
 import http.server, json, sys
 
@@ -99,64 +70,71 @@ PY
 OAUTH_PID=$!
 for _ in $(seq 1 50); do [[ -s "$WORK/oauth-port" ]] && break; sleep 0.1; done
 [[ -s "$WORK/oauth-port" ]] || fail "the local OAuth endpoint did not start"
+
+# --- resources in moto -------------------------------------------------------------------
+# Orders: table, results bucket, signing key. Collector: KMS key, topic, credentials (app
+# segment OAUTH_APP). Two-factor: codes table, verified SES sender, hash key.
 OAUTH_APP="invoke${SUFFIX//[^A-Za-z0-9]/}"
-read -r TOKENS_KMS_KEY_ARN NOTIFY_TOPIC_ARN < <(python3 - "$MOTO_ENDPOINT" "$OAUTH_APP" \
-  "http://127.0.0.1:$(cat "$WORK/oauth-port")/oauth/token" "$SUFFIX" <<'PY'
-import json, re, sys, urllib.parse, urllib.request
-
-endpoint, app, token_url, suffix = sys.argv[1:]
-AUTH = ("AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/{}/aws4_request, "
-        "SignedHeaders=host, Signature=0")
-
-def call(target, service, body):
-    req = urllib.request.Request(endpoint, data=json.dumps(body).encode(), method="POST", headers={
-        "X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1",
-        "Authorization": AUTH.format(service)})
-    with urllib.request.urlopen(req) as resp:
-        return json.load(resp)
-
-key = call("TrentService.CreateKey", "kms", {"Description": "invoke tokens"})["KeyMetadata"]["Arn"]
-req = urllib.request.Request(endpoint, method="POST", data=urllib.parse.urlencode({
-    "Action": "CreateTopic", "Name": f"tokens-{suffix}", "Version": "2010-03-31"}).encode(),
-    headers={"Content-Type": "application/x-www-form-urlencoded", "Authorization": AUTH.format("sns")})
-topic = re.search(r"<TopicArn>(.*?)</TopicArn>", urllib.request.urlopen(req).read().decode()).group(1)
-call("secretsmanager.CreateSecret", "secretsmanager", {"Name": f"{app}/example/invoke",
-    "SecretString": json.dumps({"client_id": "invoke", "client_secret": "invoke-secret",
-                                "token_url": token_url})})
-print(key, topic)
-PY
-) || fail "could not create the OAuth collector's moto resources"
-
-# --- two-factor: a codes table, the hash key, a verified SES sender ------------------------
 OTP_TABLE="otp-$SUFFIX"
 OTP_SENDER="no-reply@invoke.example.com"
-OTP_HASH_KEY_SECRET_ARN="$(python3 - "$MOTO_ENDPOINT" "$OTP_TABLE" "$OTP_SENDER" "$SUFFIX" <<'PY'
-import json, sys, urllib.parse, urllib.request
+read -r SECRET_ARN TOKENS_KMS_KEY_ARN NOTIFY_TOPIC_ARN OTP_HASH_KEY_SECRET_ARN < <(
+  python3 - "$MOTO_ENDPOINT" "$SUFFIX" "$TABLE" "$BUCKET" "$SECRET" "$SIGNING_KEY" "$OAUTH_APP" \
+    "http://127.0.0.1:$(cat "$WORK/oauth-port")/oauth/token" "$OTP_TABLE" "$OTP_SENDER" <<'PY'
+import json, re, sys, urllib.parse, urllib.request
 
-endpoint, table, sender, suffix = sys.argv[1:]
+(endpoint, suffix, table, bucket, secret, signing_key, oauth_app, token_url, otp_table,
+ otp_sender) = sys.argv[1:]
 AUTH = ("AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/{}/aws4_request, "
         "SignedHeaders=host, Signature=0")
 
-def call(target, service, content_type, body):
+def call(target, service, body, content_type="application/x-amz-json-1.1"):
+    """A JSON-protocol call (DynamoDB, Secrets Manager, KMS)."""
     req = urllib.request.Request(endpoint, data=json.dumps(body).encode(), method="POST", headers={
         "X-Amz-Target": target, "Content-Type": content_type, "Authorization": AUTH.format(service)})
     with urllib.request.urlopen(req) as resp:
         return json.load(resp)
 
-call("DynamoDB_20120810.CreateTable", "dynamodb", "application/x-amz-json-1.0", {
-    "TableName": table, "BillingMode": "PAY_PER_REQUEST",
-    "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]})
-req = urllib.request.Request(endpoint, method="POST", data=urllib.parse.urlencode({
-    "Action": "VerifyEmailIdentity", "EmailAddress": sender}).encode(),
-    headers={"Content-Type": "application/x-www-form-urlencoded", "Authorization": AUTH.format("ses")})
+def query(service, params):
+    """A query-protocol call (SNS, SES); returns the XML answer."""
+    req = urllib.request.Request(endpoint, method="POST", data=urllib.parse.urlencode(params).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded",
+                 "Authorization": AUTH.format(service)})
+    with urllib.request.urlopen(req) as resp:
+        return resp.read().decode()
+
+def table_with_key(name, key):
+    call("DynamoDB_20120810.CreateTable", "dynamodb", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": key, "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}]}, "application/x-amz-json-1.0")
+
+def secret_arn(name, value):
+    return call("secretsmanager.CreateSecret", "secretsmanager",
+                {"Name": name, "SecretString": value})["ARN"]
+
+table_with_key(table, "record_id")
+call("DynamoDB_20120810.UpdateTimeToLive", "dynamodb", {"TableName": table,
+     "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True}},
+     "application/x-amz-json-1.0")
+req = urllib.request.Request(f"{endpoint}/{bucket}", method="PUT",
+                             headers={"Authorization": AUTH.format("s3")})
 urllib.request.urlopen(req).close()
-out = call("secretsmanager.CreateSecret", "secretsmanager", "application/x-amz-json-1.1", {
-    "Name": f"orders/invoke/otp-hash-key-{suffix}",
-    "SecretString": "invoke-otp-hash-key-0123456789abcdef-0123"})
-print(out["ARN"])
+orders_secret = secret_arn(secret, json.dumps({"signing_key": signing_key}))
+
+kms_key = call("TrentService.CreateKey", "kms", {"Description": "invoke tokens"})["KeyMetadata"]["Arn"]
+topic = re.search(r"<TopicArn>(.*?)</TopicArn>", query("sns", {
+    "Action": "CreateTopic", "Name": f"tokens-{suffix}", "Version": "2010-03-31"})).group(1)
+secret_arn(f"{oauth_app}/example/invoke", json.dumps(
+    {"client_id": "invoke", "client_secret": "invoke-secret", "token_url": token_url}))
+
+table_with_key(otp_table, "pk")
+query("ses", {"Action": "VerifyEmailIdentity", "EmailAddress": otp_sender})
+hash_key = secret_arn(f"orders/invoke/otp-hash-key-{suffix}",
+                      "invoke-otp-hash-key-0123456789abcdef-0123")
+
+print(orders_secret, kms_key, topic, hash_key)
 PY
-)" || fail "could not create the two-factor moto resources"
+) && [[ -n "$OTP_HASH_KEY_SECRET_ARN" ]] || fail "could not create the moto resources"
 
 # --- events ------------------------------------------------------------------------------
 python3 - "$SIGNING_KEY" functions/authorizer/fixtures/authorizer-request.json "$WORK/authorizer.json" <<'PY'
