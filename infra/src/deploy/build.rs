@@ -81,7 +81,9 @@ pub struct Built {
 }
 
 /// Builds every job into `out_dir` (the assembly directory), reusing zips
-/// that exist. `arch` overrides the asset's architecture (a warning says so).
+/// that exist unless `force`. `arch` overrides the asset's architecture (a
+/// warning says so). The jobs of one architecture are built in one
+/// cargo-lambda pass; the results are in the order of `jobs`.
 pub fn build(
     root: &Path,
     out_dir: &Path,
@@ -91,112 +93,176 @@ pub fn build(
 ) -> anyhow::Result<Vec<Built>> {
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
-    let mut results = Vec::new();
     let n = jobs.len();
-    let mut checked = false;
+    let mut results: Vec<Option<Built>> = vec![None; n];
+    let mut pending: Vec<(usize, Architecture)> = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
         let prefix = format!("[{}/{n}] {}", i + 1, job.package);
         let target = out_dir.join(&job.file_name);
-        if !force {
-            if let Ok(meta) = std::fs::metadata(&target) {
+        match std::fs::metadata(&target) {
+            Ok(meta) if !force => {
                 eprintln!(
                     "{prefix}: unchanged (hash {}), reusing {} ({})",
                     &job.hash[..12],
                     target.display(),
                     human_size(meta.len())
                 );
-                results.push(Built {
+                results[i] = Some(Built {
                     package: job.package.clone(),
                     path: target,
                     size: meta.len(),
                     reused: true,
                 });
-                continue;
+            }
+            _ => {
+                let arch = arch.unwrap_or(job.architecture);
+                if arch != job.architecture {
+                    eprintln!(
+                        "{prefix}: warning: building for {} although the stack declares {}; the zip will not run on the deployed function",
+                        arch.lambda_name(),
+                        job.architecture.lambda_name()
+                    );
+                }
+                pending.push((i, arch));
             }
         }
-        if !checked {
-            check_cargo_lambda()?;
-            checked = true;
-        }
-        let arch = arch.unwrap_or(job.architecture);
-        if arch != job.architecture {
-            eprintln!(
-                "{prefix}: warning: building for {} although the stack declares {}; the zip will not run on the deployed function",
-                arch.lambda_name(),
-                job.architecture.lambda_name()
-            );
-        }
-        eprintln!(
-            "{prefix}: building for {} with cargo-lambda…",
-            arch.lambda_name()
-        );
-        let started = Instant::now();
-        let lambda_dir = root.join("target").join("infra-lambda").join(&job.hash);
-        let _ = std::fs::remove_dir_all(&lambda_dir);
-        let status = Command::new("cargo")
-            .current_dir(root)
-            .args([
-                "lambda",
-                "build",
-                "--release",
-                "--output-format",
-                "zip",
-                "--package",
-            ])
-            .arg(&job.package)
-            .arg(match arch {
-                Architecture::Arm64 => "--arm64",
-                Architecture::X86_64 => "--x86-64",
-            })
-            .arg("--lambda-dir")
-            .arg(&lambda_dir)
-            .status()
-            .context("failed to run 'cargo lambda build'")?;
-        if !status.success() {
-            bail!(
-                "'cargo lambda build --package {}' failed ({status}); see its output above",
-                job.package
-            );
-        }
-        let zip = find_zip(&lambda_dir)?.with_context(|| {
-            format!(
-                "cargo-lambda wrote no bootstrap.zip under {}",
-                lambda_dir.display()
-            )
-        })?;
-        let tmp = out_dir.join(format!(".{}.tmp", job.file_name));
-        std::fs::copy(&zip, &tmp)
-            .and_then(|_| std::fs::rename(&tmp, &target))
-            .with_context(|| format!("cannot write {}", target.display()))?;
-        let size = std::fs::metadata(&target)?.len();
-        eprintln!(
-            "{prefix}: {} {} in {:.1} s",
-            target.display(),
-            human_size(size),
-            started.elapsed().as_secs_f64()
-        );
-        results.push(Built {
-            package: job.package.clone(),
-            path: target,
-            size,
-            reused: false,
-        });
     }
-    Ok(results)
+    if !pending.is_empty() {
+        check_cargo_lambda()?;
+    }
+    for (arch, indices) in passes(&pending) {
+        for (i, built) in build_pass(root, out_dir, arch, jobs, &indices)? {
+            results[i] = Some(built);
+        }
+    }
+    Ok(results.into_iter().flatten().collect())
 }
 
-fn find_zip(dir: &Path) -> std::io::Result<Option<PathBuf>> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            if let Some(found) = find_zip(&path)? {
-                return Ok(Some(found));
-            }
-        } else if path.extension().is_some_and(|e| e == "zip") {
-            return Ok(Some(path));
+/// The pending jobs (index, architecture) grouped by architecture, in the
+/// order each architecture first appears.
+fn passes(pending: &[(usize, Architecture)]) -> Vec<(Architecture, Vec<usize>)> {
+    let mut out: Vec<(Architecture, Vec<usize>)> = Vec::new();
+    for &(i, arch) in pending {
+        match out.iter_mut().find(|(a, _)| *a == arch) {
+            Some((_, indices)) => indices.push(i),
+            None => out.push((arch, vec![i])),
         }
     }
-    Ok(None)
+    out
+}
+
+/// Builds the jobs at `indices` for `arch` with one `cargo lambda build`
+/// into a fresh lambda directory, and copies each zip into `out_dir`.
+fn build_pass(
+    root: &Path,
+    out_dir: &Path,
+    arch: Architecture,
+    jobs: &[Job],
+    indices: &[usize],
+) -> anyhow::Result<Vec<(usize, Built)>> {
+    let n = jobs.len();
+    let packages: Vec<&str> = indices.iter().map(|&i| jobs[i].package.as_str()).collect();
+    eprintln!(
+        "Building {} function{} for {} with cargo-lambda: {}",
+        packages.len(),
+        if packages.len() == 1 { "" } else { "s" },
+        arch.lambda_name(),
+        packages.join(", ")
+    );
+    let started = Instant::now();
+    // Per process and architecture, so that concurrent builds never share it.
+    let lambda_dir = root.join("target").join("infra-lambda").join(format!(
+        "{}-{}",
+        arch.lambda_name(),
+        std::process::id()
+    ));
+    remove_dir(&lambda_dir)?;
+    let mut command = Command::new("cargo");
+    command
+        .current_dir(root)
+        .args(["lambda", "build", "--release", "--output-format", "zip"])
+        .arg(match arch {
+            Architecture::Arm64 => "--arm64",
+            Architecture::X86_64 => "--x86-64",
+        })
+        .arg("--lambda-dir")
+        .arg(&lambda_dir);
+    // One invocation for all: cargo compiles the shared dependencies once (with
+    // the features of the selected packages unified, as `cargo build` does).
+    for package in &packages {
+        command.args(["--package", package]);
+    }
+    let status = command
+        .status()
+        .context("failed to run 'cargo lambda build'")?;
+    if !status.success() {
+        bail!(
+            "'cargo lambda build' of {} failed ({status}); see its output above",
+            packages.join(", ")
+        );
+    }
+    let mut out = Vec::new();
+    for &i in indices {
+        let job = &jobs[i];
+        let built = copy_zip(&lambda_dir, out_dir, job)?;
+        eprintln!(
+            "[{}/{n}] {}: {} {}",
+            i + 1,
+            job.package,
+            built.path.display(),
+            human_size(built.size)
+        );
+        out.push((i, built));
+    }
+    // Only on success: after a failure the directory is left for inspection.
+    remove_dir(&lambda_dir)?;
+    eprintln!(
+        "cargo-lambda pass for {} ({}) took {:.1} s",
+        arch.lambda_name(),
+        packages.join(", "),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(out)
+}
+
+/// Copies `job`'s zip out of cargo-lambda's `lambda_dir` into `out_dir`, as
+/// `job.file_name`, atomically. cargo-lambda writes a zip for every binary of
+/// the workspace it finds built, at `<lambda_dir>/<binary>/bootstrap.zip`;
+/// the binary of each function crate is named after its package.
+fn copy_zip(lambda_dir: &Path, out_dir: &Path, job: &Job) -> anyhow::Result<Built> {
+    let zip = lambda_dir.join(&job.package).join("bootstrap.zip");
+    if !zip.is_file() {
+        bail!(
+            "cargo-lambda built package '{}' but wrote no {}; each function crate must have one binary named after its package ({}/Cargo.toml)",
+            job.package,
+            zip.display(),
+            job.crate_dir
+        );
+    }
+    let target = out_dir.join(&job.file_name);
+    let tmp = out_dir.join(format!(".{}.tmp", job.file_name));
+    std::fs::copy(&zip, &tmp)
+        .and_then(|_| std::fs::rename(&tmp, &target))
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    let size = std::fs::metadata(&target)
+        .with_context(|| format!("cannot read {}", target.display()))?
+        .len();
+    Ok(Built {
+        package: job.package.clone(),
+        path: target,
+        size,
+        reused: false,
+    })
+}
+
+/// Removes `dir` and everything in it; a missing directory is fine.
+fn remove_dir(dir: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove {}", dir.display()))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn check_cargo_lambda() -> anyhow::Result<()> {
@@ -210,4 +276,74 @@ fn check_cargo_lambda() -> anyhow::Result<()> {
         bail!("cargo-lambda is not installed: run 'source scripts/tools.sh' (it installs cargo-lambda and zig into .tools/venv and puts them on PATH), or 'pip install cargo-lambda ziglang'");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(package: &str, architecture: Architecture) -> Job {
+        Job {
+            package: package.to_owned(),
+            crate_dir: format!("functions/{package}"),
+            hash: format!("{package:0<64}"),
+            file_name: format!("asset.{package}.zip"),
+            architecture,
+        }
+    }
+
+    #[test]
+    fn one_pass_per_architecture_in_first_seen_order() {
+        use Architecture::{Arm64, X86_64};
+        assert_eq!(
+            passes(&[(0, X86_64), (1, Arm64), (2, X86_64)]),
+            [(X86_64, vec![0, 2]), (Arm64, vec![1])]
+        );
+        assert!(passes(&[]).is_empty());
+    }
+
+    #[test]
+    fn each_job_takes_the_zip_of_its_own_binary() {
+        let dir = tempfile::tempdir().unwrap();
+        let (lambda_dir, out_dir) = (dir.path().join("lambda"), dir.path().join("out"));
+        std::fs::create_dir_all(&out_dir).unwrap();
+        // cargo-lambda also zips every other binary it finds built.
+        for bin in ["a", "b", "stale"] {
+            std::fs::create_dir_all(lambda_dir.join(bin)).unwrap();
+            std::fs::write(lambda_dir.join(bin).join("bootstrap.zip"), bin).unwrap();
+        }
+        for package in ["a", "b"] {
+            let built =
+                copy_zip(&lambda_dir, &out_dir, &job(package, Architecture::Arm64)).unwrap();
+            assert_eq!(built.path, out_dir.join(format!("asset.{package}.zip")));
+            assert_eq!(std::fs::read_to_string(&built.path).unwrap(), package);
+            assert_eq!((built.size, built.reused), (1, false));
+        }
+        let err = copy_zip(&lambda_dir, &out_dir, &job("c", Architecture::Arm64))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("'c'") && err.contains(&lambda_dir.join("c").display().to_string()),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn existing_zips_are_reused_without_building() {
+        let dir = tempfile::tempdir().unwrap();
+        let jobs = [
+            job("a", Architecture::Arm64),
+            job("b", Architecture::X86_64),
+        ];
+        for j in &jobs {
+            std::fs::write(dir.path().join(&j.file_name), "zip").unwrap();
+        }
+        // No cargo-lambda runs: the root does not even exist.
+        let built = build(&dir.path().join("nowhere"), dir.path(), &jobs, None, false).unwrap();
+        let names: Vec<(&str, bool)> = built
+            .iter()
+            .map(|b| (b.package.as_str(), b.reused))
+            .collect();
+        assert_eq!(names, [("a", true), ("b", true)]);
+    }
 }
