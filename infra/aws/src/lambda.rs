@@ -101,7 +101,9 @@ impl RustFunctionProps {
 
 /// A Lambda function from a Rust crate: `provided.al2023`, handler
 /// `bootstrap`, X-Ray tracing, JSON logs into its own log group, and a role
-/// with only what grants add (plus writing its logs and traces).
+/// with only what grants add (plus writing its logs and traces). The function
+/// carries the AWS CDK's `aws:asset:*` metadata naming its code asset, so
+/// SAM CLI and LocalStack's `cdklocal` find the zip `infra build` writes.
 #[derive(Clone, Debug)]
 pub struct RustFunction {
     scope: Scope,
@@ -129,6 +131,7 @@ impl RustFunction {
         grant(&role, XRAY_WRITE_ACTIONS, vec![Value::from("*")]);
 
         let code = scope.rust_function_asset(&props.crate_dir, props.architecture);
+        let asset_metadata = code.resource_metadata("Code");
         let architecture = match props.architecture {
             Architecture::Arm64 => Architectures::Arm64,
             Architecture::X86_64 => Architectures::X8664,
@@ -174,6 +177,9 @@ impl RustFunction {
         }
         let resource = scope.add("Resource", function);
         role.add_policy_dependent(&resource);
+        for (key, value) in asset_metadata {
+            resource.add_metadata(key, value);
+        }
         resource.add_metadata("checkov", json!({ "skip": checkov_skips(&props) }));
         RustFunction {
             scope,

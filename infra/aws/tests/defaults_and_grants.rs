@@ -101,6 +101,27 @@ fn function_defaults_arm64_al2023_tracing_json_logs_and_minimal_role() {
 }
 
 #[test]
+fn function_metadata_names_its_code_asset_like_the_cdk() {
+    let app = App::new();
+    app.set_source_root(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let stack = app.stack("S");
+    function(&stack, "Api");
+    let t = Template::from_stack(&stack);
+    let (_, f) = &t.find_resources("AWS::Lambda::Function", &json!({}))[0];
+    let key = f["Properties"]["Code"]["S3Key"].as_str().unwrap();
+    let path = format!("asset.{key}");
+    assert_eq!(f["Metadata"]["aws:asset:path"], path.as_str());
+    assert_eq!(f["Metadata"]["aws:asset:is-bundled"], true);
+    assert_eq!(f["Metadata"]["aws:asset:property"], "Code");
+
+    let assembly = app.synth(constructs::Format::Json).unwrap();
+    let manifest: Json = serde_json::from_slice(&assembly.files["S.assets.json"]).unwrap();
+    let hash = key.strip_suffix(".zip").unwrap();
+    assert_eq!(manifest["files"][hash]["source"]["path"], path.as_str());
+    assert_eq!(manifest["files"][hash]["displayName"], "orders-api");
+}
+
+#[test]
 fn table_is_on_demand_with_ttl_pitr_and_customer_key() {
     let stack = stack();
     let key = Key::new(&stack, "Key", KeyProps::default());

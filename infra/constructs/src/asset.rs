@@ -64,15 +64,44 @@ impl FileAsset {
     }
 }
 
+/// Resource metadata key naming the asset's file, relative to the cloud
+/// assembly directory (the AWS CDK's `cx-api` `ASSET_RESOURCE_METADATA_PATH_KEY`).
+const ASSET_PATH_METADATA_KEY: &str = "aws:asset:path";
+/// Resource metadata key saying whether that file is build output rather than
+/// sources (`ASSET_RESOURCE_METADATA_IS_BUNDLED_KEY`).
+const ASSET_IS_BUNDLED_METADATA_KEY: &str = "aws:asset:is-bundled";
+/// Resource metadata key naming the resource property that holds the asset
+/// (`ASSET_RESOURCE_METADATA_PROPERTY_KEY`).
+const ASSET_PROPERTY_METADATA_KEY: &str = "aws:asset:property";
+
 /// Where a function's code lives once published, for `AWS::Lambda::Function` `Code`.
 #[derive(Clone, Debug)]
 pub struct AssetLocation {
     /// The asset's hash.
     pub hash: String,
+    /// The asset's file, relative to the cloud assembly directory (`asset.<hash>.zip`).
+    pub path: String,
     /// The bootstrap staging bucket, `cdk-hnb659fds-assets-<account>-<region>`.
     pub bucket_name: Value<String>,
     /// The object key, `<hash>.zip`.
     pub object_key: Value<String>,
+}
+
+impl AssetLocation {
+    /// The `Metadata` entries the AWS CDK writes on a resource whose
+    /// `property` (`Code` for a Lambda function) is this asset, so that tools
+    /// reading the template (SAM CLI, LocalStack's `cdklocal`) find the file.
+    ///
+    /// `aws:asset:is-bundled` is `true`: the file is cargo-lambda's build
+    /// output (a zip holding `bootstrap`), not sources to build, which is what
+    /// the CDK writes for assets made by bundling (as `cargo-lambda-cdk` does).
+    pub fn resource_metadata(&self, property: &str) -> [(&'static str, Json); 3] {
+        [
+            (ASSET_PATH_METADATA_KEY, Json::from(self.path.as_str())),
+            (ASSET_IS_BUNDLED_METADATA_KEY, Json::Bool(true)),
+            (ASSET_PROPERTY_METADATA_KEY, Json::from(property)),
+        ]
+    }
 }
 
 /// The staging bucket name, as the AWS CDK's default synthesizer writes it.
@@ -248,14 +277,18 @@ fn list_files(base: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result
 pub(crate) fn location(asset: &FileAsset) -> AssetLocation {
     AssetLocation {
         hash: asset.hash.clone(),
+        path: asset.source_path.clone(),
         bucket_name: staging_bucket(),
         object_key: Value::Literal(asset.object_key()),
     }
 }
 
-/// The asset's entry in `<Stack>.assets.json`.
+/// The asset's entry in `<Stack>.assets.json`. A function asset's
+/// `displayName` (which the CDK CLI prints while publishing) is its package
+/// name, which also lets tools such as `scripts/check-assets.py` tell which
+/// crate a zip must hold.
 pub(crate) fn manifest_entry(asset: &FileAsset) -> Json {
-    serde_json::json!({
+    let mut entry = serde_json::json!({
         "source": { "path": asset.source_path, "packaging": "file" },
         "destinations": {
             "current_account-current_region": {
@@ -264,7 +297,11 @@ pub(crate) fn manifest_entry(asset: &FileAsset) -> Json {
                 "assumeRoleArn": format!("arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/cdk-{BOOTSTRAP_QUALIFIER}-file-publishing-role-${{AWS::AccountId}}-${{AWS::Region}}")
             }
         }
-    })
+    });
+    if let Some(package) = &asset.package {
+        entry["displayName"] = Json::from(package.as_str());
+    }
+    entry
 }
 
 #[cfg(test)]

@@ -62,7 +62,8 @@ pub fn policy_statements(t: &Template, role_prefix: &str) -> Value {
 /// in the environment, (re)writes the snapshot instead.
 ///
 /// Function code asset keys (`<64 hex digits>.zip`, content hashes of the
-/// crates in `functions/`) are written as `<asset>.zip`, so that editing a
+/// crates in `functions/`) are written as `<asset>.zip`, and asset paths
+/// (`asset.<64 hex digits>.zip`) as `asset.<asset>.zip`, so that editing a
 /// function does not change the snapshot of the stack that deploys it; the
 /// asset hashing has its own tests.
 ///
@@ -94,6 +95,9 @@ pub fn assert_snapshot(name: &str, json: &Value) {
 fn mask_assets(json: &Value) -> Value {
     match json {
         Value::String(s) if is_asset_key(s) => Value::String("<asset>.zip".to_owned()),
+        Value::String(s) if s.strip_prefix("asset.").is_some_and(is_asset_key) => {
+            Value::String("asset.<asset>.zip".to_owned())
+        }
         Value::Array(items) => Value::Array(items.iter().map(mask_assets).collect()),
         Value::Object(map) => Value::Object(
             map.iter()
