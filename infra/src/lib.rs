@@ -7,3 +7,4 @@ pub mod app;
 pub mod cli;
 pub mod deploy;
 pub mod graph;
+pub mod local;

@@ -3,9 +3,8 @@
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
-use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
-use crate::deploy::session::Session;
+use crate::deploy::session::{http_client, Session};
 
 /// Profile, region, endpoint and retries.
 #[derive(Debug, Clone, clap::Args)]
@@ -27,12 +26,8 @@ pub struct AwsArgs {
 impl AwsArgs {
     /// Loads the SDK configuration (credentials, region, endpoint, retries).
     pub async fn session(&self) -> Session {
-        // rustls + ring, as in the functions (functions/secrets/src/sdk.rs): no aws-lc C build.
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(Provider::Rustls(CryptoMode::Ring))
-            .build_https();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http)
+            .http_client(http_client())
             .retry_config(
                 RetryConfig::standard().with_max_attempts(self.retries.saturating_add(1)),
             );

@@ -8,6 +8,7 @@ mod destroy;
 mod diff;
 mod graph;
 mod list;
+mod local;
 mod pipeline;
 mod synth;
 mod token;
@@ -72,6 +73,7 @@ enum Command {
     Destroy(destroy::Destroy),
     Token(token::Token),
     Pipeline(pipeline::Pipeline),
+    Local(local::Local),
 }
 
 impl Cli {
@@ -88,6 +90,7 @@ impl Cli {
             Command::Token(cmd) => cmd.run(&self.global),
             Command::Graph(cmd) => cmd.run(&self.global),
             Command::Pipeline(cmd) => cmd.run(&self.global),
+            Command::Local(cmd) => cmd.run(&self.global),
         }
     }
 }

@@ -19,6 +19,8 @@ pub struct Asset {
     pub source_path: String,
     /// The object key in the staging bucket.
     pub object_key: String,
+    /// What the asset is, for people (`displayName`; a function asset's package).
+    pub display_name: Option<String>,
 }
 
 /// A stack of the assembly, ready to deploy.
@@ -303,6 +305,10 @@ fn read_assets(path: &Path) -> anyhow::Result<Vec<Asset>> {
             hash: hash.clone(),
             source_path: source_path.to_owned(),
             object_key: object_key.to_owned(),
+            display_name: entry
+                .get("displayName")
+                .and_then(Json::as_str)
+                .map(str::to_owned),
         });
     }
     Ok(out)

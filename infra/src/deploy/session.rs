@@ -2,8 +2,10 @@
 //! environment (account and region) of each stack.
 
 use anyhow::Context as _;
-use aws_config::{Region, SdkConfig};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_cloudformation::config::{Credentials, SharedHttpClient};
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
 /// The bootstrap stack's name (the AWS CDK's default).
 pub const TOOLKIT_STACK: &str = "CDKToolkit";
@@ -41,10 +43,31 @@ pub struct Session {
     config: SdkConfig,
 }
 
+/// The HTTP client of every SDK client: rustls with ring, as in the functions
+/// (functions/secrets/src/sdk.rs), so there is no aws-lc C build.
+pub fn http_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
 impl Session {
     /// Wraps a loaded configuration.
     pub fn new(config: SdkConfig) -> Session {
         Session { config }
+    }
+
+    /// A session for a local AWS-compatible engine at `endpoint`: fixed test
+    /// credentials (the engine accepts any), whatever the caller's profile says.
+    pub async fn local(endpoint: &str, region: &str) -> Session {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(http_client())
+            .credentials_provider(Credentials::new("test", "test", None, None, "infra-local"))
+            .region(Region::new(region.to_owned()))
+            .endpoint_url(endpoint)
+            .load()
+            .await;
+        Session::new(config)
     }
 
     /// The configured region.
@@ -81,6 +104,11 @@ impl Session {
     /// A Secrets Manager client.
     pub fn secrets_manager(&self) -> aws_sdk_secretsmanager::Client {
         aws_sdk_secretsmanager::Client::new(&self.config)
+    }
+
+    /// An SES v2 client in the configured region.
+    pub fn sesv2(&self) -> aws_sdk_sesv2::Client {
+        aws_sdk_sesv2::Client::new(&self.config)
     }
 
     /// A CodePipeline client in the configured region.
