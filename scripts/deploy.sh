@@ -3,15 +3,16 @@
 #
 #   scripts/deploy.sh [-c env=dev] [--profile NAME] [--region REGION] [--endpoint-url URL]
 #
-# 1. creates the API's JWT signing secret (orders/<env>/jwt-signing-key, or $JWT_SECRET_ID)
-#    with a random value if it does not exist yet,
-# 2. bootstraps the account/region (CDKToolkit stack, staging bucket; idempotent),
-# 3. builds the functions with cargo-lambda (arm64 zips; unchanged ones are reused),
-# 4. deploys every stack (IAM changes approved: this is the deploying user's own command),
-# 5. prints the API URL (a stack output named like ApiUrl) and a curl command with a token.
+# 1. bootstraps the account/region (CDKToolkit stack, staging bucket; idempotent),
+# 2. builds the functions with cargo-lambda (arm64 zips; unchanged ones are reused),
+# 3. deploys every stack (IAM changes approved: this is the deploying user's own command);
+#    the Orders stack creates the JWT signing key (secret orders/<env>/jwt-signing-key),
+# 4. prints the API URL (a stack output named like ApiUrl) and a curl command with a token
+#    signed with that key.
 #
 # Needs cargo, cargo-lambda and zig (source scripts/tools.sh installs both) and AWS
-# credentials (any profile the AWS CLI accepts). Safe to run again.
+# credentials (any profile the AWS CLI accepts). Safe to run again. INFRA=<path> uses an
+# infra binary built earlier instead of building a release one.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,7 +29,7 @@ while [[ $# -gt 0 ]]; do
     --profile|--region|--endpoint-url)
       [[ $# -ge 2 ]] || { echo "deploy.sh: $1 needs a value" >&2; exit 2; }
       AWS+=("$1" "$2"); shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "deploy.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -39,12 +40,11 @@ if ! cargo lambda --version >/dev/null 2>&1 && [[ -f scripts/tools.sh ]]; then
   source scripts/tools.sh
 fi
 
-echo "==> building the infra CLI"
-cargo build -q --release -p infra
-INFRA="${CARGO_TARGET_DIR:-$ROOT/target}/release/infra"
-
-echo "==> signing secret $SECRET_ID"
-"$INFRA" "${CONTEXT[@]}" token --secret-id "$SECRET_ID" --create-secret "${AWS[@]}" >/dev/null
+if [[ -z "${INFRA:-}" ]]; then
+  echo "==> building the infra CLI"
+  cargo build -q --release -p infra
+  INFRA="${CARGO_TARGET_DIR:-$ROOT/target}/release/infra"
+fi
 
 echo "==> bootstrap"
 "$INFRA" bootstrap "${AWS[@]}"

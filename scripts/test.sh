@@ -254,7 +254,7 @@ if [[ "$ours" != "$theirs" ]]; then
 fi
 note "cdk ls and infra list agree: $(tr '\n' ' ' <<<"$theirs")"
 
-# ---- i. function builds and invocations --------------------------------------------------
+# ---- i. function builds, the local engine, end to end ---------------------------------
 step "build functions"
 if [[ -f scripts/build-functions.sh ]]; then
   bash scripts/build-functions.sh || fail "scripts/build-functions.sh failed"
@@ -263,16 +263,17 @@ else
   end_step "skipped (no script)"
 fi
 
-step "invoke functions (moto)"
-if [[ -f scripts/invoke-functions.sh ]]; then
-  # A fresh server: nothing the test suite left behind can affect the functions.
-  moto_stop
-  moto_start || fail "moto_server did not restart"
-  timeout 900 bash scripts/invoke-functions.sh || fail "scripts/invoke-functions.sh failed (or ran over 900 s)"
-else
-  note "scripts/invoke-functions.sh does not exist yet: skipped"
-  end_step "skipped (no script)"
-fi
+step "local engine plugins"
+# The plugins' own tests (infra/local-engine/tests), in the engine's interpreter.
+(cd infra/local-engine && "$TOOLS_DIR/localstack/bin/python" -m unittest discover -s tests) \
+  || fail "the local engine plugins' tests failed (infra/local-engine/tests)"
+
+step "end to end (infra local)"
+# The real app on the local engine: deploy, requests, executions, redeploy, destroy,
+# the AWS CDK CLI on the same assembly, scripts/deploy.sh. Stops its engine on every exit.
+moto_stop
+INFRA="$ROOT/target/debug/infra" timeout 2400 bash scripts/local-e2e.sh \
+  || fail "scripts/local-e2e.sh failed (or ran over 2400 s); logs in target/e2e/"
 
 end_step
 exit 0

@@ -19,6 +19,7 @@
 //! |---|---|---|
 //! | `auction.maxAttempts` | invocations of the results generator before the execution fails with `ResultsNotReady` | 10 |
 //! | `auction.waitSeconds` | seconds between two invocations | 30 |
+//! | `auction.rateMinutes` | minutes between two scheduled executions | 5 |
 //!
 //! With the defaults a stuck upstream ends the execution after 10
 //! invocations and 9 waits (4.5 minutes), before the next scheduled one starts.
@@ -45,6 +46,10 @@ pub const RESULTS_NOT_READY: &str = "ResultsNotReady";
 pub const MAX_ATTEMPTS_CONTEXT: &str = "auction.maxAttempts";
 /// Context key: seconds between invocations of the results generator.
 pub const WAIT_SECONDS_CONTEXT: &str = "auction.waitSeconds";
+/// Context key: minutes between two scheduled executions.
+pub const RATE_CONTEXT: &str = "auction.rateMinutes";
+/// Minutes between two scheduled executions when the context does not say.
+pub const DEFAULT_RATE_MINUTES: u32 = 5;
 /// Error types of the order processor (functions/order-processor, `error.rs`).
 pub const ORDER_ERRORS: &[&str] = &["OrderRejected", "MalformedOrder"];
 
@@ -71,6 +76,7 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
     let stack = stage.stack(STACK_ID);
     stack.set_description("Auction pipeline: results polling, order processing, notifications");
     let polling = polling_from_context(&stack);
+    let rate_minutes = read_context(&stack, RATE_CONTEXT, DEFAULT_RATE_MINUTES, 1);
 
     let key = Key::new(
         &stack,
@@ -111,7 +117,7 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
             },
         )
     };
-    // One execution at a time polls the generator (a new one starts every 5 minutes).
+    // One execution at a time polls the generator (a new one starts every `rate_minutes`).
     let generator = function(
         "ResultsGenerator",
         "functions/results-generator",
@@ -150,8 +156,8 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
     let rule = ScheduleRule::new(
         &stack,
         "Schedule",
-        Schedule::Minutes(5),
-        "Starts the auction pipeline every 5 minutes",
+        Schedule::Minutes(rate_minutes),
+        &format!("Starts the auction pipeline every {rate_minutes} minutes"),
     );
     let role = rule.add_role_target("StateMachine", machine.arn(), None);
     machine.grant_start_execution(role);
@@ -163,23 +169,25 @@ pub const MAP_CONCURRENCY: u32 = 5;
 
 fn polling_from_context(stack: &Stack) -> Polling {
     let default = Polling::default();
-    let read = |key: &str, default: u32, min: u32| -> u32 {
-        match stack.context(key) {
-            None => default,
-            Some(v) => match v.parse::<u32>() {
-                Ok(n) if n >= min => n,
-                _ => {
-                    stack.add_error(format!(
-                        "context value {key}='{v}' must be a whole number >= {min} (default {default})"
-                    ));
-                    default
-                }
-            },
-        }
-    };
     Polling {
-        max_attempts: read(MAX_ATTEMPTS_CONTEXT, default.max_attempts, 1),
-        wait_seconds: read(WAIT_SECONDS_CONTEXT, default.wait_seconds, 0),
+        max_attempts: read_context(stack, MAX_ATTEMPTS_CONTEXT, default.max_attempts, 1),
+        wait_seconds: read_context(stack, WAIT_SECONDS_CONTEXT, default.wait_seconds, 0),
+    }
+}
+
+/// A whole-number context value of at least `min`; a problem with its path otherwise.
+fn read_context(stack: &Stack, key: &str, default: u32, min: u32) -> u32 {
+    match stack.context(key) {
+        None => default,
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if n >= min => n,
+            _ => {
+                stack.add_error(format!(
+                    "context value {key}='{v}' must be a whole number >= {min} (default {default})"
+                ));
+                default
+            }
+        },
     }
 }
 

@@ -14,7 +14,7 @@ use crate::deploy::bootstrap::{bootstrap, BucketEncryptionKind};
 use crate::deploy::build;
 use crate::deploy::changeset::RequireApproval;
 use crate::deploy::session::{describe, Session};
-use crate::deploy::stack::{deploy, format_outputs, DeployOptions};
+use crate::deploy::stack::{deploy, format_outputs, DeployOptions, Deployed};
 use crate::local::engine::{self, Engine};
 use crate::local::{account, apis, logs, messages, Layout, DEFAULT_REGION};
 
@@ -77,13 +77,13 @@ impl Up {
             .write(&dir)
             .with_context(|| format!("cannot write the cloud assembly to '{}'", dir.display()))?;
         let runtime = crate::deploy::runtime()?;
-        let engine = match runtime.block_on(engine::running(layout)) {
+        let (engine, started) = match runtime.block_on(engine::running(layout)) {
             Some(engine) => {
                 eprintln!(
                     "local engine: running at {} (pid {})",
                     engine.endpoint, engine.pid
                 );
-                engine
+                (engine, false)
             }
             None => {
                 let spec = engine::Spec {
@@ -96,18 +96,21 @@ impl Up {
                     spec.port,
                     layout.log_file().display()
                 );
-                // It starts while the functions build.
-                let pending = engine::spawn(layout, &spec)?;
-                build_for_host(&root, &dir, &synthesized)?;
-                let engine = runtime.block_on(engine::wait_ready(layout, pending))?;
-                eprintln!(
-                    "local engine: ready at {} (pid {})",
-                    engine.endpoint, engine.pid
-                );
-                return runtime.block_on(deploy_all(layout, &engine));
+                (engine::spawn(layout, &spec)?, true)
             }
         };
+        // A starting engine comes up while the functions build.
         build_for_host(&root, &dir, &synthesized)?;
+        let engine = if started {
+            let engine = runtime.block_on(engine::wait_ready(layout, engine))?;
+            eprintln!(
+                "local engine: ready at {} (pid {})",
+                engine.endpoint, engine.pid
+            );
+            engine
+        } else {
+            engine
+        };
         runtime.block_on(deploy_all(layout, &engine))
     }
 }
@@ -153,7 +156,6 @@ async fn deploy_all(layout: &Layout, engine: &Engine) -> anyhow::Result<()> {
     bootstrap(&session, None, BucketEncryptionKind::Aes256, &opts).await?;
     let mut outputs = String::new();
     for stack in dependency_order(&assembly.select(&[], true)?) {
-        use crate::deploy::stack::Deployed;
         if let Deployed::Done(o) | Deployed::NoChanges(o) =
             deploy(&session, &assembly.dir, stack, &opts).await?
         {

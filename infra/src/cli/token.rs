@@ -29,9 +29,6 @@ pub struct Token {
     /// The aud claim (when the authorizer sets JWT_AUDIENCE).
     #[arg(long)]
     audience: Option<String>,
-    /// Create the secret with a random 48-character value when it does not exist (scripts/deploy.sh does).
-    #[arg(long)]
-    create_secret: bool,
     #[command(flatten)]
     aws: AwsArgs,
 }
@@ -59,25 +56,8 @@ impl Token {
                     .secret_string()
                     .map(str::to_owned)
                     .with_context(|| format!("secret '{secret_id}' has no string value")),
-                Err(e)
-                    if self.create_secret
-                        && e.as_service_error()
-                            .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                {
-                    let value = random_key()?;
-                    sm.create_secret()
-                        .name(&secret_id)
-                        .description("HS256 signing key of the orders API's JWTs (created by infra token --create-secret)")
-                        .secret_string(&value)
-                        .send()
-                        .await
-                        .map_err(|e| anyhow::anyhow!(error_message(&e)))
-                        .with_context(|| format!("failed to create secret '{secret_id}'"))?;
-                    eprintln!("created secret '{secret_id}' with a random signing key");
-                    Ok(value)
-                }
                 Err(e) => Err(anyhow::anyhow!(error_message(&e))).with_context(|| {
-                    format!("failed to read secret '{secret_id}'; create it with scripts/deploy.sh (or --create-secret) or pass --secret-id")
+                    format!("failed to read secret '{secret_id}'; the Orders stack creates it: deploy the app first (scripts/deploy.sh), or pass --secret-id")
                 }),
             }
         })?;
@@ -99,15 +79,4 @@ impl Token {
         );
         Ok(())
     }
-}
-
-/// 48 random base64url characters (288 bits) from the operating system.
-fn random_key() -> anyhow::Result<String> {
-    use base64::Engine as _;
-    use std::io::Read as _;
-    let mut bytes = [0u8; 36];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .context("cannot read /dev/urandom for a random key")?;
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }

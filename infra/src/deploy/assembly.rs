@@ -62,6 +62,25 @@ impl Stack {
         })
     }
 
+    /// A stack of `template` alone (no assets, dependencies or manifest metadata), for tests.
+    #[cfg(test)]
+    pub(crate) fn for_test(stack_name: &str, display_name: &str, template: Json) -> Stack {
+        Stack {
+            artifact_id: stack_name.to_owned(),
+            stack_name: stack_name.to_owned(),
+            display_name: display_name.to_owned(),
+            account: None,
+            region: None,
+            dependencies: vec![],
+            template_body: template.to_string(),
+            template,
+            assets: vec![],
+            termination_protection: false,
+            tags: BTreeMap::new(),
+            paths: BTreeMap::new(),
+        }
+    }
+
     /// The name shown to the user: the display name, with the stack name when it differs.
     pub fn label(&self) -> String {
         if self.display_name == self.stack_name {

@@ -128,13 +128,16 @@ pub async fn apply(
                 "{label}: the stack is in {} (never created); deleting it before creating it",
                 s.status
             );
+            // Only the deletion's events: the failed attempt's were shown when it failed.
+            let since = events::latest_event_id(&cfn, name).await;
             cfn.delete_stack()
                 .stack_name(name)
                 .send()
                 .await
                 .map_err(|e| anyhow::anyhow!(error_message(&e)))
                 .with_context(|| format!("failed to delete stack {name}"))?;
-            let outcome = events::watch(&cfn, name, None, 0, &|_| None, opts.poll).await?;
+            let outcome = events::watch(&cfn, name, since, 0, &|_| None, opts.poll).await?;
+            let outcome = settle_deletion(&cfn, name, outcome, opts.poll).await?;
             if outcome.status != "DELETE_COMPLETE" {
                 bail!(
                     "could not delete stack {name} ({}); delete it in the console and deploy again",
@@ -569,6 +572,27 @@ async fn check_bootstrap(
     Ok(())
 }
 
+/// A deletion that ended in `DELETE_FAILED` is final only if the stack is still
+/// there a few polls later: the local engine reports `DELETE_FAILED` for the
+/// resources a failed create never made, then removes the stack anyway.
+async fn settle_deletion(
+    cfn: &Client,
+    name: &str,
+    mut outcome: events::Outcome,
+    poll: Duration,
+) -> anyhow::Result<events::Outcome> {
+    if outcome.status == "DELETE_FAILED" {
+        for _ in 0..5 {
+            tokio::time::sleep(poll).await;
+            if describe(cfn, name).await?.is_none() {
+                outcome.status = "DELETE_COMPLETE".to_owned();
+                break;
+            }
+        }
+    }
+    Ok(outcome)
+}
+
 /// Compares the assembly's template with the deployed one.
 pub async fn diff(session: &Session, stack: &Stack) -> anyhow::Result<(TemplateDiff, bool)> {
     let region = match stack.region.clone().or_else(|| session.region()) {
@@ -656,6 +680,7 @@ pub async fn destroy(session: &Session, stack: &Stack, poll: Duration) -> anyhow
         .and_then(Json::as_object)
         .map_or(0, |r| r.len());
     let outcome = events::watch(&cfn, name, since, total, &path_of, poll).await?;
+    let outcome = settle_deletion(&cfn, name, outcome, poll).await?;
     if outcome.status != "DELETE_COMPLETE" {
         let first = first_failure(&outcome.events);
         let what = first
@@ -685,20 +710,14 @@ mod tests {
 
     fn stack() -> Stack {
         Stack {
-            artifact_id: "Dev-Orders".into(),
-            stack_name: "Dev-Orders".into(),
-            display_name: "Dev/Orders".into(),
-            account: None,
-            region: None,
-            dependencies: vec![],
-            template_body: String::new(),
-            template: json!({"Parameters": {"Mode": {"Type": "String"}, "Size": {"Type": "String"}},
-                "Resources": {"Table": {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain"},
-                              "Queue": {"Type": "AWS::SQS::Queue", "DeletionPolicy": "Delete"}}}),
-            assets: vec![],
-            termination_protection: false,
-            tags: Default::default(),
             paths: [("Function".to_owned(), "Dev/Orders/Function".to_owned())].into(),
+            ..Stack::for_test(
+                "Dev-Orders",
+                "Dev/Orders",
+                json!({"Parameters": {"Mode": {"Type": "String"}, "Size": {"Type": "String"}},
+                    "Resources": {"Table": {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain"},
+                                  "Queue": {"Type": "AWS::SQS::Queue", "DeletionPolicy": "Delete"}}}),
+            )
         }
     }
 

@@ -120,20 +120,7 @@ mod tests {
             {"Effect": "Deny", "Action": "ses:SendEmail", "Resource": "arn:aws:ses:us-east-1:1:identity/denied.org"},
             {"Effect": "Allow", "Action": "ses:SendEmail", "Resource": {"Fn::Sub": "arn:aws:ses:${AWS::Region}:1:identity/${Sender}"}}
         ]}}}}});
-        let stack = crate::deploy::assembly::Stack {
-            artifact_id: "S".into(),
-            stack_name: "S".into(),
-            display_name: "S".into(),
-            account: None,
-            region: None,
-            dependencies: vec![],
-            template_body: String::new(),
-            template,
-            assets: vec![],
-            termination_protection: false,
-            tags: Default::default(),
-            paths: Default::default(),
-        };
+        let stack = crate::deploy::assembly::Stack::for_test("S", "S", template);
         assert_eq!(
             ses_identities(&[stack]).into_iter().collect::<Vec<_>>(),
             ["example.com", "no-reply@example.com"]

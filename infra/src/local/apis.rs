@@ -137,22 +137,12 @@ mod tests {
 
     fn stack(template: Json) -> Stack {
         Stack {
-            artifact_id: "Dev-Orders".into(),
-            stack_name: "Dev-Orders".into(),
-            display_name: "Dev/Orders".into(),
-            account: None,
-            region: None,
-            dependencies: vec![],
-            template_body: String::new(),
-            template,
-            assets: vec![],
-            termination_protection: false,
-            tags: Default::default(),
             paths: [(
                 "ApiF70053CD".to_owned(),
                 "Dev/Orders/Api/Resource".to_owned(),
             )]
             .into(),
+            ..Stack::for_test("Dev-Orders", "Dev/Orders", template)
         }
     }
 

@@ -1,0 +1,433 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the real app, deployed by `infra local up` and used as a user would.
+
+    infra local up -c auction.waitSeconds=1 -c auction.maxAttempts=3 -c auction.rateMinutes=1 \
+        -c oauth.providers=e2e/good,e2e/bad
+    INFRA=target/debug/infra python3 scripts/e2e.py        # scripts/test.sh does both
+
+Requests go through API Gateway to the authorizer and function binaries; the code comes
+from `infra local messages`, the base URLs from `infra local status`. Stored data is read
+back with boto3 (from .tools/venv) at the engine's endpoint. Each test cleans up what it
+wrote, so the stacks can be destroyed afterwards.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import boto3
+
+INFRA = os.environ.get("INFRA", "target/debug/infra")
+RUN = uuid.uuid4().hex[:8]  # keeps this run's data apart from an earlier run's
+
+
+def infra(*args: str) -> str:
+    return subprocess.run([INFRA, *args], check=True, capture_output=True, text=True).stdout
+
+
+class App:
+    """The deployed app: endpoint, API URLs, AWS clients, physical resource ids."""
+
+    def __init__(self) -> None:
+        status = json.loads(infra("local", "status", "--format", "json"))
+        self.endpoint = status["endpoint"]
+        self.apis = {api["stack"]: api["url"] for api in status["apis"]}
+        self.session = boto3.Session(
+            aws_access_key_id="test", aws_secret_access_key="test", region_name=status["region"]
+        )
+        self._resources: dict[str, list[dict]] = {}
+
+    def client(self, service: str):
+        return self.session.client(service, endpoint_url=self.endpoint)
+
+    def physical_id(self, stack: str, resource_type: str, construct: str | None = None) -> str:
+        """The physical id of the only resource of a type in a stack (or the one whose logical id starts with `construct`)."""
+        if stack not in self._resources:
+            self._resources[stack] = self.client("cloudformation").describe_stack_resources(StackName=stack)[
+                "StackResources"
+            ]
+        found = [
+            r["PhysicalResourceId"]
+            for r in self._resources[stack]
+            if r["ResourceType"] == resource_type
+            and (construct is None or r["LogicalResourceId"].startswith(construct))
+        ]
+        assert len(found) == 1, f"{stack}: {len(found)} {resource_type} resources named {construct}"
+        return found[0]
+
+    def subscribe_queue(self, topic_arn: str, name: str) -> str:
+        """A new SQS queue subscribed to `topic_arn`; returns its URL."""
+        sqs = self.client("sqs")
+        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage", "Resource": arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+            }],
+        }
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+        self.client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
+        return url
+
+    def receive(self, queue_url: str, wanted, count: int, timeout: float = 20) -> list[dict]:
+        """The first `count` SNS notifications from the queue for which `wanted(message)` holds
+        (the message decoded from JSON), waiting up to `timeout` s. Others are dropped: the
+        schedules run the app in the background too."""
+        sqs, got, deadline = self.client("sqs"), [], time.monotonic() + timeout
+        while len(got) < count and time.monotonic() < deadline:
+            for m in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+                envelope = json.loads(m["Body"])
+                envelope["Message"] = json.loads(envelope["Message"])
+                if wanted(envelope["Message"]):
+                    got.append(envelope)
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+        return got
+
+
+APP: App
+
+
+def setUpModule() -> None:
+    global APP
+    APP = App()
+
+
+def http(method: str, url: str, body=None, headers: dict | None = None) -> tuple[int, object]:
+    """A request as a client would make it; returns the status and the JSON body (or text)."""
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, text = response.status, response.read()
+    except urllib.error.HTTPError as e:
+        status, text = e.code, e.read()
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text.decode(errors="replace")
+
+
+class TwoFactorThenOrders(unittest.TestCase):
+    """POST /otp → the mailed code → POST /otp/verify → JWT → POST /orders."""
+
+    def test_a_mailed_code_yields_a_token_that_the_orders_api_accepts(self):
+        otp = APP.apis["Dev/TwoFactor"]
+        email = f"e2e-{RUN}@example.com"
+
+        status, body = http("POST", otp + "otp", {"email": email})
+        self.assertEqual(status, 202, body)
+        code = self.mailed_code(email)
+
+        wrong = "000000" if code != "000000" else "111111"
+        status, body = http("POST", otp + "otp/verify", {"email": email, "code": wrong})
+        self.assertEqual(status, 401, f"a wrong code: {body}")
+        status, body = http("POST", otp + "otp/verify", {"email": email, "code": code})
+        self.assertEqual(status, 200, body)
+        token = body["token"]
+        status, body = http("POST", otp + "otp/verify", {"email": email, "code": code})
+        self.assertEqual(status, 401, f"a second use: {body}")
+
+        self.orders_accept(token)
+
+    def mailed_code(self, email: str) -> str:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            mails = [m for m in json.loads(infra("local", "messages", "--format", "json")) if m["to"] == email]
+            if mails:
+                self.assertEqual(mails[-1]["kind"], "email")
+                return re.search(r"\b(\d{6})\b", mails[-1]["body"]).group(1)
+            time.sleep(0.5)
+        self.fail(f"no mail to {email} in 'infra local messages'")
+
+    def orders_accept(self, token: str) -> None:
+        orders = APP.apis["Dev/Orders"] + "orders"
+        table = APP.physical_id("Dev-Orders", "AWS::DynamoDB::Table")
+        dynamodb = APP.client("dynamodb")
+        ids = [f"e2e-{RUN}-1", f"e2e-{RUN}-2"]
+        records = [
+            {"record_id": ids[0], "parameter_1": "a", "parameter_2": 2.1},
+            {"record_id": ids[1], "parameter_1": "b", "parameter_2": 7},
+        ]
+        tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+        refused = [
+            ("no token", records, {}, 401),
+            ("a tampered token", records, {"Authorization": f"Bearer {tampered}"}, 401),
+            ("a malformed body", [{"record_id": ids[0], "parameter_1": "a"}], {"Authorization": f"Bearer {token}"}, 400),
+            ("a body that is not JSON", b"[{", {"Authorization": f"Bearer {token}"}, 400),
+        ]
+        for what, body, headers, expected in refused:
+            status, answer = http("POST", orders, body, headers)
+            self.assertEqual(status, expected, f"{what}: {answer}")
+        for record_id in ids:
+            item = dynamodb.get_item(TableName=table, Key={"record_id": {"S": record_id}}).get("Item")
+            self.assertIsNone(item, f"a refused request wrote {record_id}")
+
+        before = time.time()
+        status, answer = http("POST", orders, records, {"Authorization": f"Bearer {token}"})
+        self.assertEqual(status, 201, answer)
+        self.assertEqual(answer["count"], 2)
+        item = dynamodb.get_item(TableName=table, Key={"record_id": {"S": ids[0]}})["Item"]
+        self.assertEqual(item["parameter_2"], {"N": "2.1"}, "2.1 is stored exactly")
+        self.assertEqual(item["parameter_1"], {"S": "a"})
+        expires_at = int(item["expires_at"]["N"])
+        self.assertAlmostEqual(expires_at, before + 24 * 3600, delta=120, msg="TTL is now + 24 h")
+        ttl = dynamodb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+        self.assertEqual((ttl["TimeToLiveStatus"], ttl["AttributeName"]), ("ENABLED", "expires_at"))
+
+        status, answer = http("POST", orders, records[:1], {"Authorization": f"Bearer {token}"})
+        self.assertEqual(status, 409, f"a second post of the same record: {answer}")
+        for record_id in ids:
+            dynamodb.delete_item(TableName=table, Key={"record_id": {"S": record_id}})
+
+
+class Auction(unittest.TestCase):
+    """The state machine with the real results generator and order processor."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sfn = APP.client("stepfunctions")
+        cls.machine = APP.physical_id("Dev-Auction", "AWS::StepFunctions::StateMachine")
+        cls.bucket = APP.physical_id("Dev-Auction", "AWS::S3::Bucket")
+        topic = APP.physical_id("Dev-Auction", "AWS::SNS::Topic")
+        cls.queue = APP.subscribe_queue(topic, f"e2e-auction-{RUN}")
+
+    @classmethod
+    def tearDownClass(cls):
+        s3 = APP.client("s3")
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=cls.bucket):
+            for o in page.get("Contents", []):
+                s3.delete_object(Bucket=cls.bucket, Key=o["Key"])
+        APP.client("sqs").delete_queue(QueueUrl=cls.queue)
+
+    def run_execution(self, name: str, payload: dict, timeout: float = 60) -> dict:
+        arn = self.sfn.start_execution(stateMachineArn=self.machine, name=name, input=json.dumps(payload))["executionArn"]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            execution = self.sfn.describe_execution(executionArn=arn)
+            if execution["status"] != "RUNNING":
+                return execution
+            time.sleep(0.5)
+        self.fail(f"execution {name} still running after {timeout} s")
+
+    def test_accepted_orders_are_saved_and_rejected_ones_notified(self):
+        # Seed 1: results on the first call, accepted and rejected orders (see results-generator).
+        execution = self.run_execution(f"e2e-ready-{RUN}", {"seed": 1})
+        self.assertEqual(execution["status"], "SUCCEEDED", execution.get("cause"))
+        output = json.loads(execution["output"])
+        orders = output["generator"]["Payload"]["orders"]
+        accepted = [o["order_id"] for o in orders if o["order"] == "accepted"]
+        rejected = [o["order_id"] for o in orders if o["order"] == "rejected"]
+        self.assertTrue(accepted and rejected, f"seed 1 should give both kinds: {orders}")
+
+        s3 = APP.client("s3")
+        for order_id in accepted:
+            head = s3.head_object(Bucket=self.bucket, Key=f"orders/{order_id}.json")
+            self.assertEqual(head["ServerSideEncryption"], "aws:kms", order_id)
+        for order_id in rejected:
+            with self.assertRaises(s3.exceptions.ClientError, msg=f"a rejected order was saved: {order_id}"):
+                s3.head_object(Bucket=self.bucket, Key=f"orders/{order_id}.json")
+
+        mine = lambda message: message.get("order", {}).get("order_id") in rejected  # noqa: E731
+        notified = APP.receive(self.queue, mine, len(rejected))
+        notified_ids = sorted(n["Message"]["order"]["order_id"] for n in notified)
+        self.assertEqual(notified_ids, sorted(rejected))
+        self.assertTrue(all(n["Subject"] == "Auction order failed" for n in notified))
+        self.assertEqual({n["Message"]["error"]["Error"] for n in notified}, {"OrderRejected"})
+
+    def test_results_that_never_come_end_in_results_not_ready(self):
+        # Seed 2: the generator answers results=false every time.
+        started = time.monotonic()
+        execution = self.run_execution(f"e2e-never-{RUN}", {"seed": 2})
+        self.assertEqual((execution["status"], execution.get("error")), ("FAILED", "ResultsNotReady"))
+        self.assertLess(time.monotonic() - started, 30, "bounded by auction.maxAttempts × waitSeconds")
+
+    def test_the_schedule_starts_executions_by_itself(self):
+        # Every minute with -c auction.rateMinutes=1 (the engine checks its schedules once a minute).
+        deadline = time.monotonic() + 150
+        while time.monotonic() < deadline:
+            executions = self.sfn.list_executions(stateMachineArn=self.machine)["executions"]
+            scheduled = [e for e in executions if not e["name"].startswith("e2e-")]
+            if scheduled:
+                return
+            time.sleep(2)
+        self.fail("the schedule rule started no execution")
+
+
+class OAuthEndpoint:
+    """A client-credentials token endpoint on 127.0.0.1: client `good` gets tokens, `bad` a 401."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []  # client ids, in order
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+                user, _, _ = base64.b64decode(self.headers["Authorization"].split()[1]).decode().partition(":")
+                endpoint.requests.append(user)
+                ok = user == "good" and form.get("grant_type") == ["client_credentials"]
+                body = (
+                    {"access_token": f"token-{RUN}", "token_type": "Bearer", "expires_in": 3600}
+                    if ok
+                    else {"error": "invalid_client"}
+                )
+                data = json.dumps(body).encode()
+                self.send_response(200 if ok else 401)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/oauth/token"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Tokens(unittest.TestCase):
+    """The collector (providers e2e/good and e2e/bad, from `-c oauth.providers`) against a local endpoint."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.oauth = OAuthEndpoint()
+        secrets = APP.client("secretsmanager")
+        for org in ("good", "bad"):
+            value = json.dumps({"client_id": org, "client_secret": f"s3cret-{org}", "token_url": cls.oauth.url})
+            try:
+                secrets.create_secret(Name=f"orders/e2e/{org}", SecretString=value)
+            except secrets.exceptions.ResourceExistsException:
+                secrets.put_secret_value(SecretId=f"orders/e2e/{org}", SecretString=value)
+        cls.function = APP.physical_id("Dev-Tokens", "AWS::Lambda::Function")
+        cls.bucket = APP.physical_id("Dev-Tokens", "AWS::S3::Bucket")
+        cls.queue = APP.subscribe_queue(APP.physical_id("Dev-Tokens", "AWS::SNS::Topic"), f"e2e-tokens-{RUN}")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.oauth.stop()
+        s3 = APP.client("s3")
+        for org in ("good", "bad"):
+            s3.delete_object(Bucket=cls.bucket, Key=f"tokens/e2e/{org}.json")
+            APP.client("secretsmanager").delete_secret(SecretId=f"orders/e2e/{org}", ForceDeleteWithoutRecovery=True)
+        APP.client("sqs").delete_queue(QueueUrl=cls.queue)
+
+    def collect(self) -> None:
+        """One scheduled run: it fails, naming only the provider whose endpoint refuses."""
+        with open("functions/oauth-collector/fixtures/scheduled.json", "rb") as f:
+            result = APP.client("lambda").invoke(FunctionName=self.function, Payload=f.read())
+        error = json.loads(result["Payload"].read())
+        self.assertEqual(result.get("FunctionError"), "Unhandled", error)
+        self.assertEqual(error["errorType"], "TokenCollectionFailed")
+        self.assertIn("e2e/bad", error["errorMessage"])
+        self.assertNotIn("e2e/good", error["errorMessage"])
+
+    def test_tokens_are_stored_encrypted_refreshed_only_when_due_and_failures_notified(self):
+        self.collect()
+        s3 = APP.client("s3")
+        stored = s3.get_object(Bucket=self.bucket, Key="tokens/e2e/good.json")
+        self.assertEqual(stored["ServerSideEncryption"], "aws:kms")
+        token = json.loads(stored["Body"].read())
+        self.assertEqual(token["access_token"], f"token-{RUN}")
+        self.assertAlmostEqual(token["expires_at"], time.time() + 3600, delta=120)
+
+        e2e = lambda message: message.get("provider") == "e2e"  # noqa: E731
+        notes = [n["Message"] for n in APP.receive(self.queue, e2e, 2)]
+        by_org = {n["org"]: n for n in notes}
+        self.assertEqual(by_org["good"]["outcome"], "refreshed")
+        self.assertEqual(by_org["bad"]["outcome"], "failed")
+        self.assertNotIn(f"token-{RUN}", json.dumps(notes), "a notification never holds the token")
+
+        self.collect()
+        self.assertEqual(self.oauth.requests.count("good"), 1, "a valid token is not refreshed")
+
+
+class FailedDeploy(unittest.TestCase):
+    """A deployment that fails names the resource and the reason; a retry shows only its own events."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="e2e-broken-")
+        self.stack = f"E2eBroken{RUN}"
+        template = {
+            "Resources": {
+                "Queue": {"Type": "AWS::SQS::Queue", "Metadata": {"aws:cdk:path": f"{self.stack}/Queue/Resource"}},
+                "Function": {
+                    "Type": "AWS::Lambda::Function",
+                    "DependsOn": "Queue",
+                    "Metadata": {"aws:cdk:path": f"{self.stack}/Function/Resource"},
+                    "Properties": {
+                        "Runtime": "provided.al2023",
+                        "Handler": "bootstrap",
+                        "Role": "arn:aws:iam::000000000000:role/e2e",
+                        "Code": {"S3Bucket": "cdk-hnb659fds-assets-000000000000-us-east-1", "S3Key": "missing.zip"},
+                    },
+                },
+            }
+        }
+        manifest = {
+            "version": "48.0.0",
+            "artifacts": {
+                self.stack: {
+                    "type": "aws:cloudformation:stack",
+                    "environment": "aws://unknown-account/unknown-region",
+                    "displayName": self.stack,
+                    "properties": {"templateFile": f"{self.stack}.template.json"},
+                }
+            },
+        }
+        with open(os.path.join(self.dir, f"{self.stack}.template.json"), "w") as f:
+            json.dump(template, f)
+        with open(os.path.join(self.dir, "manifest.json"), "w") as f:
+            json.dump(manifest, f)
+
+    def tearDown(self):
+        self.infra("destroy", "--app", self.dir, "--all", "--force")
+
+    def infra(self, *args: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+        return subprocess.run(
+            [INFRA, *args, "--endpoint-url", APP.endpoint, "--region", APP.session.region_name],
+            capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
+        )
+
+    def test_the_failed_resource_is_named_and_a_retry_starts_clean(self):
+        deploy = ("deploy", "--app", self.dir, "--all", "--require-approval", "never")
+        first = self.infra(*deploy)
+        self.assertEqual(first.returncode, 1, first.stderr)
+        self.assertRegex(
+            first.stderr,
+            rf"deployment of {self.stack} failed: Function \({self.stack}/Function/Resource\) AWS::Lambda::Function CREATE_FAILED: .+",
+        )
+        second = self.infra(*deploy)
+        self.assertEqual(second.returncode, 1, second.stderr)
+        deleting = second.stderr.split("deleting it before creating it", 1)
+        self.assertEqual(len(deleting), 2, second.stderr)
+        deletion = deleting[1].split("Change set for", 1)[0]
+        self.assertNotIn("CREATE_", deletion, "the retry re-printed the failed attempt's events")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
