@@ -62,8 +62,7 @@ print(platform.python_version(), sys.base_prefix)' 2>/dev/null)" || {
     return 1
   }
   ls313="$("$py313" -c 'import sys, platform; print(platform.python_version(), sys.base_prefix)')"
-  key_ls="$(_tools_key "$ls313" "$here/python/localstack.txt" "$here/python/localstack.lock.txt" \
-    "$root/infra/local-engine/pyproject.toml" "$root"/infra/local-engine/infra_local_engine/*.py)"
+  key_ls="$(_tools_key "$ls313" "$here/python/localstack.txt" "$here/python/localstack.lock.txt")"
 
   local installed=0
   if [[ "${TOOLS_FORCE:-0}" = 1 || ! -f "$stamps/venv.$key_venv" || ! -f "$stamps/checkov.$key_ckv" || ! -f "$stamps/node.$key_node" || ! -f "$stamps/localstack.$key_ls" ]]; then
@@ -92,6 +91,19 @@ print(platform.python_version(), sys.base_prefix)' 2>/dev/null)" || {
       flock -u 9
       exec 9>&-
     fi
+  fi
+
+  # The engine's plugins (infra/local-engine), reinstalled into its venv whenever their
+  # sources change (seconds; the venv itself is kept). Not editable: LocalStack's plux
+  # hooks setuptools' editable builds and fails on a fresh checkout.
+  local key_plugins
+  key_plugins="$(_tools_key "$key_ls" "$root/infra/local-engine/pyproject.toml" "$root"/infra/local-engine/infra_local_engine/*.py)"
+  if [[ ! -f "$stamps/plugins.$key_plugins" ]]; then
+    "$TOOLS_DIR/localstack/bin/python" -m pip install --quiet --no-deps --no-build-isolation --force-reinstall \
+      "$root/infra/local-engine" >&2 || {
+      echo "tools: installing the local engine plugins (infra/local-engine) failed" >&2; return 1; }
+    rm -f "$stamps/plugins".*
+    echo "infra-local-engine $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)" > "$stamps/plugins.$key_plugins"
   fi
 
   # Shim so `checkov` runs from its own venv without that venv on PATH.
@@ -140,8 +152,6 @@ _tools_key() {
 # _tools_venv PYTHON DIR REQUIREMENTS LOCK NAME KEY
 _tools_venv() {
   local python="$1" dir="$2" req="$3" lock="$4" name="$5" key="$6" t0=$SECONDS
-  local root_dir
-  root_dir="$(cd "$(dirname "$req")/../.." && pwd)"
   echo "tools: installing $name into $dir (from $(basename "$req"), locked by $(basename "$lock"))" >&2
   rm -rf "$dir" "$TOOLS_DIR/stamps/$name".*
   "$python" -m venv "$dir" || { echo "tools: python -m venv failed" >&2; return 1; }
@@ -149,13 +159,6 @@ _tools_venv() {
   "$dir/bin/python" -m pip install --quiet -r "$req" -c "$lock" >&2 || {
     echo "tools: pip install for $name failed" >&2; return 1; }
   local stamp="$TOOLS_DIR/stamps/$name.$key"
-  if [[ "$name" = localstack ]]; then
-    # Our plugins. Not editable: LocalStack's plux hooks setuptools' editable builds and
-    # fails on a fresh checkout. The stamp's key covers their sources, so a change to them
-    # reinstalls them.
-    "$dir/bin/python" -m pip install --quiet --no-deps --no-build-isolation "$root_dir/infra/local-engine" >&2 || {
-      echo "tools: installing the local engine plugins (infra/local-engine) failed" >&2; return 1; }
-  fi
   if [[ "$name" = venv ]]; then
     {
       echo "cfn-lint $("$dir/bin/cfn-lint" --version 2>&1 | awk '{print $NF}')"
