@@ -8,3 +8,4 @@ pub mod cli;
 pub mod deploy;
 pub mod graph;
 pub mod local;
+pub mod tools;

@@ -55,13 +55,13 @@ impl Build {
             return Ok(());
         }
         let root = super::source_root()?;
-        let built = build::build(
-            &root,
-            &self.output,
-            &jobs,
-            self.arch.map(Into::into),
-            self.force,
-        )?;
+        let opts = build::Options {
+            arch: self.arch.map(Into::into),
+            force: self.force,
+            ..build::Options::default()
+        };
+        let app = build::jobs(&assembly, &[])?;
+        let built = build::build(&root, &self.output, &jobs, &app, &opts)?;
         let width = built.iter().map(|b| b.package.len()).max().unwrap_or(0);
         let fresh = built.iter().filter(|b| !b.reused).count();
         eprintln!(

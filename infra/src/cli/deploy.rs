@@ -66,7 +66,8 @@ impl Deploy {
         if let Some(synthesized) = &synthesized {
             // Only the functions of the selected stacks, and only those not built yet.
             let names: Vec<&str> = selected.iter().map(|s| s.artifact_id.as_str()).collect();
-            let mut jobs = crate::deploy::build::jobs(synthesized, &[])?;
+            let app = crate::deploy::build::jobs(synthesized, &[])?;
+            let mut jobs = app.clone();
             jobs.retain(|j| {
                 synthesized
                     .stacks
@@ -76,7 +77,8 @@ impl Deploy {
                     && !dir.join(&j.file_name).exists()
             });
             if !jobs.is_empty() {
-                crate::deploy::build::build(&super::source_root()?, &dir, &jobs, None, false)?;
+                let opts = crate::deploy::build::Options::default();
+                crate::deploy::build::build(&super::source_root()?, &dir, &jobs, &app, &opts)?;
             }
         }
         let opts = DeployOptions {

@@ -128,12 +128,21 @@ fn build_for_host(
         "aarch64" => Architecture::Arm64,
         other => bail!("functions cannot be built for this machine's CPU ({other}); Lambda runs x86_64 and arm64 only"),
     };
-    let mut jobs = build::jobs(synthesized, &[])?;
-    for job in &mut jobs {
-        job.architecture = host;
-    }
+    let opts = build::Options {
+        profile: build::Profile::Local,
+        ..build::Options::default()
+    };
+    // The host's architecture as the job's own: for a local run it differs from the
+    // declared one on purpose (no warning).
+    let jobs: Vec<build::Job> = build::jobs(synthesized, &[])?
+        .into_iter()
+        .map(|job| build::Job {
+            architecture: host,
+            ..job
+        })
+        .collect();
     if !jobs.is_empty() {
-        build::build(root, dir, &jobs, None, false)?;
+        build::build(root, dir, &jobs, &jobs, &opts)?;
     }
     Ok(())
 }

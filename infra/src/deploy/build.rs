@@ -80,16 +80,53 @@ pub struct Built {
     pub reused: bool,
 }
 
+/// How [`build`] builds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Build for this architecture instead of the one each asset declares (a warning says so).
+    pub arch: Option<Architecture>,
+    /// Rebuild zips that exist.
+    pub force: bool,
+    /// The cargo profile.
+    pub profile: Profile,
+}
+
+/// The cargo profile of a build.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Profile {
+    /// `release`: the zips that are deployed (small and fast; slow to build).
+    #[default]
+    Release,
+    /// `local` (workspace `Cargo.toml`): zips that never leave this machine,
+    /// for `infra local`, built for a short edit-to-running loop.
+    Local,
+}
+
+impl Profile {
+    /// cargo's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Release => "release",
+            Profile::Local => "local",
+        }
+    }
+}
+
 /// Builds every job into `out_dir` (the assembly directory), reusing zips
-/// that exist unless `force`. `arch` overrides the asset's architecture (a
-/// warning says so). The jobs of one architecture are built in one
-/// cargo-lambda pass; the results are in the order of `jobs`.
+/// that exist unless `opts.force`. The jobs of one architecture are built in
+/// one cargo-lambda pass; the results are in the order of `jobs`.
+///
+/// `app` is every function of the app (see [`jobs`]): each pass names all of
+/// those of its architecture to cargo, so their shared dependencies keep one
+/// feature set whichever subset is built. Otherwise a pass for one function
+/// unifies features differently and recompiles the AWS SDK (minutes), and the
+/// next full pass recompiles it again.
 pub fn build(
     root: &Path,
     out_dir: &Path,
     jobs: &[Job],
-    arch: Option<Architecture>,
-    force: bool,
+    app: &[Job],
+    opts: &Options,
 ) -> anyhow::Result<Vec<Built>> {
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
@@ -100,7 +137,7 @@ pub fn build(
         let prefix = format!("[{}/{n}] {}", i + 1, job.package);
         let target = out_dir.join(&job.file_name);
         match std::fs::metadata(&target) {
-            Ok(meta) if !force => {
+            Ok(meta) if !opts.force => {
                 eprintln!(
                     "{prefix}: unchanged (hash {}), reusing {} ({})",
                     &job.hash[..12],
@@ -115,7 +152,7 @@ pub fn build(
                 });
             }
             _ => {
-                let arch = arch.unwrap_or(job.architecture);
+                let arch = opts.arch.unwrap_or(job.architecture);
                 if arch != job.architecture {
                     eprintln!(
                         "{prefix}: warning: building for {} although the stack declares {}; the zip will not run on the deployed function",
@@ -128,10 +165,22 @@ pub fn build(
         }
     }
     if !pending.is_empty() {
-        check_cargo_lambda()?;
+        check_cargo_lambda(root)?;
     }
     for (arch, indices) in passes(&pending) {
-        for (i, built) in build_pass(root, out_dir, arch, jobs, &indices)? {
+        // The app's other functions of the same architecture, for feature unification.
+        let others: Vec<&str> = app
+            .iter()
+            .filter(|j| opts.arch.unwrap_or(j.architecture) == arch)
+            .map(|j| j.package.as_str())
+            .filter(|p| !indices.iter().any(|&i| jobs[i].package == *p))
+            .collect();
+        let pass = Pass {
+            arch,
+            profile: opts.profile,
+            others: &others,
+        };
+        for (i, built) in build_pass(root, out_dir, &pass, jobs, &indices)? {
             results[i] = Some(built);
         }
     }
@@ -151,16 +200,24 @@ fn passes(pending: &[(usize, Architecture)]) -> Vec<(Architecture, Vec<usize>)> 
     out
 }
 
-/// Builds the jobs at `indices` for `arch` with one `cargo lambda build`
-/// into a fresh lambda directory, and copies each zip into `out_dir`.
+/// One cargo-lambda invocation.
+struct Pass<'a> {
+    arch: Architecture,
+    profile: Profile,
+    /// Packages built along (compiled already, usually), for feature unification.
+    others: &'a [&'a str],
+}
+
+/// Builds the jobs at `indices` with one `cargo lambda build` into a fresh
+/// lambda directory, and copies each zip into `out_dir`.
 fn build_pass(
     root: &Path,
     out_dir: &Path,
-    arch: Architecture,
+    pass: &Pass<'_>,
     jobs: &[Job],
     indices: &[usize],
 ) -> anyhow::Result<Vec<(usize, Built)>> {
-    let n = jobs.len();
+    let (arch, n) = (pass.arch, jobs.len());
     let packages: Vec<&str> = indices.iter().map(|&i| jobs[i].package.as_str()).collect();
     eprintln!(
         "Building {} function{} for {} with cargo-lambda: {}",
@@ -180,16 +237,18 @@ fn build_pass(
     let mut command = Command::new("cargo");
     command
         .current_dir(root)
-        .args(["lambda", "build", "--release", "--output-format", "zip"])
+        .env("PATH", crate::tools::path(root))
+        .args(["lambda", "build", "--profile", pass.profile.name()])
+        .args(["--output-format", "zip"])
         .arg(match arch {
             Architecture::Arm64 => "--arm64",
             Architecture::X86_64 => "--x86-64",
         })
         .arg("--lambda-dir")
         .arg(&lambda_dir);
-    // One invocation for all: cargo compiles the shared dependencies once (with
-    // the features of the selected packages unified, as `cargo build` does).
-    for package in &packages {
+    // One invocation for all: cargo compiles the shared dependencies once, with
+    // the features of all the app's functions unified (see `build`).
+    for package in packages.iter().chain(pass.others) {
         command.args(["--package", package]);
     }
     let status = command
@@ -265,15 +324,16 @@ fn remove_dir(dir: &Path) -> anyhow::Result<()> {
     }
 }
 
-fn check_cargo_lambda() -> anyhow::Result<()> {
+fn check_cargo_lambda(root: &Path) -> anyhow::Result<()> {
     let ok = Command::new("cargo")
+        .env("PATH", crate::tools::path(root))
         .args(["lambda", "--version"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
-        bail!("cargo-lambda is not installed: run 'source scripts/tools.sh' (it installs cargo-lambda and zig into .tools/venv and puts them on PATH), or 'pip install cargo-lambda ziglang'");
+        bail!("cargo-lambda is not installed: run scripts/tools.sh (it installs cargo-lambda and zig into .tools/venv), or 'pip install cargo-lambda ziglang'");
     }
     Ok(())
 }
@@ -339,7 +399,14 @@ mod tests {
             std::fs::write(dir.path().join(&j.file_name), "zip").unwrap();
         }
         // No cargo-lambda runs: the root does not even exist.
-        let built = build(&dir.path().join("nowhere"), dir.path(), &jobs, None, false).unwrap();
+        let built = build(
+            &dir.path().join("nowhere"),
+            dir.path(),
+            &jobs,
+            &jobs,
+            &Options::default(),
+        )
+        .unwrap();
         let names: Vec<(&str, bool)> = built
             .iter()
             .map(|b| (b.package.as_str(), b.reused))

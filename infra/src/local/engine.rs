@@ -52,10 +52,7 @@ pub fn python(workspace: &Path) -> anyhow::Result<PathBuf> {
     if let Some(p) = std::env::var_os("INFRA_LOCAL_PYTHON") {
         return Ok(PathBuf::from(p));
     }
-    let tools = std::env::var_os("TOOLS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace.join(".tools"));
-    let python = tools.join("localstack/bin/python");
+    let python = crate::tools::dir(workspace).join("localstack/bin/python");
     if !python.is_file() {
         bail!(
             "the local AWS engine is not installed ('{}' is missing): run scripts/tools.sh, which installs LocalStack's core and the plugins of infra/local-engine into .tools/localstack (it needs Python 3.13)",
