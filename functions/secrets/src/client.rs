@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
+use crate::local::is_local_run;
 use crate::name::env_var_name;
 use crate::retry::{Clock, RetryPolicy, Sleeper, SystemClock, TokioSleeper};
 use crate::store::{AwsSecretStore, SecretStore, StoreError};
@@ -133,8 +134,8 @@ impl<S: SecretStore> SecretsClientBuilder<S> {
     /// secret and nothing is cached, the value of the environment variable
     /// [`env_var_name`]`(prefix, secret_id)` is used instead, with a warning.
     ///
-    /// [`build`](Self::build) refuses this inside Lambda (`AWS_LAMBDA_FUNCTION_NAME` set), so
-    /// a deployed function can never silently run on a credential from its environment.
+    /// [`build`](Self::build) refuses this outside [local runs](crate::local), so a deployed
+    /// function can never silently run on a credential from its environment.
     pub fn env_fallback(mut self, prefix: impl Into<String>) -> Self {
         self.env_fallback = Some(prefix.into());
         self
@@ -142,9 +143,9 @@ impl<S: SecretStore> SecretsClientBuilder<S> {
 
     /// Builds the client.
     pub fn build(self) -> Result<SecretsClient<S>, SecretsError> {
-        if self.env_fallback.is_some() && std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+        if self.env_fallback.is_some() && !is_local_run() {
             return Err(SecretsError::Config(
-                "the environment-variable fallback is for local development and is refused inside Lambda"
+                "the environment-variable fallback is for local runs and is refused in a deployed function; remove `env_fallback` or run under `infra local`"
                     .to_owned(),
             ));
         }

@@ -276,7 +276,8 @@ async fn env_fallback_is_opt_in_and_refused_in_lambda() {
 fn env_fallback_refused_when_lambda_env_present() {
     // Run the check in a child process so the variable does not leak into other tests.
     if std::env::var_os("SECRETS_TEST_CHILD").is_some() {
-        std::env::set_var("AWS_LAMBDA_FUNCTION_NAME", "f");
+        // What Lambda sets (and a function's configuration cannot remove).
+        std::env::set_var("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001");
         let err = SecretsClient::builder(FakeStore::new(&[]))
             .env_fallback("X_")
             .build()
