@@ -237,10 +237,23 @@ impl<S: SecretStore> SecretsClient<S> {
 
     /// The value of `secret_id` (a name or an ARN).
     pub async fn get(&self, secret_id: &str) -> Result<SecretValue, SecretsError> {
+        self.read(secret_id, self.ttl).await
+    }
+
+    /// The value of `secret_id` as Secrets Manager has it now, whatever the cache holds (for a
+    /// caller that suspects a rotation, such as a credential the other side just refused).
+    /// Like [`get`](Self::get) it caches what it fetched, and serves the cached value, with a
+    /// warning, when Secrets Manager is unreachable.
+    pub async fn get_fresh(&self, secret_id: &str) -> Result<SecretValue, SecretsError> {
+        self.read(secret_id, Duration::ZERO).await
+    }
+
+    /// The cached value of `secret_id` if it is younger than `max_age`, else a fetched one.
+    async fn read(&self, secret_id: &str, max_age: Duration) -> Result<SecretValue, SecretsError> {
         let now = self.clock.now();
         let cached = self.cached(secret_id);
         if let Some(entry) = &cached {
-            if now.saturating_duration_since(entry.fetched_at) < self.ttl {
+            if now.saturating_duration_since(entry.fetched_at) < max_age {
                 return Ok(entry.value.clone());
             }
         }

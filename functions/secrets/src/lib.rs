@@ -12,7 +12,8 @@
 //! Features: an in-memory cache with a TTL (default 5 minutes), bounded retries with
 //! exponential backoff and full jitter, the stale cached value served (and logged as such)
 //! when Secrets Manager is unreachable, JSON key extraction, cache invalidation on
-//! [`put`](SecretsClient::put)/[`create`](SecretsClient::create), the `{app}/{env}/{name}` and
+//! [`put`](SecretsClient::put)/[`create`](SecretsClient::create), a read that bypasses the
+//! cache after a suspected rotation ([`get_fresh`](SecretsClient::get_fresh)), the `{app}/{env}/{name}` and
 //! `{app}/{tool}/{org}` naming helpers, and an opt-in environment-variable fallback for local
 //! development that refuses to be enabled outside [local runs](local).
 //!

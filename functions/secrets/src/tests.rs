@@ -299,6 +299,22 @@ fn env_fallback_refused_when_lambda_env_present() {
     assert!(status.success());
 }
 
+#[tokio::test]
+async fn get_fresh_fetches_whatever_the_cache_holds_and_falls_back_to_it_in_an_outage() {
+    let (c, _, _) = client(FakeStore::new(&[("app/dev/token", "v1")]));
+    assert_eq!(c.get("app/dev/token").await.unwrap().expose(), "v1");
+    c.store().set("app/dev/token", "v2"); // rotated by someone else
+    assert_eq!(c.get("app/dev/token").await.unwrap().expose(), "v1");
+    assert_eq!(c.get_fresh("app/dev/token").await.unwrap().expose(), "v2");
+    assert_eq!(c.store().gets(), 2);
+    // What it fetched is cached.
+    assert_eq!(c.get("app/dev/token").await.unwrap().expose(), "v2");
+    assert_eq!(c.store().gets(), 2);
+    // Secrets Manager unreachable: the cached value, not an error.
+    c.store().set_mode(Mode::Outage);
+    assert_eq!(c.get_fresh("app/dev/token").await.unwrap().expose(), "v2");
+}
+
 #[test]
 fn secret_value_debug_is_redacted() {
     let v = SecretValue(Arc::from("hunter2"));
