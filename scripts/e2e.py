@@ -272,10 +272,13 @@ class Auction(unittest.TestCase):
 
 
 class OAuthEndpoint:
-    """A client-credentials token endpoint on 127.0.0.1: client `good` gets tokens, `bad` a 401."""
+    """A client-credentials token endpoint on 127.0.0.1: the `accepted` (client id, secret) pairs
+    get tokens (at first `good`'s), others a 401."""
 
     def __init__(self) -> None:
         self.requests: list[str] = []  # client ids, in order
+        self.credentials: list[tuple[str, str]] = []  # (client id, secret), in order
+        self.accepted = {("good", "s3cret-good")}
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -285,9 +288,10 @@ class OAuthEndpoint:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = urllib.parse.parse_qs(self.rfile.read(length).decode())
-                user, _, _ = base64.b64decode(self.headers["Authorization"].split()[1]).decode().partition(":")
+                user, _, secret = base64.b64decode(self.headers["Authorization"].split()[1]).decode().partition(":")
                 endpoint.requests.append(user)
-                ok = user == "good" and form.get("grant_type") == ["client_credentials"]
+                endpoint.credentials.append((user, secret))
+                ok = (user, secret) in endpoint.accepted and form.get("grant_type") == ["client_credentials"]
                 body = (
                     {"access_token": f"token-{RUN}", "token_type": "Bearer", "expires_in": 3600}
                     if ok
@@ -317,7 +321,7 @@ class Tokens(unittest.TestCase):
         cls.oauth = OAuthEndpoint()
         secrets = APP.client("secretsmanager")
         for org in ("good", "bad"):
-            value = json.dumps({"client_id": org, "client_secret": f"s3cret-{org}", "token_url": cls.oauth.url})
+            value = cls.credentials(org, f"s3cret-{org}")
             try:
                 secrets.create_secret(Name=f"orders/e2e/{org}", SecretString=value)
             except secrets.exceptions.ResourceExistsException:
@@ -335,12 +339,19 @@ class Tokens(unittest.TestCase):
             APP.client("secretsmanager").delete_secret(SecretId=f"orders/e2e/{org}", ForceDeleteWithoutRecovery=True)
         APP.client("sqs").delete_queue(QueueUrl=cls.queue)
 
+    @classmethod
+    def credentials(cls, org: str, secret: str) -> str:
+        return json.dumps({"client_id": org, "client_secret": secret, "token_url": cls.oauth.url})
+
+    def invoke(self, event: bytes) -> tuple[str | None, dict]:
+        result = APP.client("lambda").invoke(FunctionName=self.function, Payload=event)
+        return result.get("FunctionError"), json.loads(result["Payload"].read())
+
     def collect(self) -> None:
         """One scheduled run: it fails, naming only the provider whose endpoint refuses."""
         with open("functions/oauth-collector/fixtures/scheduled.json", "rb") as f:
-            result = APP.client("lambda").invoke(FunctionName=self.function, Payload=f.read())
-        error = json.loads(result["Payload"].read())
-        self.assertEqual(result.get("FunctionError"), "Unhandled", error)
+            failed, error = self.invoke(f.read())
+        self.assertEqual(failed, "Unhandled", error)
         self.assertEqual(error["errorType"], "TokenCollectionFailed")
         self.assertIn("e2e/bad", error["errorMessage"])
         self.assertNotIn("e2e/good", error["errorMessage"])
@@ -363,6 +374,27 @@ class Tokens(unittest.TestCase):
 
         self.collect()
         self.assertEqual(self.oauth.requests.count("good"), 1, "a valid token is not refreshed")
+
+        # e2e/bad gets a working secret (the endpoint takes only the new one). The warm
+        # collector still caches the old one: the 401 makes it read the secret again and retry,
+        # so the very next run succeeds.
+        secrets = APP.client("secretsmanager")
+        self.oauth.accepted.add(("bad", "s3cret-bad-rotated"))
+        secrets.put_secret_value(SecretId="orders/e2e/bad", SecretString=self.credentials("bad", "s3cret-bad-rotated"))
+        with open("functions/oauth-collector/fixtures/scheduled.json", "rb") as f:
+            failed, report = self.invoke(f.read())
+        self.assertIsNone(failed, report)
+        by_org = {p["org"]: p for p in report["providers"]}
+        self.assertEqual(by_org["bad"]["outcome"], "refreshed")
+        self.assertEqual(self.oauth.credentials[-1], ("bad", "s3cret-bad-rotated"))
+
+        # A forced refresh after a rotation uses the new secret at once, not the cached one.
+        self.oauth.accepted.add(("good", "s3cret-good-2"))
+        secrets.put_secret_value(SecretId="orders/e2e/good", SecretString=self.credentials("good", "s3cret-good-2"))
+        failed, report = self.invoke(json.dumps({"providers": ["e2e/good"], "force_refresh": True}).encode())
+        self.assertIsNone(failed, report)
+        self.assertEqual(report["providers"][0]["attempts"], 1, report)
+        self.assertEqual(self.oauth.credentials[-1], ("good", "s3cret-good-2"))
 
 
 class FailedDeploy(unittest.TestCase):

@@ -48,8 +48,8 @@ fn create_function_updates_codes_sends_email_as_the_sender_and_reads_the_hash_ke
         json!([
             {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": getatt(&logs, "Arn")},
             {"Effect": "Allow", "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "Resource": "*"},
+            // The environment, the table and the hash key's secret: all the stack's key, only decrypted.
             {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key},
-            {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"], "Resource": key},
             {"Effect": "Allow", "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], "Resource": {"Ref": hash_key}},
             {"Effect": "Allow", "Action": CREATE_TABLE_ACTIONS, "Resource": getatt(&table, "Arn")},
             {"Effect": "Allow", "Action": "ses:SendEmail",
@@ -81,9 +81,9 @@ fn verify_function_spends_codes_and_signs_with_the_orders_key() {
         json!([
             {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": getatt(&logs, "Arn")},
             {"Effect": "Allow", "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "Resource": "*"},
-            // The environment (stack key) and the orders signing key's secret (orders key).
+            // The environment, table and hash key's secret (stack key) and the orders signing
+            // key's secret (orders key): only decrypted.
             {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": [key, orders_key]},
-            {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"], "Resource": key},
             // The hash key, and the orders stack's JWT signing key.
             {"Effect": "Allow", "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
              "Resource": [{"Ref": hash_key}, orders_secret]},

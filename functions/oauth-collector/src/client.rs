@@ -6,13 +6,15 @@ use std::time::Duration;
 
 use secrets_client::{AwsSecretStore, SecretStore, SecretsClient};
 
-use crate::credentials::Credentials;
+use crate::credentials::{Credentials, Endpoints};
 use crate::error::TokenError;
 use crate::http::HttpClient;
 use crate::notify::{Notification, Notifier};
-use crate::oauth::{parse_token_response, revocation_request, token_request, DEFAULT_EXPIRES_IN};
+use crate::oauth::{
+    parse_token_response, revocation_request, token_request, FormRequest, DEFAULT_EXPIRES_IN,
+};
 use crate::provider::ProviderId;
-use crate::retry::{send, RetrySettings, Timing};
+use crate::retry::{send, RetrySettings, Success, Timing};
 use crate::store::TokenStore;
 use crate::token::AccessToken;
 
@@ -70,6 +72,13 @@ impl<K: SecretStore> TokenClientBuilder<K> {
         self
     }
 
+    /// Which endpoints the credentials may name (default: [`Endpoints::of_this_process`];
+    /// tests of a deployed function's rule set [`Endpoints::Remote`]).
+    pub fn endpoints(mut self, endpoints: Endpoints) -> Self {
+        self.client.endpoints = endpoints;
+        self
+    }
+
     /// The client.
     pub fn build(self) -> TokenClient<K> {
         self.client
@@ -83,6 +92,11 @@ impl<K: SecretStore> TokenClientBuilder<K> {
 /// often keep the returned [`AccessToken`] until `expires_at` minus their own margin.
 /// Concurrent refreshes of one provider (the collector and a consumer) may both fetch; the
 /// last write wins and both tokens are valid, so no lock is taken.
+///
+/// Credentials are read through the secrets client's cache. A forced refresh reads them from
+/// Secrets Manager, and so does a request the endpoint refuses with 400 or 401: if they
+/// changed since they were cached (a rotated client secret, a moved endpoint), the request is
+/// sent once more with the new ones before the refusal is reported.
 pub struct TokenClient<K: SecretStore = AwsSecretStore> {
     app: String,
     secrets: Arc<SecretsClient<K>>,
@@ -92,6 +106,7 @@ pub struct TokenClient<K: SecretStore = AwsSecretStore> {
     refresh_buffer: Duration,
     retry: RetrySettings,
     timing: Timing,
+    endpoints: Endpoints,
 }
 
 impl<K: SecretStore> TokenClient<K> {
@@ -112,6 +127,7 @@ impl<K: SecretStore> TokenClient<K> {
                 refresh_buffer: DEFAULT_REFRESH_BUFFER,
                 retry: RetrySettings::default(),
                 timing: Timing::default(),
+                endpoints: Endpoints::of_this_process(),
             },
         }
     }
@@ -124,7 +140,8 @@ impl<K: SecretStore> TokenClient<K> {
     }
 
     /// Like [`access_token`](Self::access_token), saying whether it refreshed; `force`
-    /// refreshes even when the stored token is fresh.
+    /// refreshes even when the stored token is fresh, with credentials read from Secrets
+    /// Manager rather than the cache (a forced refresh usually follows a rotation).
     pub async fn ensure(
         &self,
         provider: &ProviderId,
@@ -137,7 +154,7 @@ impl<K: SecretStore> TokenClient<K> {
                 }
             }
         }
-        let result = self.refresh(provider).await;
+        let result = self.refresh(provider, force).await;
         let notification = match &result {
             Ok((token, attempts)) => Notification {
                 provider: provider.tool().to_owned(),
@@ -166,12 +183,16 @@ impl<K: SecretStore> TokenClient<K> {
     /// the stored object. A provider without `revocation_url` is [`TokenError::Unsupported`].
     pub async fn revoke(&self, tool: &str, org: &str) -> Result<Revocation, TokenError> {
         let provider = ProviderId::new(tool, org)?;
-        let credentials = self.credentials(&provider).await?;
-        let Some(url) = credentials.revocation_url.as_deref() else {
-            return Err(TokenError::Unsupported(format!(
+        let secret = provider.secret_name(&self.app)?;
+        let credentials = self.credentials(&secret, false).await?;
+        let unsupported = || {
+            TokenError::Unsupported(format!(
                 "provider {provider} has no `revocation_url` in its secret"
-            )));
+            ))
         };
+        if credentials.revocation_url.is_none() {
+            return Err(unsupported());
+        }
         let key = provider.object_key();
         let Some(body) = self.store.get(&key).await.map_err(TokenError::Storage)? else {
             return Ok(Revocation::NothingStored);
@@ -179,16 +200,12 @@ impl<K: SecretStore> TokenClient<K> {
         let token: AccessToken = serde_json::from_slice(&body).map_err(|_| {
             TokenError::Storage(format!("the stored object `{key}` is not a token document"))
         })?;
-        let request = revocation_request(&credentials, url, token.secret());
-        let done = send(
-            &self.http,
-            &self.retry,
-            &self.timing,
-            &provider,
-            "revocation",
-            &request,
-        )
-        .await?;
+        let (_, done) = self
+            .send_authenticated(&provider, &secret, credentials, "revocation", |c| {
+                let url = c.revocation_url.as_deref().ok_or_else(unsupported)?;
+                Ok(revocation_request(c, url, token.secret()))
+            })
+            .await?;
         self.store.delete(&key).await.map_err(TokenError::Storage)?;
         tracing::info!(
             provider = provider.tool(),
@@ -228,40 +245,99 @@ impl<K: SecretStore> TokenClient<K> {
         }
     }
 
-    async fn credentials(&self, provider: &ProviderId) -> Result<Credentials, TokenError> {
-        let secret = provider.secret_name(&self.app)?;
-        let value = self.secrets.get(&secret).await?;
-        Credentials::parse(value.expose())
-            .map_err(|problem| TokenError::InvalidCredentials { secret, problem })
+    /// The credentials in `secret`: through the cache, or `fresh` from Secrets Manager.
+    async fn credentials(&self, secret: &str, fresh: bool) -> Result<Credentials, TokenError> {
+        let value = if fresh {
+            self.secrets.get_fresh(secret).await?
+        } else {
+            self.secrets.get(secret).await?
+        };
+        Credentials::parse(value.expose(), self.endpoints).map_err(|problem| {
+            TokenError::InvalidCredentials {
+                secret: secret.to_owned(),
+                problem,
+            }
+        })
     }
 
-    /// Fetches a token with the client-credentials grant and stores it.
-    async fn refresh(&self, provider: &ProviderId) -> Result<(AccessToken, u32), TokenError> {
-        let credentials = self.credentials(provider).await?;
-        let request = token_request(&credentials);
-        let done = send(
-            &self.http,
-            &self.retry,
-            &self.timing,
-            provider,
-            "token",
-            &request,
-        )
-        .await
-        .inspect_err(|err| {
-            // A rotated client secret may still be cached: read it again next time.
-            if matches!(
-                err,
-                TokenError::Rejected {
-                    status: 400 | 401,
-                    ..
-                }
-            ) {
-                if let Ok(secret) = provider.secret_name(&self.app) {
-                    self.secrets.invalidate(&secret);
-                }
+    /// Sends the request `build` makes from `credentials` (read from `secret`). When the
+    /// endpoint refuses it with 400 or 401, reads the secret again from Secrets Manager and,
+    /// if the credentials changed, sends the request once more with them; the attempts of
+    /// both count. Returns the credentials that succeeded. (Unreachable, Secrets Manager
+    /// answers with the cached credentials: unchanged, so the refusal stands.)
+    async fn send_authenticated(
+        &self,
+        provider: &ProviderId,
+        secret: &str,
+        credentials: Credentials,
+        endpoint: &'static str,
+        build: impl Fn(&Credentials) -> Result<FormRequest, TokenError>,
+    ) -> Result<(Credentials, Success), TokenError> {
+        let send_with = |credentials: &Credentials| {
+            let request = build(credentials);
+            async move {
+                send(
+                    &self.http,
+                    &self.retry,
+                    &self.timing,
+                    provider,
+                    endpoint,
+                    &request?,
+                )
+                .await
             }
-        })?;
+        };
+        let refused = match send_with(&credentials).await {
+            Err(
+                err @ TokenError::Rejected {
+                    status: 400 | 401, ..
+                },
+            ) => err,
+            result => return result.map(|done| (credentials, done)),
+        };
+        let current = match self.credentials(secret, true).await {
+            Ok(current) if current != credentials => current,
+            Ok(_) => return Err(refused),
+            Err(error) => {
+                tracing::warn!(
+                    provider = provider.tool(),
+                    org = provider.org(),
+                    error = %error,
+                    "reading the credentials again after a refusal failed"
+                );
+                return Err(refused);
+            }
+        };
+        tracing::info!(
+            provider = provider.tool(),
+            org = provider.org(),
+            endpoint,
+            "the credentials changed since they were cached; sending again with the new ones"
+        );
+        let earlier = refused.attempts();
+        match send_with(&current).await {
+            Ok(mut done) => {
+                done.attempts += earlier;
+                Ok((current, done))
+            }
+            Err(err) => Err(err.after(earlier)),
+        }
+    }
+
+    /// Fetches a token with the client-credentials grant and stores it; `force` reads the
+    /// credentials from Secrets Manager, not the cache.
+    async fn refresh(
+        &self,
+        provider: &ProviderId,
+        force: bool,
+    ) -> Result<(AccessToken, u32), TokenError> {
+        let secret = provider.secret_name(&self.app)?;
+        let credentials = self.credentials(&secret, force).await?;
+        let (credentials, done) = self
+            .send_authenticated(provider, &secret, credentials, "token", |c| {
+                Ok(token_request(c))
+            })
+            .await?;
         let response = parse_token_response(&done.response.body).map_err(|reason| {
             TokenError::InvalidResponse {
                 reason,

@@ -15,6 +15,34 @@ pub enum AuthMethod {
     ClientSecretPost,
 }
 
+/// Which token and revocation endpoints a credentials secret may name.
+///
+/// Inside Lambda, loopback is the Runtime API (and the extensions API): a `token_url` there
+/// would post the client credentials to it and could read or answer the function's own
+/// invocations. So a deployed function takes `https://` only, on a host that is not a
+/// loopback one; `http://` on a loopback host (a test's or `infra local`'s endpoint) is for
+/// local runs only. Names that merely resolve to loopback cannot be told from the URL; the
+/// TLS handshake `https://` requires is what fails against the plain-HTTP Runtime API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoints {
+    /// `https://` on a host that is not a loopback one (deployed functions).
+    Remote,
+    /// Also `http://` on a loopback host ([local runs](secrets_client::local)).
+    AlsoLoopback,
+}
+
+impl Endpoints {
+    /// The rule of this process: [`AlsoLoopback`](Self::AlsoLoopback) in a
+    /// [local run](secrets_client::local), [`Remote`](Self::Remote) otherwise.
+    pub fn of_this_process() -> Self {
+        if secrets_client::is_local_run() {
+            Endpoints::AlsoLoopback
+        } else {
+            Endpoints::Remote
+        }
+    }
+}
+
 /// The secret's content. `Debug` redacts the client secret.
 ///
 /// ```json
@@ -30,7 +58,7 @@ pub struct Credentials {
     /// The client identifier.
     pub client_id: String,
     client_secret: String,
-    /// The token endpoint (https, or http on a loopback host).
+    /// The token endpoint (see [`Endpoints`]).
     pub token_url: String,
     /// Requested scope, space-separated.
     pub scope: Option<String>,
@@ -84,8 +112,8 @@ const MEMBERS: [&str; 7] = [
 ];
 
 impl Credentials {
-    /// Parses and validates the secret string.
-    pub fn parse(text: &str) -> Result<Self, InvalidCredentials> {
+    /// Parses and validates the secret string; its endpoints must follow `endpoints`.
+    pub fn parse(text: &str, endpoints: Endpoints) -> Result<Self, InvalidCredentials> {
         let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) else {
             return Err(InvalidCredentials {
                 member: None,
@@ -99,10 +127,10 @@ impl Credentials {
             ));
         }
         let token_url = required(&map, "token_url")?;
-        check_url("token_url", &token_url)?;
+        check_url("token_url", &token_url, endpoints)?;
         let revocation_url = optional(&map, "revocation_url")?;
         if let Some(url) = &revocation_url {
-            check_url("revocation_url", url)?;
+            check_url("revocation_url", url, endpoints)?;
         }
         let auth_method = match optional(&map, "auth_method")?.as_deref() {
             None | Some("client_secret_basic") => AuthMethod::ClientSecretBasic,
@@ -159,25 +187,50 @@ fn required(map: &Map<String, Value>, member: &str) -> Result<String, InvalidCre
     optional(map, member)?.ok_or_else(|| invalid(member, "is required"))
 }
 
-/// `https://` with a host, or `http://` on a loopback host (local test endpoints).
-fn check_url(member: &str, url: &str) -> Result<(), InvalidCredentials> {
-    const WHY: &str = "must be an https:// URL with a host (http:// only for loopback hosts)";
-    let uri: http::Uri = url.parse().map_err(|_| invalid(member, WHY))?;
+/// Checks `url` against `endpoints` (see [`Endpoints`]).
+fn check_url(member: &str, url: &str, endpoints: Endpoints) -> Result<(), InvalidCredentials> {
+    let why = match endpoints {
+        Endpoints::Remote => "must be an https:// URL whose host is not a loopback one (http:// and loopback hosts are for local runs only)",
+        Endpoints::AlsoLoopback => "must be an https:// URL with a host (http:// only for loopback hosts)",
+    };
+    let uri: http::Uri = url.parse().map_err(|_| invalid(member, why))?;
     let host = uri
         .host()
         .filter(|h| !h.is_empty())
-        .ok_or_else(|| invalid(member, WHY))?;
-    match uri.scheme_str() {
-        Some("https") => Ok(()),
-        Some("http") if is_loopback(host) => Ok(()),
-        _ => Err(invalid(member, WHY)),
+        .ok_or_else(|| invalid(member, why))?;
+    let allowed = match (uri.scheme_str(), endpoints) {
+        (Some("https"), Endpoints::Remote) => !is_loopback(host),
+        (Some("https"), Endpoints::AlsoLoopback) => true,
+        (Some("http"), Endpoints::AlsoLoopback) => is_loopback(host),
+        _ => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(invalid(member, why))
     }
 }
 
+/// Whether `host` names this machine: `localhost` (and names under `.localhost`, RFC 6761),
+/// a loopback address (IPv4-mapped included), or the unspecified address, which connects to
+/// loopback.
 fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost")
-        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    let name = bare.trim_end_matches('.').to_ascii_lowercase();
+    if name == "localhost" || name.ends_with(".localhost") {
+        return true;
+    }
+    match bare.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => ip.is_loopback() || ip.is_unspecified(),
+        Ok(IpAddr::V6(ip)) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || ip
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| v4.is_loopback() || v4.is_unspecified())
+        }
+        Err(_) => false,
+    }
 }
 
 #[cfg(test)]
@@ -190,12 +243,14 @@ mod tests {
         "auth_method": "client_secret_post"}"#;
 
     fn member_of(text: &str) -> Option<String> {
-        Credentials::parse(text).unwrap_err().member
+        Credentials::parse(text, Endpoints::AlsoLoopback)
+            .unwrap_err()
+            .member
     }
 
     #[test]
     fn parses_all_members() {
-        let c = Credentials::parse(FULL).unwrap();
+        let c = Credentials::parse(FULL, Endpoints::Remote).unwrap();
         assert_eq!(c.client_id, "id");
         assert_eq!(c.client_secret(), "s3cr3t");
         assert_eq!(c.scope.as_deref(), Some("read"));
@@ -203,6 +258,7 @@ mod tests {
         assert!(c.revocation_url.is_some());
         let minimal = Credentials::parse(
             r#"{"client_id": "id", "client_secret": "s", "token_url": "http://127.0.0.1:8080/t"}"#,
+            Endpoints::AlsoLoopback,
         )
         .unwrap();
         assert_eq!(minimal.auth_method, AuthMethod::ClientSecretBasic);
@@ -211,15 +267,18 @@ mod tests {
 
     #[test]
     fn debug_redacts_the_secret() {
-        let shown = format!("{:?}", Credentials::parse(FULL).unwrap());
+        let shown = format!("{:?}", Credentials::parse(FULL, Endpoints::Remote).unwrap());
         assert!(!shown.contains("s3cr3t"), "{shown}");
         assert!(shown.contains("<redacted>"));
     }
 
     #[test]
     fn names_the_bad_member_never_its_value() {
-        let err =
-            Credentials::parse(r#"{"client_id": "id", "token_url": "https://a.b/t"}"#).unwrap_err();
+        let err = Credentials::parse(
+            r#"{"client_id": "id", "token_url": "https://a.b/t"}"#,
+            Endpoints::Remote,
+        )
+        .unwrap_err();
         assert_eq!(err.to_string(), "member `client_secret` is required");
         assert_eq!(
             member_of(r#"{"client_id": 5, "client_secret": "s", "token_url": "https://a.b"}"#),
@@ -227,6 +286,7 @@ mod tests {
         );
         let err = Credentials::parse(
             r#"{"client_id": "i", "client_secret": "topsecret", "token_url": "http://auth.example.com/t"}"#,
+            Endpoints::AlsoLoopback,
         )
         .unwrap_err();
         assert_eq!(err.member.as_deref(), Some("token_url"));
@@ -256,22 +316,79 @@ mod tests {
         assert_eq!(member_of("not json"), None);
     }
 
+    const LOOPBACK: [&str; 9] = [
+        "http://localhost:1/t",
+        "http://LocalHost./t",
+        "http://auth.localhost/t",
+        "http://127.0.0.1/t",
+        "http://127.1.2.3:9001/t",
+        "http://[::1]:80/t",
+        "http://[::ffff:127.0.0.1]:9001/t",
+        "http://0.0.0.0:9001/t",
+        "http://[::]:9001/t",
+    ];
+
     #[test]
-    fn loopback_hosts_may_use_http() {
-        for url in [
-            "http://localhost:1/t",
-            "http://127.0.0.1/t",
-            "http://[::1]:80/t",
-        ] {
-            assert!(check_url("token_url", url).is_ok(), "{url}");
+    fn local_runs_may_use_http_on_loopback_hosts() {
+        for url in LOOPBACK {
+            assert!(
+                check_url("token_url", url, Endpoints::AlsoLoopback).is_ok(),
+                "{url}"
+            );
+        }
+        for url in ["https://auth.example.com/t", "https://127.0.0.1:8443/t"] {
+            assert!(
+                check_url("token_url", url, Endpoints::AlsoLoopback).is_ok(),
+                "{url}"
+            );
         }
         for url in [
             "http://10.0.0.1/t",
+            "http://auth.example.com/t",
             "https:///t",
             "/relative",
             "auth.example.com",
         ] {
-            assert!(check_url("token_url", url).is_err(), "{url}");
+            assert!(
+                check_url("token_url", url, Endpoints::AlsoLoopback).is_err(),
+                "{url}"
+            );
         }
+    }
+
+    #[test]
+    fn deployed_functions_take_https_on_remote_hosts_only() {
+        assert!(check_url("token_url", "https://auth.example.com/t", Endpoints::Remote).is_ok());
+        let https_loopback = LOOPBACK.map(|url| url.replacen("http://", "https://", 1));
+        for url in LOOPBACK
+            .iter()
+            .copied()
+            .chain(https_loopback.iter().map(String::as_str))
+        {
+            let err = check_url("token_url", url, Endpoints::Remote).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "member `token_url` must be an https:// URL whose host is not a loopback one (http:// and loopback hosts are for local runs only)",
+                "{url}"
+            );
+        }
+        for url in [
+            "http://auth.example.com/t",
+            "http://10.0.0.1/t",
+            "ftp://a.b/t",
+        ] {
+            assert!(
+                check_url("token_url", url, Endpoints::Remote).is_err(),
+                "{url}"
+            );
+        }
+        // Both endpoints of a secret follow the rule.
+        let err = Credentials::parse(
+            r#"{"client_id": "i", "client_secret": "s", "token_url": "https://a.b/t",
+                "revocation_url": "http://127.0.0.1:9001/2018-06-01/runtime/invocation/next"}"#,
+            Endpoints::Remote,
+        )
+        .unwrap_err();
+        assert_eq!(err.member.as_deref(), Some("revocation_url"));
     }
 }

@@ -43,7 +43,8 @@ pub enum TokenError {
         /// The last failure.
         last: String,
     },
-    /// A 2xx response that is not a usable token response.
+    /// A 2xx response that is not a usable token response, or a response body over the size
+    /// cap ([`MAX_BODY_BYTES`](crate::http::MAX_BODY_BYTES)).
     #[error("invalid token response: {reason}")]
     InvalidResponse {
         /// What is wrong with it (names the member, not the value).
@@ -80,6 +81,18 @@ impl TokenError {
             TokenError::Unsupported(_) => "unsupported",
             TokenError::Storage(_) => "storage",
         }
+    }
+
+    /// The error of a request sent again after `earlier` attempts of a first one: its
+    /// attempts include them.
+    pub(crate) fn after(mut self, earlier: u32) -> Self {
+        if let TokenError::Rejected { attempts, .. }
+        | TokenError::Unavailable { attempts, .. }
+        | TokenError::InvalidResponse { attempts, .. } = &mut self
+        {
+            *attempts += earlier;
+        }
+        self
     }
 
     /// HTTP attempts made before the error (0 when it happened before any request).

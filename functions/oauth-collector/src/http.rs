@@ -19,8 +19,11 @@ use bytes::Bytes;
 
 use crate::oauth::FormRequest;
 
-/// Largest declared (`Content-Length`) response body accepted; token responses are a few
-/// hundred bytes.
+/// Largest response body read, declared (`Content-Length`) or not (chunked): 64 KiB. A token
+/// response is a few hundred bytes (a few KB with a JWT access token), an error response
+/// less; 64 KiB is ten times the largest of those while bounding what a misbehaving or
+/// hostile endpoint can make the function hold (one body per provider being refreshed,
+/// within the request timeout). A larger body fails the request without being retried.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Default connect timeout.
@@ -39,7 +42,8 @@ pub struct HttpResponse {
     pub body: Bytes,
 }
 
-/// Why no response was received. All are transient.
+/// Why no usable response was received. Timeouts and failures are transient; an oversized
+/// body is not.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransportError {
     /// The request did not complete within its timeout.
@@ -48,6 +52,9 @@ pub enum TransportError {
     /// Connecting, TLS, or the exchange failed.
     #[error("request failed: {0}")]
     Failed(String),
+    /// The response body is (or was declared) larger than [`MAX_BODY_BYTES`].
+    #[error("the response body is larger than {MAX_BODY_BYTES} bytes")]
+    BodyTooLarge,
 }
 
 /// The pooled HTTPS client. Cheap to clone.
@@ -119,17 +126,9 @@ impl HttpClient {
                 .get("content-length")
                 .and_then(|v| v.parse::<usize>().ok());
             if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
-                return Err(TransportError::Failed(format!(
-                    "the response body is larger than {MAX_BODY_BYTES} bytes"
-                )));
+                return Err(TransportError::BodyTooLarge);
             }
-            // The same collector the S3 calls use; an undeclared (chunked) body is bounded by
-            // the request timeout.
-            let body = ByteStream::new(response.into_body())
-                .collect()
-                .await
-                .map_err(|e| TransportError::Failed(format!("reading the body: {e}")))?
-                .into_bytes();
+            let body = read_capped(response.into_body()).await?;
             Ok(HttpResponse {
                 status,
                 retry_after,
@@ -140,6 +139,23 @@ impl HttpClient {
             .await
             .map_err(|_| TransportError::Timeout(timeout))?
     }
+}
+
+/// Reads `body` (declared or chunked) and fails as soon as it passes [`MAX_BODY_BYTES`].
+async fn read_capped(body: SdkBody) -> Result<Bytes, TransportError> {
+    let mut stream = ByteStream::new(body);
+    let mut out = Vec::new();
+    while let Some(chunk) = stream
+        .try_next()
+        .await
+        .map_err(|e| TransportError::Failed(format!("reading the body: {e}")))?
+    {
+        if out.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(TransportError::BodyTooLarge);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(out))
 }
 
 /// The error and its sources on one line (hyper-util's `Display` alone says "client error").

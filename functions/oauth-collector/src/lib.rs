@@ -16,7 +16,8 @@
 //! The event's other members are ignored (a scheduled event works as is). Optional members:
 //! `{"providers": ["example/acme"], "force_refresh": true}` selects a subset of the
 //! configured providers (others → `errorType` **`InvalidCollectorEvent`**) and refreshes even
-//! fresh tokens (e.g. after rotating a client secret). On success the function returns
+//! fresh tokens, reading the credentials from Secrets Manager rather than the 5-minute cache
+//! (e.g. after rotating a client secret). On success the function returns
 //! `{"providers": [{"provider", "org", "outcome": "skipped"|"refreshed", "expires_at",
 //! "attempts"}]}`.
 //!
@@ -36,9 +37,16 @@
 //! form-urlencoded POST with `grant_type=client_credentials` (+ `scope`, `audience`) and
 //! `client_secret_basic` (default) or `client_secret_post` authentication ([`oauth`]). A
 //! response without `expires_in` is taken to live [`oauth::DEFAULT_EXPIRES_IN`] seconds.
-//! Requests are bounded (connect 3 s, 10 s each, [`http`]) and retried per [`retry`]:
-//! timeouts, connection errors, 5xx and 429 up to 4 attempts and 30 s in all, honouring
-//! `Retry-After` up to 10 s; other 4xx fail at once.
+//! Requests are bounded (connect 3 s, 10 s each, a response body of at most
+//! [`http::MAX_BODY_BYTES`] whether declared or chunked) and retried per [`retry`]: timeouts,
+//! connection errors, 5xx and 429 up to 4 attempts and 30 s in all, honouring `Retry-After`
+//! up to 10 s; other 4xx fail at once. A 400 or 401 first makes the client read the
+//! credentials again from Secrets Manager: if they changed since they were cached (a rotated
+//! client secret, a new `token_url`), the request is sent once more with them.
+//!
+//! A deployed function takes only `https://` endpoints on hosts that are not loopback ones
+//! (inside Lambda, loopback is the Runtime API); `http://` on a loopback host is for
+//! [local runs](secrets_client::local) only ([`Endpoints`]).
 //!
 //! Nothing secret is logged, returned or published: `Debug` of [`Credentials`] and
 //! [`AccessToken`] is redacted, the `Authorization` header is marked sensitive, response
@@ -97,7 +105,7 @@ pub mod token;
 pub use client::{Outcome, Revocation, TokenClient, TokenClientBuilder, DEFAULT_REFRESH_BUFFER};
 pub use collector::{CollectReport, Collector, ProviderReport};
 pub use config::Config;
-pub use credentials::{AuthMethod, Credentials, InvalidCredentials};
+pub use credentials::{AuthMethod, Credentials, Endpoints, InvalidCredentials};
 pub use error::{CollectError, TokenError};
 pub use http::HttpClient;
 pub use notify::{Notification, Notifier, SnsNotifier};

@@ -1,8 +1,8 @@
 //! Sending a request to an OAuth endpoint with bounded retries.
 //!
 //! Transient: timeouts, connection errors, 5xx and 429. Permanent: every other non-2xx
-//! (400 `invalid_client` / `invalid_grant` / `unauthorized_client`, 401, 403, …), which is
-//! returned at once. Between attempts the client sleeps for `Retry-After` when the response
+//! (400 `invalid_client` / `invalid_grant` / `unauthorized_client`, 401, 403, …) and a body
+//! over [`MAX_BODY_BYTES`](crate::http::MAX_BODY_BYTES), which are returned at once. Between attempts the client sleeps for `Retry-After` when the response
 //! has one (seconds or HTTP-date, capped at `max_retry_after`), otherwise for the
 //! [`RetryPolicy`] backoff (exponential, full jitter). Attempts are bounded by
 //! `policy.max_attempts` and all attempts plus sleeps by `max_elapsed`: no sleep starts that
@@ -15,7 +15,7 @@ use aws_smithy_types::date_time::{DateTime, Format};
 use secrets_client::{Clock, RetryPolicy, Sleeper};
 
 use crate::error::TokenError;
-use crate::http::{HttpClient, HttpResponse};
+use crate::http::{HttpClient, HttpResponse, TransportError};
 use crate::oauth::{parse_error_response, FormRequest};
 use crate::provider::ProviderId;
 use crate::token::WallClock;
@@ -135,6 +135,12 @@ pub async fn send(
                     description,
                     attempts: attempt,
                 });
+            }
+            Err(err @ TransportError::BodyTooLarge) => {
+                return Err(TokenError::InvalidResponse {
+                    reason: err.to_string(),
+                    attempts: attempt,
+                })
             }
             Err(err) => (err.to_string(), None),
         };

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use aws_sdk_s3::types::ServerSideEncryption;
 use lambda_runtime::{Context, Diagnostic, LambdaEvent};
-use oauth_collector::{CollectReport, Collector, HttpClient, Revocation, TokenError};
+use oauth_collector::{CollectReport, Collector, Endpoints, HttpClient, Revocation, TokenError};
 use serde_json::{json, Value};
-use support::oauth_server::{OAuthServer, Reply};
+use support::oauth_server::{OAuthServer, Recorded, Reply};
 use support::{capture_logs, retry, FakeTime, Moto};
 
 const CLIENT_SECRET: &str = "cl1ent-s3cret+/:x";
@@ -26,6 +26,14 @@ fn secret_json(server: &OAuthServer, extra: Value) -> String {
         .unwrap()
         .extend(extra.as_object().unwrap().clone());
     secret.to_string()
+}
+
+/// The `client_id:client_secret` of a request's Basic authentication (form-encoded parts).
+fn basic_credentials(request: &Recorded) -> String {
+    let basic = request.headers["authorization"]
+        .strip_prefix("Basic ")
+        .unwrap();
+    String::from_utf8(aws_smithy_types::base64::decode(basic).unwrap()).unwrap()
 }
 
 async fn run<K: secrets_client::SecretStore>(
@@ -556,4 +564,140 @@ async fn event_may_select_configured_providers_only() {
         .unwrap_err();
     assert_eq!(err.error_type, "InvalidCollectorEvent");
     assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+#[ignore = "needs moto (MOTO_ENDPOINT); run by scripts/test.sh"]
+async fn force_refresh_reads_rotated_credentials_rather_than_the_cached_ones() {
+    let moto = Moto::setup().await;
+    let server = OAuthServer::start(vec![
+        Reply::token("tok-before", 3600),
+        Reply::token("tok-after", 3600),
+    ])
+    .await;
+    let acme = moto
+        .secret("example", "acme", &secret_json(&server, json!({})))
+        .await;
+    let time = FakeTime::new();
+    let collector = moto.collector(&time, retry(4), vec![acme.clone()]);
+    run(&collector, scheduled()).await.unwrap(); // the credentials are cached now
+
+    moto.rotate(
+        &acme,
+        &secret_json(&server, json!({"client_secret": "rotated"})),
+    )
+    .await;
+    let report = run(&collector, json!({"force_refresh": true}))
+        .await
+        .unwrap();
+    assert_eq!(report.providers[0].outcome, "refreshed");
+    assert_eq!(report.providers[0].attempts, 1);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(
+        basic_credentials(&requests[0]),
+        "collector-id:cl1ent-s3cret%2B%2F%3Ax"
+    );
+    assert_eq!(basic_credentials(&requests[1]), "collector-id:rotated");
+}
+
+#[tokio::test]
+#[ignore = "needs moto (MOTO_ENDPOINT); run by scripts/test.sh"]
+async fn a_refusal_rereads_the_credentials_and_sends_again_when_they_changed() {
+    let moto = Moto::setup().await;
+    let old = OAuthServer::start(vec![
+        Reply::token("tok-old", 3600),
+        Reply::Json(401, vec![], r#"{"error":"invalid_client"}"#.into()),
+    ])
+    .await;
+    let new = OAuthServer::start(vec![
+        Reply::token("tok-new", 3600),
+        Reply::Json(401, vec![], r#"{"error":"invalid_client"}"#.into()),
+    ])
+    .await;
+    let acme = moto
+        .secret("example", "acme", &secret_json(&old, json!({})))
+        .await;
+    let time = FakeTime::new();
+    let collector = moto.collector(&time, retry(4), vec![acme.clone()]);
+    run(&collector, scheduled()).await.unwrap(); // the credentials are cached now
+
+    // The provider moved and the secret was rotated; the cache still holds the old ones.
+    moto.rotate(
+        &acme,
+        &secret_json(&new, json!({"client_secret": "rotated"})),
+    )
+    .await;
+    time.advance(Duration::from_secs(3500)); // inside the refresh buffer: due, not forced
+    let report = run(&collector, scheduled()).await.unwrap();
+    assert_eq!(report.providers[0].outcome, "refreshed");
+    assert_eq!(report.providers[0].attempts, 2, "the refused one counts");
+    assert_eq!(old.requests().len(), 2);
+    let sent = new.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(basic_credentials(&sent[0]), "collector-id:rotated");
+    assert_eq!(
+        moto.stored(&acme).await.unwrap().0["access_token"],
+        "tok-new"
+    );
+    let notifications = moto.notifications().await;
+    assert_eq!(notifications[1].1["outcome"], "refreshed");
+    assert_eq!(notifications[1].1["attempts"], 2);
+
+    // Refused with credentials that did not change: read again, not sent again.
+    time.advance(Duration::from_secs(3500));
+    let err = run(&collector, scheduled()).await.unwrap_err();
+    assert_eq!(
+        err.error_message,
+        "token collection failed for example/acme (rejected)"
+    );
+    assert_eq!(new.requests().len(), 2);
+    assert_eq!(moto.notifications().await[2].1["attempts"], 1);
+}
+
+#[tokio::test]
+#[ignore = "needs moto (MOTO_ENDPOINT); run by scripts/test.sh"]
+async fn a_deployed_client_refuses_plain_http_and_loopback_endpoints_before_any_request() {
+    let moto = Moto::setup().await;
+    let server = OAuthServer::start(vec![Reply::token("never", 3600)]).await;
+    moto.secret("example", "acme", &secret_json(&server, json!({})))
+        .await;
+    let time = FakeTime::new();
+    let client = moto
+        .builder(&time, retry(4), HttpClient::with_defaults())
+        .endpoints(Endpoints::Remote)
+        .build();
+
+    let err = client.access_token("example", "acme").await.unwrap_err();
+    assert_eq!(err.kind(), "invalid_credentials");
+    assert_eq!(
+        err.to_string(),
+        format!("secret `{}/example/acme` is invalid: member `token_url` must be an https:// URL whose host is not a loopback one (http:// and loopback hosts are for local runs only)", moto.app)
+    );
+    assert!(server.requests().is_empty());
+}
+
+#[tokio::test]
+#[ignore = "needs moto (MOTO_ENDPOINT); run by scripts/test.sh"]
+async fn an_oversized_chunked_response_fails_the_provider_without_a_retry() {
+    let moto = Moto::setup().await;
+    let server = OAuthServer::start(vec![Reply::Chunked(1 << 20)]).await;
+    let acme = moto
+        .secret("example", "acme", &secret_json(&server, json!({})))
+        .await;
+    let time = FakeTime::new();
+    let collector = moto.collector(&time, retry(4), vec![acme.clone()]);
+
+    let err = run(&collector, scheduled()).await.unwrap_err();
+    assert_eq!(
+        err.error_message,
+        "token collection failed for example/acme (invalid_response)"
+    );
+    assert_eq!(server.requests().len(), 1);
+    assert!(time.sleeps().is_empty());
+    assert!(moto.stored(&acme).await.is_none());
+    assert_eq!(
+        moto.notifications().await[0].1["error"],
+        "invalid token response: the response body is larger than 65536 bytes"
+    );
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
+use crate::local::is_local_run;
 use crate::name::env_var_name;
 use crate::retry::{Clock, RetryPolicy, Sleeper, SystemClock, TokioSleeper};
 use crate::store::{AwsSecretStore, SecretStore, StoreError};
@@ -133,8 +134,8 @@ impl<S: SecretStore> SecretsClientBuilder<S> {
     /// secret and nothing is cached, the value of the environment variable
     /// [`env_var_name`]`(prefix, secret_id)` is used instead, with a warning.
     ///
-    /// [`build`](Self::build) refuses this inside Lambda (`AWS_LAMBDA_FUNCTION_NAME` set), so
-    /// a deployed function can never silently run on a credential from its environment.
+    /// [`build`](Self::build) refuses this outside [local runs](crate::local), so a deployed
+    /// function can never silently run on a credential from its environment.
     pub fn env_fallback(mut self, prefix: impl Into<String>) -> Self {
         self.env_fallback = Some(prefix.into());
         self
@@ -142,9 +143,9 @@ impl<S: SecretStore> SecretsClientBuilder<S> {
 
     /// Builds the client.
     pub fn build(self) -> Result<SecretsClient<S>, SecretsError> {
-        if self.env_fallback.is_some() && std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+        if self.env_fallback.is_some() && !is_local_run() {
             return Err(SecretsError::Config(
-                "the environment-variable fallback is for local development and is refused inside Lambda"
+                "the environment-variable fallback is for local runs and is refused in a deployed function; remove `env_fallback` or run under `infra local`"
                     .to_owned(),
             ));
         }
@@ -236,10 +237,23 @@ impl<S: SecretStore> SecretsClient<S> {
 
     /// The value of `secret_id` (a name or an ARN).
     pub async fn get(&self, secret_id: &str) -> Result<SecretValue, SecretsError> {
+        self.read(secret_id, self.ttl).await
+    }
+
+    /// The value of `secret_id` as Secrets Manager has it now, whatever the cache holds (for a
+    /// caller that suspects a rotation, such as a credential the other side just refused).
+    /// Like [`get`](Self::get) it caches what it fetched, and serves the cached value, with a
+    /// warning, when Secrets Manager is unreachable.
+    pub async fn get_fresh(&self, secret_id: &str) -> Result<SecretValue, SecretsError> {
+        self.read(secret_id, Duration::ZERO).await
+    }
+
+    /// The cached value of `secret_id` if it is younger than `max_age`, else a fetched one.
+    async fn read(&self, secret_id: &str, max_age: Duration) -> Result<SecretValue, SecretsError> {
         let now = self.clock.now();
         let cached = self.cached(secret_id);
         if let Some(entry) = &cached {
-            if now.saturating_duration_since(entry.fetched_at) < self.ttl {
+            if now.saturating_duration_since(entry.fetched_at) < max_age {
                 return Ok(entry.value.clone());
             }
         }

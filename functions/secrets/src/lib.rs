@@ -12,9 +12,15 @@
 //! Features: an in-memory cache with a TTL (default 5 minutes), bounded retries with
 //! exponential backoff and full jitter, the stale cached value served (and logged as such)
 //! when Secrets Manager is unreachable, JSON key extraction, cache invalidation on
-//! [`put`](SecretsClient::put)/[`create`](SecretsClient::create), the `{app}/{env}/{name}` and
+//! [`put`](SecretsClient::put)/[`create`](SecretsClient::create), a read that bypasses the
+//! cache after a suspected rotation ([`get_fresh`](SecretsClient::get_fresh)), the `{app}/{env}/{name}` and
 //! `{app}/{tool}/{org}` naming helpers, and an opt-in environment-variable fallback for local
-//! development that refuses to be enabled inside Lambda.
+//! development that refuses to be enabled outside [local runs](local).
+//!
+//! [`sdk`] is the SDK setup every function's `main` uses; [`local`] is the one definition of
+//! a *local run* (tests, tools, `infra local`'s engine) that decides what a deployed function
+//! refuses: `AWS_ENDPOINT_URL`, the environment-variable fallback, and (in the OAuth
+//! collector) plain-HTTP loopback token endpoints.
 //!
 //! # Why not `aws_secretsmanager_caching`
 //!
@@ -34,6 +40,7 @@
 //! What it does well (TTL cache keyed by id) is a few dozen lines here.
 
 mod client;
+pub mod local;
 pub mod name;
 pub mod retry;
 pub mod sdk;
@@ -42,6 +49,7 @@ pub mod store;
 pub use client::{
     SecretValue, SecretsClient, SecretsClientBuilder, SecretsError, DEFAULT_MAX_STALE, DEFAULT_TTL,
 };
+pub use local::is_local_run;
 pub use name::{app_secret, tool_secret, NameError};
 pub use retry::{Clock, RetryPolicy, Sleeper, SystemClock, TokioSleeper};
 pub use store::{AwsSecretStore, SecretStore, StoreError};

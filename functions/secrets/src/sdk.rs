@@ -15,6 +15,8 @@ use aws_sdk_secretsmanager::config::SharedCredentialsProvider;
 use aws_smithy_async::rt::sleep::TokioSleep;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
+use crate::local::is_local_run_in;
+
 /// Builds the shared HTTPS client (rustls + ring).
 pub fn https_client() -> aws_sdk_secretsmanager::config::SharedHttpClient {
     aws_smithy_http_client::Builder::new()
@@ -23,20 +25,28 @@ pub fn https_client() -> aws_sdk_secretsmanager::config::SharedHttpClient {
 }
 
 /// The SDK configuration of a function running in Lambda, from the variables Lambda sets:
-/// `AWS_REGION` (or `AWS_DEFAULT_REGION`), `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
-/// `AWS_SESSION_TOKEN`, and `AWS_ENDPOINT_URL` when set (local emulators).
+/// `AWS_REGION` (or `AWS_DEFAULT_REGION`), `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
+/// `AWS_SESSION_TOKEN`; and, in a [local run](crate::local) only, `AWS_ENDPOINT_URL` (the
+/// local engine or moto). A deployed function ignores `AWS_ENDPOINT_URL` (with a warning):
+/// its configuration must not be able to send its signed requests and session token
+/// anywhere but AWS. The service-specific `AWS_ENDPOINT_URL_<SERVICE>` variables are never
+/// read.
 ///
 /// Every call is bounded (connect 3 s, each attempt 10 s, 25 s in all with retries), so an
 /// endpoint that stops answering fails the invocation with a timeout error well before the
 /// function's own timeout, instead of leaving it to Lambda to kill.
 ///
-/// The functions use this instead of [`load_config`]: aws-config's default chain (profiles,
-/// SSO, web identity through STS, IMDS, ECS) is unreachable code in Lambda, and leaving it
-/// out takes about a tenth off each zip, which keeps them under 2 MB.
+/// The functions use this instead of aws-config's loader ([`config_loader`]): its default
+/// chain (profiles, SSO, web identity through STS, IMDS, ECS) is unreachable code in Lambda,
+/// and leaving it out takes about a tenth off each zip, which keeps them under 2 MB.
 pub fn lambda_config() -> SdkConfig {
-    let region = std::env::var("AWS_REGION")
-        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
-        .ok()
+    lambda_config_from(|name| std::env::var(name).ok())
+}
+
+/// [`lambda_config`] over the variables `var` returns (tests pass a map).
+pub fn lambda_config_from(var: impl Fn(&str) -> Option<String>) -> SdkConfig {
+    let region = var("AWS_REGION")
+        .or_else(|| var("AWS_DEFAULT_REGION"))
         .filter(|r| !r.is_empty())
         .map(Region::new);
     let mut builder = SdkConfig::builder()
@@ -48,11 +58,15 @@ pub fn lambda_config() -> SdkConfig {
             EnvironmentVariableCredentialsProvider::new(),
         ));
     builder.set_region(region);
-    if let Some(url) = std::env::var("AWS_ENDPOINT_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    {
-        builder = builder.endpoint_url(url);
+    if let Some(url) = var("AWS_ENDPOINT_URL").filter(|u| !u.is_empty()) {
+        if is_local_run_in(&var) {
+            builder = builder.endpoint_url(url);
+        } else {
+            tracing::warn!(
+                endpoint_url = %url,
+                "AWS_ENDPOINT_URL is ignored outside local runs; calling AWS"
+            );
+        }
     }
     builder.build()
 }
@@ -66,16 +80,51 @@ fn call_timeouts() -> TimeoutConfig {
         .build()
 }
 
-/// Loads the SDK configuration from the environment (region, credentials, and
-/// `AWS_ENDPOINT_URL*` overrides) with the shared HTTPS client.
-///
-/// Call it once in `main` and build every client from the result.
-pub async fn load_config() -> SdkConfig {
-    config_loader().load().await
-}
-
-/// The configuration loader used by [`load_config`], for callers that need to adjust it
-/// (tests point it at a local endpoint with static credentials).
+/// aws-config's configuration loader with the shared HTTPS client, for tests and tools that
+/// point it at a local endpoint with static credentials. Not for functions: it follows every
+/// endpoint override of the environment; they use [`lambda_config`].
 pub fn config_loader() -> aws_config::ConfigLoader {
     aws_config::defaults(BehaviorVersion::latest()).http_client(https_client())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> SdkConfig {
+        let map: HashMap<&str, &str> = pairs.iter().copied().collect();
+        lambda_config_from(|name| map.get(name).map(|v| (*v).to_owned()))
+    }
+
+    const ENDPOINT: (&str, &str) = ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566");
+
+    #[test]
+    fn a_deployed_function_ignores_aws_endpoint_url() {
+        let sdk = config(&[
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"),
+            ENDPOINT,
+        ]);
+        assert_eq!(sdk.endpoint_url(), None);
+        assert_eq!(sdk.region().map(|r| r.as_ref()), Some("eu-west-1"));
+        // No service configuration: AWS_ENDPOINT_URL_<SERVICE> is not read either.
+        assert!(sdk.service_config().is_none());
+    }
+
+    #[test]
+    fn local_runs_follow_aws_endpoint_url() {
+        let engine = config(&[
+            ("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:41234"),
+            (
+                "AWS_EXECUTION_ENV",
+                crate::local::LOCAL_ENGINE_EXECUTION_ENV,
+            ),
+            ENDPOINT,
+        ]);
+        assert_eq!(engine.endpoint_url(), Some("http://127.0.0.1:4566"));
+        let test = config(&[ENDPOINT, ("AWS_DEFAULT_REGION", "us-east-1")]);
+        assert_eq!(test.endpoint_url(), Some("http://127.0.0.1:4566"));
+        assert_eq!(test.region().map(|r| r.as_ref()), Some("us-east-1"));
+    }
 }

@@ -276,7 +276,8 @@ async fn env_fallback_is_opt_in_and_refused_in_lambda() {
 fn env_fallback_refused_when_lambda_env_present() {
     // Run the check in a child process so the variable does not leak into other tests.
     if std::env::var_os("SECRETS_TEST_CHILD").is_some() {
-        std::env::set_var("AWS_LAMBDA_FUNCTION_NAME", "f");
+        // What Lambda sets (and a function's configuration cannot remove).
+        std::env::set_var("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001");
         let err = SecretsClient::builder(FakeStore::new(&[]))
             .env_fallback("X_")
             .build()
@@ -296,6 +297,22 @@ fn env_fallback_refused_when_lambda_env_present() {
         .status()
         .unwrap();
     assert!(status.success());
+}
+
+#[tokio::test]
+async fn get_fresh_fetches_whatever_the_cache_holds_and_falls_back_to_it_in_an_outage() {
+    let (c, _, _) = client(FakeStore::new(&[("app/dev/token", "v1")]));
+    assert_eq!(c.get("app/dev/token").await.unwrap().expose(), "v1");
+    c.store().set("app/dev/token", "v2"); // rotated by someone else
+    assert_eq!(c.get("app/dev/token").await.unwrap().expose(), "v1");
+    assert_eq!(c.get_fresh("app/dev/token").await.unwrap().expose(), "v2");
+    assert_eq!(c.store().gets(), 2);
+    // What it fetched is cached.
+    assert_eq!(c.get("app/dev/token").await.unwrap().expose(), "v2");
+    assert_eq!(c.store().gets(), 2);
+    // Secrets Manager unreachable: the cached value, not an error.
+    c.store().set_mode(Mode::Outage);
+    assert_eq!(c.get_fresh("app/dev/token").await.unwrap().expose(), "v2");
 }
 
 #[test]

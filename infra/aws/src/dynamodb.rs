@@ -165,10 +165,11 @@ impl Table {
         &self.resource
     }
 
-    /// Lets `grantee` write items (and use the table's key).
+    /// Lets `grantee` write items (and decrypt with the table's key: DynamoDB decrypts the
+    /// table key on the writer's behalf, see [`crate::kms::DECRYPT_ACTIONS`]).
     pub fn grant_write(&self, grantee: &dyn Grantable) -> Grant {
         if let Some(key) = &self.key {
-            key.grant_encrypt_decrypt(grantee);
+            key.grant_decrypt(grantee);
         }
         grant(grantee, TABLE_WRITE_ACTIONS, vec![self.arn()])
     }

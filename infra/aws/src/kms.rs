@@ -44,15 +44,14 @@ pub const KEY_ADMIN_ACTIONS: &[&str] = &[
     "kms:UpdateAlias",
     "kms:UpdateKeyDescription",
 ];
-/// Encrypting and decrypting with the key.
-pub const ENCRYPT_DECRYPT_ACTIONS: &[&str] = &[
-    "kms:Decrypt",
-    "kms:Encrypt",
-    "kms:GenerateDataKey",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-];
-/// Decrypting only.
+/// Encrypting and decrypting with the key directly (a caller of KMS `Encrypt`/`Decrypt`/
+/// `GenerateDataKey`). Not `kms:ReEncrypt*`: moving ciphertext to another key is a key
+/// administrator's operation, which no grantee here performs.
+pub const ENCRYPT_DECRYPT_ACTIONS: &[&str] = &["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"];
+/// Decrypting only: readers of an encrypted secret or function environment, and every user
+/// of an encrypted DynamoDB table, readers and writers alike (DynamoDB calls only `Decrypt`,
+/// of the table key, on their behalf; it generates that key once, at table creation, under
+/// its own grant).
 pub const DECRYPT_ACTIONS: &[&str] = &["kms:Decrypt"];
 /// Producing data keys to encrypt with (publishers to an encrypted topic, writers to a bucket).
 pub const GENERATE_DATA_KEY_ACTIONS: &[&str] = &["kms:Decrypt", "kms:GenerateDataKey"];
@@ -140,7 +139,8 @@ impl Key {
             .update(|k| k.key_policy = Some(Value::Literal(json)));
     }
 
-    /// Lets `grantee` encrypt and decrypt with the key.
+    /// Lets `grantee` encrypt and decrypt with the key itself ([`ENCRYPT_DECRYPT_ACTIONS`]).
+    /// A grantee that only reads what a service encrypted wants [`grant_decrypt`](Self::grant_decrypt).
     pub fn grant_encrypt_decrypt(&self, grantee: &dyn Grantable) -> Grant {
         grant(grantee, ENCRYPT_DECRYPT_ACTIONS, vec![self.arn()])
     }

@@ -7,7 +7,7 @@ use constructs::{RemovalPolicy, Scope, Value};
 use serde_json::json;
 
 use crate::iam::{grant, Grant, Grantable};
-use crate::kms::{Key, ENCRYPT_DECRYPT_ACTIONS};
+use crate::kms::Key;
 
 /// Writing log events.
 pub const LOG_WRITE_ACTIONS: &[&str] = &["logs:CreateLogStream", "logs:PutLogEvents"];
@@ -22,6 +22,17 @@ pub const LOG_DELIVERY_ACTIONS: &[&str] = &[
     "logs:ListLogDeliveries",
     "logs:PutResourcePolicy",
     "logs:UpdateLogDelivery",
+];
+/// What the CloudWatch Logs service may do with a log group's key, in the key policy, only for
+/// this account's log groups (an encryption-context condition): the actions AWS documents for
+/// an encrypted log group (`Encrypt*`, `Decrypt*`, `ReEncrypt*`, `GenerateDataKey*`), named.
+/// A service principal, not a function: functions get only what they call (see `kms`).
+pub const LOGS_KEY_ACTIONS: &[&str] = &[
+    "kms:Decrypt",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
 ];
 
 /// Settings of a [`LogGroup`].
@@ -64,7 +75,7 @@ impl LogGroup {
         if let Some(key) = &props.encryption_key {
             key.allow_service(
                 sub("logs.${AWS::Region}.amazonaws.com"),
-                ENCRYPT_DECRYPT_ACTIONS,
+                LOGS_KEY_ACTIONS,
                 Some((
                     "ArnLike",
                     "kms:EncryptionContext:aws:logs:arn",

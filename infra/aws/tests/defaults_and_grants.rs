@@ -159,8 +159,51 @@ fn table_is_on_demand_with_ttl_pitr_and_customer_key() {
         "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"], "Resource": table_arn})),
         "{s:#?}"
     );
-    assert!(s.contains(&json!({"Effect": "Allow", "Action": [
-        "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"], "Resource": key_arn})), "{s:#?}");
+    // Readers and writers alike: DynamoDB only decrypts the table key on their behalf.
+    let kms: Vec<&Json> = s
+        .iter()
+        .filter(|st| st["Action"].to_string().contains("kms:"))
+        .collect();
+    assert_eq!(
+        kms,
+        [&json!({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arn})],
+        "{s:#?}"
+    );
+}
+
+#[test]
+fn key_grants_allow_what_their_grantee_calls_and_never_re_encrypting() {
+    let stack = stack();
+    let key = Key::new(&stack, "Key", KeyProps::default());
+    let (reader, writer, user) = (
+        function(&stack, "Reader"),
+        function(&stack, "Writer"),
+        function(&stack, "User"),
+    );
+    key.grant_decrypt(&reader);
+    key.grant_generate_data_key(&writer);
+    key.grant_encrypt_decrypt(&user);
+    let t = Template::from_stack(&stack);
+    let key_arn = getatt("Key", &t, "AWS::KMS::Key", "Arn");
+    let kms = |role: &str| -> Json {
+        let found: Vec<Json> = statements(&t, role)
+            .into_iter()
+            .filter(|st| st["Action"].to_string().contains("kms:"))
+            .collect();
+        json!(found)
+    };
+    assert_eq!(
+        kms("ReaderServiceRole"),
+        json!([{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arn}])
+    );
+    assert_eq!(
+        kms("WriterServiceRole"),
+        json!([{"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key_arn}])
+    );
+    assert_eq!(
+        kms("UserServiceRole"),
+        json!([{"Effect": "Allow", "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], "Resource": key_arn}])
+    );
 }
 
 #[test]

@@ -3,8 +3,9 @@
 LocalStack's own executor runs functions in Docker containers. This one
 (selected with `LAMBDA_RUNTIME_EXECUTOR=local`) unzips the code as LocalStack
 does, starts `bootstrap` on this machine with the function's environment
-(`AWS_ENDPOINT_URL` pointing at the engine) and serves it the Lambda Runtime
-API on loopback (`runtime_api.py`). Lambda's contract is kept where a
+(`AWS_ENDPOINT_URL` pointing at the engine, and `AWS_EXECUTION_ENV` set to
+`LOCAL_EXECUTION_ENV`) and serves it the Lambda Runtime API on loopback
+(`runtime_api.py`). Lambda's contract is kept where a
 function can tell: one event at a time per process, the deadline header, the
 function's timeout (the process is killed and the invocation fails with
 `Sandbox.Timedout`), and a crashed or timed-out sandbox is started afresh on
@@ -13,6 +14,13 @@ the next event.
 Deliberately absent: isolation (the process runs as the engine's user, with
 the host's file system), memory limits, and runtimes other than `provided.*`
 (a `bootstrap` executable: Rust, Go, C++ functions).
+
+`AWS_EXECUTION_ENV=AWS_Lambda_infra-local` is how a function knows it runs
+locally (functions/secrets/src/local.rs): on AWS the variable is reserved (a
+function's configuration cannot set it) and never has this value, so only
+here may a function follow `AWS_ENDPOINT_URL` or call plain-HTTP loopback
+endpoints. It is set after the function's own variables, so it is always the
+engine's.
 
 Function output goes to LocalStack's CloudWatch Logs (`/aws/lambda/<name>`)
 and, when `INFRA_LOCAL_FUNCTION_LOG_DIR` is set, to `<dir>/<function name>.log`.
@@ -44,6 +52,9 @@ from .runtime_api import Invocation, RuntimeApi, deadline_ms, fail
 LOG = logging.getLogger(__name__)
 
 LOG_DIR_VARIABLE = "INFRA_LOCAL_FUNCTION_LOG_DIR"
+
+# The reserved Lambda variable and value that mark a function started by this engine.
+LOCAL_EXECUTION_ENV = ("AWS_EXECUTION_ENV", "AWS_Lambda_infra-local")
 
 # ELF e_machine values of the architectures Lambda offers.
 _ELF_MACHINES = {0x3E: "x86_64", 0xB7: "aarch64"}
@@ -273,12 +284,15 @@ class LocalRuntimeExecutor(RuntimeExecutor):
 
 
 def process_environment(env_vars: dict[str, object], code_dir: Path) -> dict[str, str]:
-    """The function's environment: Lambda's variables and the function's own, none of LocalStack's internals."""
+    """The function's environment: Lambda's variables and the function's own, none of LocalStack's
+    internals, and the engine's local-run marker (`LOCAL_EXECUTION_ENV`) over any other value."""
     env = {
         key: str(value)
         for key, value in env_vars.items()
         if not key.startswith("LOCALSTACK_") and key != "EDGE_PORT"
     }
+    name, value = LOCAL_EXECUTION_ENV
+    env[name] = value
     env["LAMBDA_TASK_ROOT"] = str(code_dir)
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     return env

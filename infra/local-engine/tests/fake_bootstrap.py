@@ -34,7 +34,9 @@ while True:
         event = json.loads(response.read())
     print(json.dumps({"request_id": request_id, "do": event["do"]}), flush=True)
     if event["do"] == "echo":
-        post(f"/invocation/{request_id}/response", {"event": event, "deadline_ms": deadline, "cwd": os.getcwd()})
+        answer = {"event": event, "deadline_ms": deadline, "cwd": os.getcwd(),
+                  "execution_env": os.environ.get("AWS_EXECUTION_ENV")}
+        post(f"/invocation/{request_id}/response", answer)
     elif event["do"] == "fail":
         post(f"/invocation/{request_id}/error", {"errorType": "OrderRejected", "errorMessage": "rejected"})
     elif event["do"] == "sleep":

@@ -58,6 +58,7 @@ class ExecutorTest(unittest.TestCase):
         body = json.loads(result.payload)
         self.assertEqual(body["event"], {"do": "echo", "n": 1})
         self.assertEqual(Path(body["cwd"]).resolve(), self.dir.resolve())
+        self.assertEqual(body["execution_env"], "AWS_Lambda_infra-local")  # a local run
         self.assertAlmostEqual(body["deadline_ms"], before + 3000, delta=1000)
         self.assertIn('"request_id": "r-1"', result.logs)
         # The same process answers the next event, and only its own line is in its logs.
@@ -106,10 +107,17 @@ class HelpersTest(unittest.TestCase):
             Path("/code"),
         )
         self.assertEqual(env["AWS_REGION"], "us-east-1")
+        self.assertEqual(env["AWS_EXECUTION_ENV"], "AWS_Lambda_infra-local")
         self.assertEqual(env["MEMORY"], "256")
         self.assertEqual(env["LAMBDA_TASK_ROOT"], "/code")
         self.assertNotIn("LOCALSTACK_RUNTIME_ID", env)
         self.assertNotIn("EDGE_PORT", env)
+
+    def test_the_local_run_marker_is_the_engines_whatever_the_function_or_localstack_set(self):
+        # LocalStack sets AWS_Lambda_rapid; a function's own variables come last in env_vars.
+        for given in ("AWS_Lambda_rapid", "something-else"):
+            env = process_environment({"AWS_EXECUTION_ENV": given}, Path("/code"))
+            self.assertEqual(env["AWS_EXECUTION_ENV"], "AWS_Lambda_infra-local")
 
     def test_a_bootstrap_for_another_cpu_is_refused_with_what_to_do(self):
         with tempfile.TemporaryDirectory() as d:

@@ -164,7 +164,7 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
         );
         f.add_environment("OTP_TABLE_NAME", table.table_name());
         f.add_environment("OTP_HASH_KEY_SECRET_ARN", hash_key.arn());
-        key.grant_encrypt_decrypt(&f);
+        key.grant_decrypt(&f); // the table's key: DynamoDB only decrypts on their behalf
         hash_key.grant_read(&f);
         f
     };

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use aws_sdk_s3::config::Credentials as AwsCredentials;
 use oauth_collector::{
     Collector, HttpClient, ProviderId, RetrySettings, S3TokenStore, SnsNotifier, Timing,
-    TokenClient, WallClock,
+    TokenClient, TokenClientBuilder, WallClock,
 };
 use secrets_client::retry::SleepFuture;
-use secrets_client::{Clock, SecretsClient, Sleeper};
+use secrets_client::{AwsSecretStore, Clock, SecretsClient, Sleeper};
 use serde_json::Value;
 
 /// Clocks that only move when the client sleeps (or the test advances them); sleeps are
@@ -127,6 +127,7 @@ pub struct Moto {
     /// Secrets client (also used by the test to create the provider secrets).
     pub secrets: Arc<SecretsClient>,
     sns: aws_sdk_sns::Client,
+    sdk: aws_config::SdkConfig,
 }
 
 fn unique() -> String {
@@ -187,6 +188,7 @@ impl Moto {
             app: format!("app{}", id.replace('-', "")),
             secrets: Arc::new(SecretsClient::from_conf(&sdk)),
             sns,
+            sdk,
         }
     }
 
@@ -200,6 +202,15 @@ impl Moto {
         id
     }
 
+    /// Rotates the credentials secret of `provider` to `json` the way another process would:
+    /// the clients' cached value is left as it is.
+    pub async fn rotate(&self, provider: &ProviderId, json: &str) {
+        SecretsClient::from_conf(&self.sdk)
+            .put(&provider.secret_name(&self.app).unwrap(), json)
+            .await
+            .unwrap();
+    }
+
     /// A token client over these resources with `time` and `retry`, notifying the topic.
     pub fn client(
         &self,
@@ -207,6 +218,16 @@ impl Moto {
         retry: RetrySettings,
         http: HttpClient,
     ) -> TokenClient {
+        self.builder(time, retry, http).build()
+    }
+
+    /// The builder of [`client`](Self::client), for tests that set more.
+    pub fn builder(
+        &self,
+        time: &Arc<FakeTime>,
+        retry: RetrySettings,
+        http: HttpClient,
+    ) -> TokenClientBuilder<AwsSecretStore> {
         TokenClient::builder(
             self.app.clone(),
             self.secrets.clone(),
@@ -223,7 +244,6 @@ impl Moto {
         )))
         .retry(retry)
         .timing(time.timing())
-        .build()
     }
 
     /// A collector of `providers` over [`client`](Self::client) with default HTTP timeouts.
@@ -232,7 +252,7 @@ impl Moto {
         time: &Arc<FakeTime>,
         retry: RetrySettings,
         providers: Vec<ProviderId>,
-    ) -> Collector<secrets_client::AwsSecretStore> {
+    ) -> Collector<AwsSecretStore> {
         Collector::new(
             self.client(time, retry, HttpClient::with_defaults()),
             providers,

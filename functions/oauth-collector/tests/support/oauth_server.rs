@@ -15,24 +15,53 @@ pub enum Reply {
     Json(u16, Vec<(&'static str, String)>, String),
     /// Waits this long before answering 200 with a token (longer than the client timeout).
     Slow(Duration),
+    /// 200 with a body of this many bytes sent with `Transfer-Encoding: chunked` (no length).
+    Chunked(usize),
 }
 
 impl Reply {
     /// 200 with a bearer token living `expires_in` seconds.
     pub fn token(access_token: &str, expires_in: u64) -> Self {
-        Reply::Json(
-            200,
-            vec![],
-            format!(
-                r#"{{"access_token":"{access_token}","token_type":"Bearer","expires_in":{expires_in},"scope":"read"}}"#
-            ),
-        )
+        Reply::Json(200, vec![], token_body(access_token, expires_in))
     }
 
     /// A status with an empty JSON body.
     pub fn status(status: u16) -> Self {
         Reply::Json(status, vec![], "{}".to_owned())
     }
+}
+
+fn token_body(access_token: &str, expires_in: u64) -> String {
+    format!(
+        r#"{{"access_token":"{access_token}","token_type":"Bearer","expires_in":{expires_in},"scope":"read"}}"#
+    )
+}
+
+/// A whole response with `Content-Length`.
+fn with_length(status: u16, extra: &[(&'static str, String)], body: &str) -> String {
+    let mut response = format!(
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in extra {
+        response.push_str(&format!("{name}: {value}\r\n"));
+    }
+    response.push_str("\r\n");
+    response.push_str(body);
+    response
+}
+
+/// A 200 whose `size`-byte body comes in 4 KiB chunks, its length never declared.
+fn chunked(size: usize) -> String {
+    let mut response = "HTTP/1.1 200 X\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_owned();
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(4096);
+        response.push_str(&format!("{n:x}\r\n{}\r\n", "a".repeat(n)));
+        left -= n;
+    }
+    response.push_str("0\r\n\r\n");
+    response
 }
 
 /// A request as received.
@@ -139,25 +168,14 @@ impl OAuthServer {
                         headers,
                         body: String::from_utf8(body).unwrap(),
                     });
-                    let (status, extra, body) = match reply {
-                        Reply::Json(status, extra, body) => (status, extra, body),
+                    let response = match reply {
+                        Reply::Json(status, extra, body) => with_length(status, &extra, &body),
                         Reply::Slow(delay) => {
                             tokio::time::sleep(delay).await;
-                            match Reply::token("slow-token", 3600) {
-                                Reply::Json(s, e, b) => (s, e, b),
-                                Reply::Slow(_) => unreachable!(),
-                            }
+                            with_length(200, &[], &token_body("slow-token", 3600))
                         }
+                        Reply::Chunked(size) => chunked(size),
                     };
-                    let mut response = format!(
-                        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
-                        body.len()
-                    );
-                    for (name, value) in extra {
-                        response.push_str(&format!("{name}: {value}\r\n"));
-                    }
-                    response.push_str("\r\n");
-                    response.push_str(&body);
                     let mut stream = reader.into_inner();
                     // The client may have given up (timeout tests).
                     let _ = stream.write_all(response.as_bytes()).await;
