@@ -177,22 +177,7 @@ fn build_pass(
         std::process::id()
     ));
     remove_dir(&lambda_dir)?;
-    let mut command = Command::new("cargo");
-    command
-        .current_dir(root)
-        .args(["lambda", "build", "--release", "--output-format", "zip"])
-        .arg(match arch {
-            Architecture::Arm64 => "--arm64",
-            Architecture::X86_64 => "--x86-64",
-        })
-        .arg("--lambda-dir")
-        .arg(&lambda_dir);
-    // One invocation for all: cargo compiles the shared dependencies once (with
-    // the features of the selected packages unified, as `cargo build` does).
-    for package in &packages {
-        command.args(["--package", package]);
-    }
-    let status = command
+    let status = lambda_build(root, arch, &lambda_dir, &packages)
         .status()
         .context("failed to run 'cargo lambda build'")?;
     if !status.success() {
@@ -223,6 +208,35 @@ fn build_pass(
         started.elapsed().as_secs_f64()
     );
     Ok(out)
+}
+
+/// The `cargo lambda build` of `packages` for `arch` into `lambda_dir`. One
+/// invocation for all: cargo compiles the shared dependencies once (with the
+/// features of the selected packages unified, as `cargo build` does). With
+/// `--locked`: the zips hold exactly the dependencies of `Cargo.lock`, which
+/// each asset's hash covers, or the build fails.
+fn lambda_build(root: &Path, arch: Architecture, lambda_dir: &Path, packages: &[&str]) -> Command {
+    let mut command = Command::new("cargo");
+    command
+        .current_dir(root)
+        .args([
+            "lambda",
+            "build",
+            "--release",
+            "--locked",
+            "--output-format",
+            "zip",
+        ])
+        .arg(match arch {
+            Architecture::Arm64 => "--arm64",
+            Architecture::X86_64 => "--x86-64",
+        })
+        .arg("--lambda-dir")
+        .arg(lambda_dir);
+    for package in packages {
+        command.args(["--package", package]);
+    }
+    command
 }
 
 /// Copies `job`'s zip out of cargo-lambda's `lambda_dir` into `out_dir`, as
@@ -290,6 +304,36 @@ mod tests {
             file_name: format!("asset.{package}.zip"),
             architecture,
         }
+    }
+
+    #[test]
+    fn cargo_lambda_builds_locked_all_packages_at_once() {
+        let command = lambda_build(
+            Path::new("/ws"),
+            Architecture::Arm64,
+            Path::new("/l"),
+            &["a", "b"],
+        );
+        let args: Vec<&std::ffi::OsStr> = command.get_args().collect();
+        assert_eq!(
+            args,
+            [
+                "lambda",
+                "build",
+                "--release",
+                "--locked",
+                "--output-format",
+                "zip",
+                "--arm64",
+                "--lambda-dir",
+                "/l",
+                "--package",
+                "a",
+                "--package",
+                "b"
+            ]
+        );
+        assert_eq!(command.get_current_dir(), Some(Path::new("/ws")));
     }
 
     #[test]
