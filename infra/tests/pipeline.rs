@@ -325,8 +325,20 @@ fn build_steps_run_typed_buildspecs() {
     };
     let build = spec("DeliveryBuild");
     let context = format!("-c pipeline=true -c pipeline.connectionArn={CONNECTION} -c pipeline.repository=owner/repo -c pipeline.prod=true");
+    // Pinned tools, each checked against a pinned hash; nothing piped into a shell.
+    for pinned in [
+        "/rustup/archive/1.29.0/aarch64-unknown-linux-gnu/rustup-init",
+        "sha256sum --check --strict",
+        "--default-toolchain 1.95.0",
+        "cargo-lambda==1.9.2 --hash=sha256:",
+        "ziglang==0.17.1 --hash=sha256:",
+        "/tmp/lambda-venv/bin/pip install --require-hashes --only-binary :all: -r /tmp/build-tools.txt",
+        "cargo build --release --locked -p infra",
+    ] {
+        assert!(build.contains(pinned), "{pinned}: {build}");
+    }
     assert!(
-        build.contains("/tmp/lambda-venv/bin/pip install cargo-lambda ziglang"),
+        !build.contains("sh.rustup.rs") && !build.contains("| sh -"),
         "{build}"
     );
     assert!(

@@ -17,9 +17,13 @@
 //! **Roles.** Every role gets explicit actions on explicit ARNs. The only
 //! `Resource: "*"` is `kms:CreateKey` in the CloudFormation deploy role: the
 //! action has no resource-level permissions (the key does not exist yet).
+//!
+//! **Build tools.** The Build step installs pinned versions, each checked
+//! against a pinned hash, and builds with `--locked` (see [`tools`]).
 
 pub mod buildspec;
 mod perms;
+pub mod tools;
 
 pub use buildspec::{BuildSpec, Phase};
 pub use perms::*;
@@ -258,20 +262,12 @@ impl Pipeline {
             .collect();
         let build_spec = BuildSpec::new()
             .env("CARGO_TERM_COLOR", "never")
-            .commands(
-                Phase::Install,
-                [
-                    "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal",
-                    ". \"$HOME/.cargo/env\"",
-                    "python3 -m venv /tmp/lambda-venv",
-                    "/tmp/lambda-venv/bin/pip install cargo-lambda ziglang",
-                ],
-            )
+            .commands(Phase::Install, tools::install_commands(props.arch))
             .commands(
                 Phase::Build,
                 [
                     ". \"$HOME/.cargo/env\"".to_owned(),
-                    "export PATH=\"/tmp/lambda-venv/bin:$PATH\"".to_owned(),
+                    format!("export PATH=\"{}/bin:$PATH\"", tools::LAMBDA_VENV),
                     "cargo build --release --locked -p infra".to_owned(),
                     format!("target/release/infra synth --quiet -o cdk.out{context}"),
                     format!("target/release/infra build --arch arm64{context}"),
