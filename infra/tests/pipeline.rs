@@ -68,6 +68,66 @@ fn policy_statements(t: &Json, role_prefix: &str) -> Vec<Json> {
         .clone()
 }
 
+/// The statements of the managed policies attached to the deploy role, in order.
+fn deploy_policy_statements(t: &Json) -> Vec<Json> {
+    let (role_id, _) = one(t, "AWS::IAM::Role", "DeliveryDeployRole");
+    let mut found = Vec::new();
+    for n in 1.. {
+        let prefix = format!("DeliveryDeployPolicy{n}");
+        let policies: Vec<&Json> = t["Resources"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(id, r)| r["Type"] == "AWS::IAM::ManagedPolicy" && id.starts_with(&prefix))
+            .map(|(_, r)| r)
+            .collect();
+        let Some(policy) = policies.first() else {
+            break;
+        };
+        assert_eq!(policy["Properties"]["Roles"], json!([{"Ref": role_id}]));
+        found.extend(
+            policy["Properties"]["PolicyDocument"]["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .cloned(),
+        );
+    }
+    found
+}
+
+/// The characters IAM counts in `document` once CloudFormation has resolved
+/// it, at most: each intrinsic taken at the longest value it can have.
+fn resolved_chars_at_most(document: &Json) -> usize {
+    fn resolve(v: &Json) -> Json {
+        match v {
+            Json::Object(o) if o.contains_key("Fn::Sub") => json!(o["Fn::Sub"]
+                .as_str()
+                .unwrap()
+                .replace("${AWS::Partition}", "aws-us-gov")
+                .replace("${AWS::Region}", "xx-xxxxxxxxx-99")
+                .replace("${AWS::AccountId}", "123456789012")),
+            // An ARN of a role, key or bucket of this stack: at most 128 characters.
+            Json::Object(o) if o.contains_key("Fn::GetAtt") || o.contains_key("Ref") => {
+                json!("x".repeat(128))
+            }
+            Json::Object(o) if o.contains_key("Fn::Join") => {
+                let parts = o["Fn::Join"][1].as_array().unwrap();
+                json!(parts
+                    .iter()
+                    .map(|p| resolve(p).as_str().unwrap().to_owned())
+                    .collect::<String>())
+            }
+            Json::Object(o) => {
+                Json::Object(o.iter().map(|(k, v)| (k.clone(), resolve(v))).collect())
+            }
+            Json::Array(a) => Json::Array(a.iter().map(resolve).collect()),
+            other => other.clone(),
+        }
+    }
+    resolve(document).to_string().len()
+}
+
 /// (actions, resources, condition) of each statement of a role's DefaultPolicy, all `Allow`.
 fn statements(t: &Json, role_prefix: &str) -> Vec<Json> {
     policy_statements(t, role_prefix)
@@ -531,9 +591,10 @@ fn every_role_has_exactly_its_statements() {
     ];
     assert_eq!(statements(&t, "DeliveryRole"), pipeline);
 
-    // The deploy role: the app's statements, the six on roles (see
-    // `deploy_role_creates_roles_only_with_the_boundary`), artifact and
-    // staging reads, and handing the pipeline stack's own roles back to their services.
+    // The deploy role: the app's statements in managed policies; in its own
+    // policy the six on roles (see `deploy_role_creates_roles_only_with_the_boundary`),
+    // artifact and staging reads, and handing the pipeline stack's own roles
+    // back to their services.
     let stacks: Vec<String> = ["Pipeline"]
         .iter()
         .chain(&DEV_STACKS)
@@ -543,9 +604,9 @@ fn every_role_has_exactly_its_statements() {
         .iter()
         .map(|s| s.to_json())
         .collect();
+    assert_eq!(deploy_policy_statements(&t), app);
     let deploy = policy_statements(&t, "DeliveryDeployRole");
-    assert_eq!(deploy.len(), app.len() + 6 + 5);
-    assert_eq!(deploy[..app.len()], app[..]);
+    assert_eq!(deploy.len(), 6 + 5);
     let builds = json!([
         att(
             &one(&t, "AWS::IAM::Role", "DeliveryBuildRole").0.into(),
@@ -564,7 +625,7 @@ fn every_role_has_exactly_its_statements() {
     ]);
     let pipeline_role = att(&one(&t, "AWS::IAM::Role", "DeliveryRole").0.into(), "Arn");
     assert_eq!(
-        deploy[app.len() + 6..],
+        deploy[6..],
         [
             json!({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key}),
             json!({"Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket}),
@@ -581,7 +642,6 @@ fn every_role_has_exactly_its_statements() {
 fn deploy_role_creates_roles_only_with_the_boundary() {
     let t = pipeline_template(&[("pipeline.prod", "true")]);
     let deploy = policy_statements(&t, "DeliveryDeployRole");
-    let app = infra::app::pipeline::deploy_statements(&[]).len();
     let boundary =
         sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/Pipeline-PermissionsBoundary");
     // Exactly the roles of the deployed stacks: not the pipeline's own, not any `Dev-*`.
@@ -601,7 +661,7 @@ fn deploy_role_creates_roles_only_with_the_boundary() {
         .collect();
     let any_role = sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*");
     assert_eq!(
-        deploy[app..app + 6],
+        deploy[..6],
         [
             json!({"Effect": "Allow",
                    "Action": ["iam:CreateRole", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"],
@@ -623,7 +683,7 @@ fn deploy_role_creates_roles_only_with_the_boundary() {
         ]
     );
     // No other statement names an IAM action but PassRole of the pipeline's own roles, by ARN.
-    for s in deploy[..app].iter().chain(&deploy[app + 6..]) {
+    for s in deploy[6..].iter().chain(&deploy_policy_statements(&t)) {
         let text = s["Action"].to_string();
         assert!(
             !text.contains("\"iam:")
@@ -632,6 +692,32 @@ fn deploy_role_creates_roles_only_with_the_boundary() {
             "{s}"
         );
     }
+}
+
+#[test]
+fn deploy_role_policies_fit_iams_size_limits_with_two_stages() {
+    let t = pipeline_template(&[("pipeline.prod", "true")]);
+    let (role_id, _) = one(&t, "AWS::IAM::Role", "DeliveryDeployRole");
+    let mut managed = 0;
+    let mut inline = 0;
+    for r in t["Resources"].as_object().unwrap().values() {
+        let document = &r["Properties"]["PolicyDocument"];
+        match r["Type"].as_str().unwrap() {
+            "AWS::IAM::ManagedPolicy" if r["Properties"]["Roles"] == json!([{"Ref": role_id}]) => {
+                assert!(resolved_chars_at_most(document) <= 6_144);
+                managed += 1;
+            }
+            "AWS::IAM::Policy" if r["Properties"]["Roles"] == json!([{"Ref": role_id}]) => {
+                inline += resolved_chars_at_most(document);
+            }
+            _ => {}
+        }
+    }
+    // Inline policies: 10,240 characters per role in all. Managed: 10 per role.
+    assert!(inline <= 10_240, "{inline}");
+    assert!((2..=9).contains(&managed), "{managed}");
+    let (_, boundary) = one(&t, "AWS::IAM::ManagedPolicy", "DeliveryPermissionsBoundary");
+    assert!(resolved_chars_at_most(&boundary["Properties"]["PolicyDocument"]) <= 6_144);
 }
 
 #[test]
@@ -733,7 +819,7 @@ fn boundary_allows_exactly_what_the_app_roles_are_granted_in_this_account() {
 #[test]
 fn deploy_role_changes_only_resources_of_the_deployed_stacks() {
     let t = pipeline_template(&[]);
-    let deploy = policy_statements(&t, "DeliveryDeployRole");
+    let deploy = deploy_policy_statements(&t);
     let stacks: Vec<Json> = ["Pipeline"]
         .iter()
         .chain(&DEV_STACKS)
@@ -850,7 +936,12 @@ fn no_wildcard_resource_except_kms_create_key() {
     let t = pipeline_template(&[("pipeline.prod", "true")]);
     let mut star = Vec::new();
     for (id, r) in t["Resources"].as_object().unwrap() {
-        if r["Type"] != "AWS::IAM::Policy" {
+        // The boundary's `*` (actions without resource-level permissions) is
+        // pinned in `boundary_allows_exactly_what_the_app_roles_are_granted_in_this_account`.
+        let policy = r["Type"] == "AWS::IAM::Policy"
+            || (r["Type"] == "AWS::IAM::ManagedPolicy"
+                && !id.starts_with("DeliveryPermissionsBoundary"));
+        if !policy {
             continue;
         }
         for s in r["Properties"]["PolicyDocument"]["Statement"]
@@ -867,7 +958,7 @@ fn no_wildcard_resource_except_kms_create_key() {
         }
     }
     assert_eq!(star.len(), 1, "{star:?}");
-    assert!(star[0].0.starts_with("DeliveryDeployRoleDefaultPolicy"));
+    assert!(star[0].0.starts_with("DeliveryDeployPolicy"));
     assert_eq!(star[0].1, json!("kms:CreateKey"));
 }
 

@@ -26,6 +26,7 @@
 
 pub mod boundary;
 pub mod buildspec;
+mod managed;
 mod perms;
 pub mod tools;
 
@@ -117,9 +118,11 @@ pub struct PipelineProps {
     /// Build machines' architecture. Default: arm64.
     pub arch: BuildArch,
     /// Policy of the CloudFormation deploy role (assumed by CloudFormation to
-    /// create the stacks' resources), except for IAM roles; the pipeline adds
-    /// the role statements (see `boundary_statements`) and what it needs for
-    /// its own stack. Default: none.
+    /// create the stacks' resources), except for IAM roles, written as managed
+    /// policies `DeployPolicy1`, `DeployPolicy2`, … (a role's inline policies
+    /// are limited to 10,240 characters in all); the pipeline adds the role
+    /// statements (see `boundary_statements`) and what it needs for its own
+    /// stack to the role's own policy. Default: none.
     pub deploy_statements: Vec<PolicyStatement>,
     /// The permissions boundary of the deployed stacks' roles: the most they
     /// may do. The pipeline stack defines it as the managed policy
@@ -263,9 +266,12 @@ impl Pipeline {
         );
 
         let deploy_role = Role::new(&scope, "DeployRole", "cloudformation.amazonaws.com");
-        for statement in &props.deploy_statements {
-            deploy_role.add_to_policy(statement.clone());
-        }
+        managed::attach(
+            &scope,
+            "DeployPolicy",
+            &deploy_role,
+            &props.deploy_statements,
+        );
         let deployed: Vec<&str> = props
             .stages
             .iter()
