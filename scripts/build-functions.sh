@@ -26,7 +26,7 @@ fi
 
 packages=()
 for f in "${FUNCTIONS[@]}"; do packages+=(--package "$f"); done
-cargo lambda build --release "${arch[@]}" --output-format zip "${packages[@]}"
+cargo lambda build --release --locked "${arch[@]}" --output-format zip "${packages[@]}"
 
 status=0
 printf '%-20s %12s  %s\n' function bytes zip

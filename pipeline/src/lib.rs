@@ -17,10 +17,20 @@
 //! **Roles.** Every role gets explicit actions on explicit ARNs. The only
 //! `Resource: "*"` is `kms:CreateKey` in the CloudFormation deploy role: the
 //! action has no resource-level permissions (the key does not exist yet).
+//! The roles of the deployed stacks carry the permissions boundary this
+//! construct defines, and the deploy role may create and change roles only
+//! with it (see [`boundary`]).
+//!
+//! **Build tools.** The Build step installs pinned versions, each checked
+//! against a pinned hash, and builds with `--locked` (see [`tools`]).
 
+pub mod boundary;
 pub mod buildspec;
+mod managed;
 mod perms;
+pub mod tools;
 
+pub use boundary::{permissions_boundary_arn, permissions_boundary_name};
 pub use buildspec::{BuildSpec, Phase};
 pub use perms::*;
 
@@ -108,9 +118,22 @@ pub struct PipelineProps {
     /// Build machines' architecture. Default: arm64.
     pub arch: BuildArch,
     /// Policy of the CloudFormation deploy role (assumed by CloudFormation to
-    /// create the stacks' resources); the pipeline adds the statements it
-    /// needs for its own stack. Default: none.
+    /// create the stacks' resources), except for IAM roles, written as managed
+    /// policies `DeployPolicy1`, `DeployPolicy2`, … (a role's inline policies
+    /// are limited to 10,240 characters in all); the pipeline adds the role
+    /// statements (see `boundary_statements`) and what it needs for its own
+    /// stack to the role's own policy. Default: none.
     pub deploy_statements: Vec<PolicyStatement>,
+    /// The permissions boundary of the deployed stacks' roles: the most they
+    /// may do. The pipeline stack defines it as the managed policy
+    /// [`permissions_boundary_name`]; every role of the deployed stacks must
+    /// name it as `PermissionsBoundary`, or the deploy role may not create it.
+    /// Default: none, and then the deploy role may create no roles.
+    pub boundary_statements: Vec<PolicyStatement>,
+    /// The service principals the deployed stacks' roles are for (such as
+    /// `lambda.amazonaws.com`): the deploy role may pass those roles to these
+    /// services only. Default: none.
+    pub role_services: Vec<String>,
     /// Build log retention. Default: 90 days.
     pub log_retention: RetentionInDays,
 }
@@ -126,6 +149,8 @@ impl PipelineProps {
             stages: Vec::new(),
             arch: BuildArch::default(),
             deploy_statements: Vec::new(),
+            boundary_statements: Vec::new(),
+            role_services: Vec::new(),
             log_retention: RetentionInDays::V90,
         }
     }
@@ -173,6 +198,8 @@ pub const CACHE_PREFIX: &str = "codebuild-cache";
 
 /// The name of the bootstrap stack (AWS CDK compatible).
 pub const TOOLKIT_STACK: &str = "CDKToolkit";
+/// The service principal that assumes the deploy role.
+const CLOUDFORMATION_SERVICE: &str = "cloudformation.amazonaws.com";
 /// The CodeBuild variable holding the deploy role's ARN.
 pub const DEPLOY_ROLE_ENV: &str = "DEPLOY_ROLE_ARN";
 
@@ -184,14 +211,14 @@ pub fn staging_bucket_arn() -> Value<String> {
     ))
 }
 
-/// Lets `grantee` hand `role` to CloudFormation, and to no other service.
-fn pass_role(grantee: &Role, role: &Role) {
+/// Lets `grantee` hand `roles` to `service`, and to no other service.
+fn pass_roles(grantee: &Role, roles: &[&Role], service: &str) {
     grantee.add_to_policy(
-        PolicyStatement::allow(PASS_ROLE_ACTIONS.iter().copied(), [role.arn()]).condition(
-            "StringEquals",
-            "iam:PassedToService",
-            json!("cloudformation.amazonaws.com"),
-        ),
+        PolicyStatement::allow(
+            PASS_ROLE_ACTIONS.iter().copied(),
+            roles.iter().map(|r| r.arn()),
+        )
+        .condition("StringEquals", "iam:PassedToService", json!(service)),
     );
 }
 
@@ -239,8 +266,24 @@ impl Pipeline {
         );
 
         let deploy_role = Role::new(&scope, "DeployRole", "cloudformation.amazonaws.com");
-        for statement in &props.deploy_statements {
-            deploy_role.add_to_policy(statement.clone());
+        managed::attach(
+            &scope,
+            "DeployPolicy",
+            &deploy_role,
+            &props.deploy_statements,
+        );
+        let deployed: Vec<&str> = props
+            .stages
+            .iter()
+            .flat_map(|s| s.stacks.iter().map(String::as_str))
+            .collect();
+        if !props.boundary_statements.is_empty() && !deployed.is_empty() {
+            boundary::add_policy(&scope, &pipeline_stack, &props.boundary_statements);
+            for statement in
+                boundary::role_statements(&pipeline_stack, &deployed, &props.role_services)
+            {
+                deploy_role.add_to_policy(statement);
+            }
         }
         // Artifacts the deployed resources may read (as the AWS CDK grants its deployment role).
         bucket.grant_read(&deploy_role);
@@ -258,20 +301,12 @@ impl Pipeline {
             .collect();
         let build_spec = BuildSpec::new()
             .env("CARGO_TERM_COLOR", "never")
-            .commands(
-                Phase::Install,
-                [
-                    "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal",
-                    ". \"$HOME/.cargo/env\"",
-                    "python3 -m venv /tmp/lambda-venv",
-                    "/tmp/lambda-venv/bin/pip install cargo-lambda ziglang",
-                ],
-            )
+            .commands(Phase::Install, tools::install_commands(props.arch))
             .commands(
                 Phase::Build,
                 [
                     ". \"$HOME/.cargo/env\"".to_owned(),
-                    "export PATH=\"/tmp/lambda-venv/bin:$PATH\"".to_owned(),
+                    format!("export PATH=\"{}/bin:$PATH\"", tools::LAMBDA_VENV),
                     "cargo build --release --locked -p infra".to_owned(),
                     format!("target/release/infra synth --quiet -o cdk.out{context}"),
                     format!("target/release/infra build --arch arm64{context}"),
@@ -378,7 +413,7 @@ impl Pipeline {
             BOOTSTRAP_READ_ACTIONS,
             vec![stack_arn(TOOLKIT_STACK)],
         );
-        pass_role(&update.role, &deploy_role);
+        pass_roles(&update.role, &[&deploy_role], CLOUDFORMATION_SERVICE);
         // UpdatePipeline (the pipeline template, when large) and Assets (function zips) publish to staging.
         for step in [&update, &assets] {
             grant(&step.role, STAGING_LIST_ACTIONS, vec![staging.clone()]);
@@ -408,15 +443,18 @@ impl Pipeline {
                 assets.project.arn(),
             ],
         );
-        let deployed: Vec<Value<String>> = props
-            .stages
-            .iter()
-            .flat_map(|s| s.stacks.iter().map(|n| stack_arn(n)))
-            .collect();
+        let deployed: Vec<Value<String>> = deployed.iter().map(|n| stack_arn(n)).collect();
         if !deployed.is_empty() {
             grant(&role, CHANGE_SET_ACTIONS, deployed);
-            pass_role(&role, &deploy_role);
+            pass_roles(&role, &[&deploy_role], CLOUDFORMATION_SERVICE);
         }
+        // CloudFormation updating this stack hands the projects and the pipeline their roles.
+        pass_roles(
+            &deploy_role,
+            &[&build.role, &update.role, &assets.role],
+            "codebuild.amazonaws.com",
+        );
+        pass_roles(&deploy_role, &[&role], "codepipeline.amazonaws.com");
 
         // ---- stages ----
         let action = |category: Category, owner: &str, provider: &str, name: &str| {

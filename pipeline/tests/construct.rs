@@ -1,7 +1,8 @@
 //! The construct on its own, outside the application: defaults, options and
 //! errors. The application's pipeline is tested in `infra/tests/pipeline.rs`.
 
-use constructs::{App, Format};
+use aws_constructs::iam::PolicyStatement;
+use constructs::{App, Format, Value};
 use pipeline::{BuildArch, DeployStage, Pipeline, PipelineProps};
 use serde_json::{json, Value as Json};
 
@@ -112,4 +113,116 @@ fn repository_must_be_owner_slash_name() {
         err.contains("repository must be 'owner/name': 'just-a-name'"),
         "{err}"
     );
+}
+
+/// The deploy role's statements, in order, as IAM JSON.
+fn deploy_role_statements(t: &Json) -> Vec<Json> {
+    let (role_id, _) = t["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(id, r)| r["Type"] == "AWS::IAM::Role" && id.starts_with("PipeDeployRole"))
+        .unwrap();
+    of_type(t, "AWS::IAM::Policy")
+        .into_iter()
+        .find(|p| p["Properties"]["Roles"] == json!([{"Ref": role_id}]))
+        .unwrap()["Properties"]["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn deployed_roles_are_created_and_changed_only_with_the_boundary() {
+    let mut props = PipelineProps::new(CONNECTION, "o/r");
+    props.stages = vec![DeployStage {
+        name: "Qa".into(),
+        stacks: vec!["Qa-A".into(), "Qa-B".into()],
+        manual_approval: false,
+    }];
+    props.boundary_statements = vec![PolicyStatement::allow(
+        ["s3:GetObject"],
+        [Value::from("arn:aws:s3:::b/*")],
+    )];
+    props.role_services = vec!["lambda.amazonaws.com".into(), "states.amazonaws.com".into()];
+    let t = synth(props).unwrap();
+
+    let boundary = json!({"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/Ci-PermissionsBoundary"});
+    assert_eq!(
+        serde_json::to_value(pipeline::permissions_boundary_arn("Ci")).unwrap(),
+        boundary
+    );
+    let policies = of_type(&t, "AWS::IAM::ManagedPolicy");
+    assert_eq!(policies.len(), 1);
+    assert_eq!(
+        policies[0]["Properties"]["ManagedPolicyName"],
+        "Ci-PermissionsBoundary"
+    );
+    assert_eq!(
+        policies[0]["Properties"]["PolicyDocument"],
+        json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+        ]})
+    );
+
+    let roles = json!([
+        {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/Qa-A-*"},
+        {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/Qa-B-*"},
+    ]);
+    let any_role = json!({"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"});
+    let statements = deploy_role_statements(&t);
+    assert_eq!(
+        statements[..6],
+        [
+            json!({"Effect": "Allow",
+                   "Action": ["iam:CreateRole", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"],
+                   "Resource": roles,
+                   "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary}}}),
+            json!({"Effect": "Allow",
+                   "Action": ["iam:DeleteRole", "iam:GetRole", "iam:GetRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy"],
+                   "Resource": roles}),
+            json!({"Effect": "Allow", "Action": "iam:PassRole", "Resource": roles,
+                   "Condition": {"StringEquals": {"iam:PassedToService": ["lambda.amazonaws.com", "states.amazonaws.com"]}}}),
+            json!({"Effect": "Deny", "Action": "iam:DeleteRolePermissionsBoundary", "Resource": any_role}),
+            json!({"Effect": "Deny", "Action": "iam:PutRolePermissionsBoundary", "Resource": any_role,
+                   "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": boundary}}}),
+            json!({"Effect": "Deny",
+                   "Action": ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"],
+                   "Resource": boundary}),
+        ]
+    );
+    // Its own roles only to the services that use them, by exact ARN.
+    let pass: Vec<&Json> = statements
+        .iter()
+        .filter(|s| s["Action"] == "iam:PassRole")
+        .skip(1)
+        .collect();
+    assert_eq!(pass.len(), 2);
+    assert_eq!(pass[0]["Resource"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        pass[0]["Condition"],
+        json!({"StringEquals": {"iam:PassedToService": "codebuild.amazonaws.com"}})
+    );
+    assert!(pass[1]["Resource"]["Fn::GetAtt"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("PipeRole"));
+    assert_eq!(
+        pass[1]["Condition"],
+        json!({"StringEquals": {"iam:PassedToService": "codepipeline.amazonaws.com"}})
+    );
+}
+
+#[test]
+fn without_a_boundary_the_deploy_role_may_create_no_role() {
+    let mut props = PipelineProps::new(CONNECTION, "o/r");
+    props.stages = vec![DeployStage {
+        name: "Qa".into(),
+        stacks: vec!["Qa-A".into()],
+        manual_approval: false,
+    }];
+    let t = synth(props).unwrap();
+    assert!(of_type(&t, "AWS::IAM::ManagedPolicy").is_empty());
+    let text = serde_json::to_string(&deploy_role_statements(&t)).unwrap();
+    assert!(!text.contains("iam:CreateRole") && !text.contains("iam:PutRolePolicy"));
 }

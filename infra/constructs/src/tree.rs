@@ -317,6 +317,32 @@ impl Scope {
         }
     }
 
+    /// Every resource under this construct, depth first in creation order.
+    /// Unlike the AWS CDK's aspects, which run at synthesis, this sees only
+    /// what exists when it is called: build the scope first.
+    pub fn resources(&self) -> Vec<ResourceRef> {
+        let tree = self.tree.borrow();
+        let mut found = Vec::new();
+        let mut pending: Vec<NodeId> = tree.nodes[self.node]
+            .children
+            .iter()
+            .rev()
+            .copied()
+            .collect();
+        while let Some(node) = pending.pop() {
+            if matches!(tree.nodes[node].kind, Kind::Resource(_)) {
+                found.push(ResourceRef {
+                    scope: Scope {
+                        tree: Rc::clone(&self.tree),
+                        node,
+                    },
+                });
+            }
+            pending.extend(tree.nodes[node].children.iter().rev().copied());
+        }
+        found
+    }
+
     /// Records a construction problem, reported when the app is synthesized.
     pub fn add_error(&self, message: impl Into<String>) {
         let path = self.path();
@@ -650,6 +676,15 @@ impl ResourceRef {
         let path = path.into();
         self.update(|d| d.overrides.push((path, value)));
         self
+    }
+
+    /// The `Properties` object as it stands: typed properties with overrides
+    /// applied, references not yet resolved (they render at synthesis).
+    pub fn properties_json(&self) -> Result<Json, serde_json::Error> {
+        match &self.scope.tree.borrow().nodes[self.scope.node].kind {
+            Kind::Resource(data) => data.properties_json(),
+            _ => unreachable!("a ResourceRef always points at a resource"),
+        }
     }
 
     /// Changes the typed properties after the resource was added (for

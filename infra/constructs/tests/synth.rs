@@ -86,6 +86,36 @@ fn resources_render_with_logical_ids_from_their_paths() {
 }
 
 #[test]
+fn resources_lists_what_a_scope_holds_in_creation_order() {
+    let app = App::new();
+    let stage = app.stage("Dev");
+    let a = stage.stack("A");
+    let api = a.scope("Api");
+    api.add("Resource", named("one"));
+    a.add("Plain", named("two"));
+    let b = stage.stack("B");
+    let three = b.add("T", named("three"));
+    three.add_property_override("Size", json!(3));
+    app.stack("Other").add("T", named("elsewhere"));
+
+    let names = |scope: &constructs::Scope| -> Vec<Json> {
+        scope
+            .resources()
+            .iter()
+            .map(|r| r.properties_json().unwrap()["Name"].clone())
+            .collect()
+    };
+    assert_eq!(names(&a), [json!("one"), json!("two")]);
+    assert_eq!(names(&api), [json!("one")]);
+    assert_eq!(names(&b), [json!("three")]);
+    // Overrides are applied, as in the template.
+    assert_eq!(
+        b.resources()[0].properties_json().unwrap(),
+        json!({"Name": "three", "Size": 3})
+    );
+}
+
+#[test]
 fn every_field_type_takes_intrinsics() {
     let app = App::new();
     let stack = app.stack("S");

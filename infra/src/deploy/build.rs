@@ -234,24 +234,7 @@ fn build_pass(
         std::process::id()
     ));
     remove_dir(&lambda_dir)?;
-    let mut command = Command::new("cargo");
-    command
-        .current_dir(root)
-        .env("PATH", crate::tools::path(root))
-        .args(["lambda", "build", "--profile", pass.profile.name()])
-        .args(["--output-format", "zip"])
-        .arg(match arch {
-            Architecture::Arm64 => "--arm64",
-            Architecture::X86_64 => "--x86-64",
-        })
-        .arg("--lambda-dir")
-        .arg(&lambda_dir);
-    // One invocation for all: cargo compiles the shared dependencies once, with
-    // the features of all the app's functions unified (see `build`).
-    for package in packages.iter().chain(pass.others) {
-        command.args(["--package", package]);
-    }
-    let status = command
+    let status = lambda_build(root, pass, &lambda_dir, &packages)
         .status()
         .context("failed to run 'cargo lambda build'")?;
     if !status.success() {
@@ -282,6 +265,38 @@ fn build_pass(
         started.elapsed().as_secs_f64()
     );
     Ok(out)
+}
+
+/// The `cargo lambda build` of `packages` (and the pass's other packages) for
+/// the pass's architecture and profile into `lambda_dir`. One invocation for
+/// all: cargo compiles the shared dependencies once, with the features of all
+/// the app's functions unified (see [`build`]). With `--locked`: the zips hold
+/// exactly the dependencies of `Cargo.lock`, which each asset's hash covers,
+/// or the build fails. cargo-lambda comes from the tools venv when it is not
+/// on `PATH` ([`crate::tools::path`]).
+fn lambda_build(root: &Path, pass: &Pass<'_>, lambda_dir: &Path, packages: &[&str]) -> Command {
+    let mut command = Command::new("cargo");
+    command
+        .current_dir(root)
+        .env("PATH", crate::tools::path(root))
+        .args([
+            "lambda",
+            "build",
+            "--profile",
+            pass.profile.name(),
+            "--locked",
+        ])
+        .args(["--output-format", "zip"])
+        .arg(match pass.arch {
+            Architecture::Arm64 => "--arm64",
+            Architecture::X86_64 => "--x86-64",
+        })
+        .arg("--lambda-dir")
+        .arg(lambda_dir);
+    for package in packages.iter().chain(pass.others) {
+        command.args(["--package", package]);
+    }
+    command
 }
 
 /// Copies `job`'s zip out of cargo-lambda's `lambda_dir` into `out_dir`, as
@@ -350,6 +365,39 @@ mod tests {
             file_name: format!("asset.{package}.zip"),
             architecture,
         }
+    }
+
+    #[test]
+    fn cargo_lambda_builds_locked_all_packages_at_once() {
+        let pass = Pass {
+            arch: Architecture::Arm64,
+            profile: Profile::Release,
+            others: &["c"],
+        };
+        let command = lambda_build(Path::new("/ws"), &pass, Path::new("/l"), &["a", "b"]);
+        let args: Vec<&std::ffi::OsStr> = command.get_args().collect();
+        assert_eq!(
+            args,
+            [
+                "lambda",
+                "build",
+                "--profile",
+                "release",
+                "--locked",
+                "--output-format",
+                "zip",
+                "--arm64",
+                "--lambda-dir",
+                "/l",
+                "--package",
+                "a",
+                "--package",
+                "b",
+                "--package",
+                "c"
+            ]
+        );
+        assert_eq!(command.get_current_dir(), Some(Path::new("/ws")));
     }
 
     #[test]

@@ -1,8 +1,11 @@
-//! IAM: policy statements, roles, and the one helper every `grant_*` uses.
+//! IAM: policy statements, roles, permissions boundaries, and the one helper
+//! every `grant_*` uses.
 
+mod boundary;
 mod policy;
 mod role;
 
+pub use boundary::{apply_permissions_boundary, RolePermissions};
 pub use policy::{Effect, PolicyDocument, PolicyStatement};
 pub use role::Role;
 
