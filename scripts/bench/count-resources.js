@@ -63,14 +63,19 @@ function main() {
       rows.push([name, type, String(x), String(y), x === y ? "" : "<- differs"]);
     }
   }
-  rows.push(["all stacks", "resources", String(totals[0]), String(totals[1]), totals[0] === totals[1] ? "" : "<- differs"]);
+  const [x, y] = totals;
+  rows.push(["all stacks", "resources", String(x), String(y), x === y ? "" : "<- differs"]);
   const header = ["stack", "type", "ours", "cdk", ""];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r) => r.map((v, i) => (i >= 2 && i < 4 ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join("  ").trimEnd();
+  const cell = (v, i) => (i === 2 || i === 3 ? v.padStart(widths[i]) : v.padEnd(widths[i]));
+  const line = (r) => r.map(cell).join("  ").trimEnd();
   console.log(line(header));
   for (const r of rows) console.log(line(r));
   if (differ > 0) {
-    console.error(`count-resources: ${differ} stack(s) or resource type(s) differ; the CDK app must be the same application (scripts/bench/cdk-app/bin/app.js)`);
+    console.error(
+      `count-resources: ${differ} stack(s) or resource type(s) differ; ` +
+        "the CDK app must be the same application (scripts/bench/cdk-app/bin/app.js)",
+    );
     process.exit(1);
   }
 }

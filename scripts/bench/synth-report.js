@@ -52,7 +52,8 @@ function main() {
     ]),
   ];
   const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
-  for (const row of table) console.log(row.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  "));
+  const cell = (v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]));
+  for (const row of table) console.log(row.map(cell).join("  "));
   if (cdk && cdk !== base) {
     const ratio = (a, b) => (a / b).toFixed(1);
     console.log(

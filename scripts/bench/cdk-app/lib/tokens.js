@@ -20,7 +20,10 @@ function tokensStack(stage) {
   const stack = new Stack(stage, "Tokens", {
     description: "OAuth token collector: scheduled client-credentials refresh, tokens stored encrypted",
   });
-  const key = stackKey(stack, `OAuth tokens (${ENV.name}): token objects, notifications, logs and function environment`);
+  const key = stackKey(
+    stack,
+    `OAuth tokens (${ENV.name}): token objects, notifications, logs and function environment`,
+  );
   const bucket = privateBucket(stack, "TokensBucket", key, 1);
   const topic = privateTopic(stack, "NotificationsTopic", key, `OAuth token collector (${ENV.name})`);
 
