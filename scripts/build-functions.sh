@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds every Lambda function with cargo-lambda as a release zip for arm64 (Graviton), or
+# Builds every Lambda function with cargo-lambda (profile `lambda`) as a zip for arm64 (Graviton), or
 # for x86_64 when the aarch64 target cannot be added on this machine, and prints each zip's
 # size in bytes. Fails if a zip reaches MAX_ZIP_BYTES (default 2 MiB = 2,097,152: the
 # issue's "under 2 MB" target, counted as AWS counts Lambda package sizes).
@@ -26,7 +26,7 @@ fi
 
 packages=()
 for f in "${FUNCTIONS[@]}"; do packages+=(--package "$f"); done
-cargo lambda build --release --locked "${arch[@]}" --output-format zip "${packages[@]}"
+cargo lambda build --profile lambda --locked "${arch[@]}" --output-format zip "${packages[@]}"
 
 status=0
 printf '%-20s %12s  %s\n' function bytes zip

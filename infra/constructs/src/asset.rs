@@ -7,8 +7,10 @@
 //! give the same hash on every machine: paths are relative and `/`-separated,
 //! files are visited in sorted order and CRLF line endings count as LF.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
@@ -111,45 +113,105 @@ pub(crate) fn staging_bucket() -> Value<String> {
     ))
 }
 
+/// What hashing function assets reads, read once per app: a workspace's
+/// functions share crates and the lock file, so each file is hashed and each
+/// manifest parsed once however many functions include it. Keyed by path;
+/// an app is built once per synthesis (a watcher builds a new app per
+/// change), so a file cannot change under it.
+#[derive(Debug, Default)]
+pub(crate) struct Sources {
+    manifests: HashMap<PathBuf, Rc<toml::Table>>,
+    digests: HashMap<PathBuf, [u8; 32]>,
+    listings: HashMap<PathBuf, Rc<Vec<String>>>,
+}
+
+impl Sources {
+    /// The parsed `Cargo.toml` of the crate or workspace at `dir`.
+    fn manifest(&mut self, dir: &Path) -> Result<Rc<toml::Table>, String> {
+        if let Some(m) = self.manifests.get(dir) {
+            return Ok(Rc::clone(m));
+        }
+        let path = dir.join("Cargo.toml");
+        let text = fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let table = Rc::new(
+            text.parse::<toml::Table>()
+                .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))?,
+        );
+        self.manifests.insert(dir.to_path_buf(), Rc::clone(&table));
+        Ok(table)
+    }
+
+    /// SHA-256 of a file's bytes, CRLF line endings counted as LF.
+    fn digest(&mut self, path: &Path) -> std::io::Result<[u8; 32]> {
+        if let Some(d) = self.digests.get(path) {
+            return Ok(*d);
+        }
+        let bytes = fs::read(path)?;
+        let digest: [u8; 32] = if bytes.contains(&b'\r') {
+            Sha256::digest(String::from_utf8_lossy(&bytes).replace("\r\n", "\n")).into()
+        } else {
+            Sha256::digest(&bytes).into()
+        };
+        self.digests.insert(path.to_path_buf(), digest);
+        Ok(digest)
+    }
+
+    /// The files under `dir`, relative to it and sorted (see [`list_files`]).
+    fn listing(&mut self, dir: &Path) -> std::io::Result<Rc<Vec<String>>> {
+        if let Some(l) = self.listings.get(dir) {
+            return Ok(Rc::clone(l));
+        }
+        let mut files = Vec::new();
+        list_files(dir, dir, &mut files)?;
+        files.sort_unstable();
+        let files = Rc::new(files);
+        self.listings.insert(dir.to_path_buf(), Rc::clone(&files));
+        Ok(files)
+    }
+}
+
 /// Hashes the Rust crate at `crate_dir` (relative to `root`) as built with `architecture`.
 pub(crate) fn rust_function_asset(
     root: &Path,
+    sources: &mut Sources,
     crate_dir: &str,
     architecture: Architecture,
 ) -> Result<FileAsset, String> {
-    let manifest = read_manifest(&root.join(crate_dir))?;
+    let manifest = sources.manifest(&root.join(crate_dir))?;
     let package = manifest
         .get("package")
         .and_then(|p| p.get("name"))
         .and_then(|n| n.as_str())
         .ok_or_else(|| format!("{crate_dir}/Cargo.toml has no [package] name"))?
         .to_owned();
-    let workspace = read_manifest(root).ok();
+    let workspace = sources.manifest(root).ok();
 
     let mut hasher = Sha256::new();
     hasher.update(format!(
-        "rust-function/1\0arch={}\0profile=release\0runtime=provided.al2023\0",
+        "rust-function/2\0arch={}\0profile=lambda\0runtime=provided.al2023\0",
         architecture.lambda_name()
     ));
     if let Some(profiles) = workspace.as_ref().and_then(|w| w.get("profile")) {
         hasher.update(b"profiles\0");
         hasher.update(profiles.to_string());
     }
-    if let Ok(lock) = fs::read(root.join("Cargo.lock")) {
-        hash_file(&mut hasher, "Cargo.lock", &lock);
+    if let Ok(digest) = sources.digest(&root.join("Cargo.lock")) {
+        hash_file(&mut hasher, "Cargo.lock", &digest);
     }
     let mut dirs = vec![crate_dir.to_owned()];
-    collect_path_dependencies(root, crate_dir, workspace.as_ref(), &mut dirs)?;
+    collect_path_dependencies(root, sources, crate_dir, workspace.as_deref(), &mut dirs)?;
     dirs.sort();
     for dir in &dirs {
-        let mut files = Vec::new();
-        list_files(&root.join(dir), &root.join(dir), &mut files)
+        let base = root.join(dir);
+        let files = sources
+            .listing(&base)
             .map_err(|e| format!("cannot read {dir}: {e}"))?;
-        files.sort();
-        for rel in files {
-            let bytes = fs::read(root.join(dir).join(&rel))
+        for rel in files.iter() {
+            let digest = sources
+                .digest(&base.join(rel))
                 .map_err(|e| format!("cannot read {dir}/{rel}: {e}"))?;
-            hash_file(&mut hasher, &format!("{dir}/{rel}"), &bytes);
+            hash_file(&mut hasher, &format!("{dir}/{rel}"), &digest);
         }
     }
     let hash = hex::encode(hasher.finalize());
@@ -173,39 +235,23 @@ pub(crate) fn template_asset(file_name: &str, body: &[u8]) -> FileAsset {
     }
 }
 
-fn hash_file(hasher: &mut Sha256, rel: &str, bytes: &[u8]) {
-    let normalized: Vec<u8>;
-    let bytes = if bytes.windows(2).any(|w| w == b"\r\n") {
-        normalized = String::from_utf8_lossy(bytes)
-            .replace("\r\n", "\n")
-            .into_bytes();
-        &normalized
-    } else {
-        bytes
-    };
+/// One file in an asset's hash: its path and the digest of its contents.
+fn hash_file(hasher: &mut Sha256, rel: &str, digest: &[u8; 32]) {
     hasher.update(rel.as_bytes());
     hasher.update([0]);
-    hasher.update((bytes.len() as u64).to_le_bytes());
-    hasher.update(bytes);
-}
-
-fn read_manifest(dir: &Path) -> Result<toml::Table, String> {
-    let path = dir.join("Cargo.toml");
-    let text =
-        fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    text.parse::<toml::Table>()
-        .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))
+    hasher.update(digest);
 }
 
 /// Adds the directories of the crates `crate_dir` depends on by path (directly
 /// or through `workspace = true`), transitively, to `dirs`.
 fn collect_path_dependencies(
     root: &Path,
+    sources: &mut Sources,
     crate_dir: &str,
     workspace: Option<&toml::Table>,
     dirs: &mut Vec<String>,
 ) -> Result<(), String> {
-    let manifest = read_manifest(&root.join(crate_dir))?;
+    let manifest = sources.manifest(&root.join(crate_dir))?;
     let workspace_deps = workspace
         .and_then(|w| w.get("workspace"))
         .and_then(|w| w.get("dependencies"))
@@ -231,7 +277,7 @@ fn collect_path_dependencies(
             };
             if !dirs.contains(&dep_dir) {
                 dirs.push(dep_dir.clone());
-                collect_path_dependencies(root, &dep_dir, workspace, dirs)?;
+                collect_path_dependencies(root, sources, &dep_dir, workspace, dirs)?;
             }
         }
     }
@@ -338,7 +384,9 @@ mod tests {
     }
 
     fn hash(root: &Path, arch: Architecture) -> String {
-        rust_function_asset(root, "fns/api", arch).unwrap().hash
+        rust_function_asset(root, &mut Sources::default(), "fns/api", arch)
+            .unwrap()
+            .hash
     }
 
     #[test]
@@ -386,7 +434,13 @@ mod tests {
     #[test]
     fn missing_crate_is_a_clear_error() {
         let ws = workspace();
-        let err = rust_function_asset(ws.path(), "fns/nope", Architecture::Arm64).unwrap_err();
+        let err = rust_function_asset(
+            ws.path(),
+            &mut Sources::default(),
+            "fns/nope",
+            Architecture::Arm64,
+        )
+        .unwrap_err();
         assert!(err.contains("fns/nope/Cargo.toml"), "{err}");
     }
 }

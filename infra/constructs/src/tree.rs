@@ -24,6 +24,8 @@ pub(crate) struct Tree {
     pub(crate) context: BTreeMap<String, String>,
     /// The directory asset paths are relative to (the workspace root).
     pub(crate) source_root: std::path::PathBuf,
+    /// Manifests and file digests read for function assets, once per app.
+    pub(crate) sources: asset::Sources,
     /// Problems found while building, reported at synthesis.
     pub(crate) errors: Vec<String>,
 }
@@ -292,7 +294,13 @@ impl Scope {
         architecture: Architecture,
     ) -> AssetLocation {
         let mut tree = self.tree.borrow_mut();
-        let result = asset::rust_function_asset(&tree.source_root, crate_dir, architecture);
+        let tree = &mut *tree;
+        let result = asset::rust_function_asset(
+            &tree.source_root,
+            &mut tree.sources,
+            crate_dir,
+            architecture,
+        );
         let stack = tree.stack_of(self.node);
         let path = tree.nodes[self.node].path.clone();
         match (result, stack) {
@@ -384,6 +392,7 @@ impl App {
             }],
             context,
             source_root: std::path::PathBuf::from("."),
+            sources: asset::Sources::default(),
             errors: Vec::new(),
         };
         App {
@@ -401,7 +410,9 @@ impl App {
 
     /// Sets the directory that asset paths are relative to. Default: the current directory.
     pub fn set_source_root(&self, root: impl Into<std::path::PathBuf>) -> &Self {
-        self.scope.tree.borrow_mut().source_root = root.into();
+        let mut tree = self.scope.tree.borrow_mut();
+        tree.source_root = root.into();
+        tree.sources = asset::Sources::default();
         self
     }
 

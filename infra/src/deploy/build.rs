@@ -94,9 +94,10 @@ pub struct Options {
 /// The cargo profile of a build.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Profile {
-    /// `release`: the zips that are deployed (small and fast; slow to build).
+    /// `lambda` (workspace `Cargo.toml`): the zips that are deployed (small
+    /// and fast to start; slow to build).
     #[default]
-    Release,
+    Lambda,
     /// `local` (workspace `Cargo.toml`): zips that never leave this machine,
     /// for `infra local`, built for a short edit-to-running loop.
     Local,
@@ -106,7 +107,7 @@ impl Profile {
     /// cargo's name for it.
     pub fn name(self) -> &'static str {
         match self {
-            Profile::Release => "release",
+            Profile::Lambda => "lambda",
             Profile::Local => "local",
         }
     }
@@ -371,7 +372,7 @@ mod tests {
     fn cargo_lambda_builds_locked_all_packages_at_once() {
         let pass = Pass {
             arch: Architecture::Arm64,
-            profile: Profile::Release,
+            profile: Profile::Lambda,
             others: &["c"],
         };
         let command = lambda_build(Path::new("/ws"), &pass, Path::new("/l"), &["a", "b"]);
@@ -382,7 +383,7 @@ mod tests {
                 "lambda",
                 "build",
                 "--profile",
-                "release",
+                "lambda",
                 "--locked",
                 "--output-format",
                 "zip",
