@@ -341,11 +341,11 @@ fn the_daily_budget_alarm_notifies_an_encrypted_topic_cloudwatch_may_publish_to(
     let key = id(&t, "AWS::KMS::Key", "Key");
     let topic = id(&t, "AWS::SNS::Topic", "AlarmTopic");
     let create = id(&t, "AWS::Lambda::Function", "CreateFunction");
-    let alarm_arn = json!({"Fn::Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:orders-otp-dev-daily-budget-exhausted"});
+    let alarm_arn = json!({"Fn::Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:Dev-TwoFactor-DailyBudgetExhausted"});
     t.has_resource_properties(
         "AWS::CloudWatch::Alarm",
         json!({
-            "AlarmName": "orders-otp-dev-daily-budget-exhausted",
+            "AlarmName": "Dev-TwoFactor-DailyBudgetExhausted",
             "Namespace": "Orders/TwoFactor",
             "MetricName": "DailyBudgetExhausted",
             "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": create}}],

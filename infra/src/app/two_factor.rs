@@ -344,8 +344,9 @@ fn budget_alarm(stack: &Stack, env: Env, key: &Key, create: &RustFunction) -> To
         },
     );
     // Named, so that the key policy can name the alarm's ARN without a
-    // reference (key → alarm → topic → key would be a cycle).
-    let name = format!("{APP}-otp-{}-daily-budget-exhausted", env.name());
+    // reference (key → alarm → topic → key would be a cycle); after the
+    // stack, like the names CloudFormation generates (`Dev-TwoFactor-…`).
+    let name = format!("{}-DailyBudgetExhausted", stack.stack_name());
     let arn = sub(format!(
         "arn:${{AWS::Partition}}:cloudwatch:${{AWS::Region}}:${{AWS::AccountId}}:alarm:{name}"
     ));
