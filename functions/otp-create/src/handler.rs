@@ -118,6 +118,8 @@ impl<T: OtpStore, D: Deliver, M: Metrics, S: SecretStore> CreateOtp<T, D, M, S> 
         tokio::time::sleep_until(floor).await;
     }
 
+    /// The response to a valid request, in phases: (SMS) the registered number; a code
+    /// stored unless a live one exists; the limits ([`Self::take_limits`]); the send.
     async fn issue(
         &self,
         request_id: &str,
