@@ -58,7 +58,9 @@
 //!
 //! Each is one conditional DynamoDB counter (a day is 24 hours from the counter's first
 //! send). The most specific comes first, so a request refused by its own mailbox's limit
-//! spends nothing of its domain's or of the budget.
+//! spends nothing of its domain's or of the budget. The budget is one item that every send
+//! updates: DynamoDB takes about 1,000 writes a second on one key, far above what the
+//! function's reserved concurrency and response floor let through (a few tens a second).
 //!
 //! # Timing
 //!
