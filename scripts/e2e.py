@@ -125,8 +125,14 @@ def http(method: str, url: str, body=None, headers: dict | None = None) -> tuple
         return status, text.decode(errors="replace")
 
 
+def mails_to(email: str) -> list[dict]:
+    """The messages `infra local messages` lists for `email`, oldest first."""
+    return [m for m in json.loads(infra("local", "messages", "--format", "json")) if m["to"] == email]
+
+
 class TwoFactorThenOrders(unittest.TestCase):
-    """POST /otp → the mailed code → POST /otp/verify → JWT → POST /orders."""
+    """POST /otp → the mailed code → POST /otp/verify → JWT → POST /orders; a second request
+    leaves the first code valid; `+tag` spellings share the mailbox's send limit."""
 
     def test_a_mailed_code_yields_a_token_that_the_orders_api_accepts(self):
         otp = APP.apis["Dev/TwoFactor"]
@@ -147,10 +153,38 @@ class TwoFactorThenOrders(unittest.TestCase):
 
         self.orders_accept(token)
 
+    def test_a_second_request_leaves_the_first_code_valid(self):
+        otp = APP.apis["Dev/TwoFactor"]
+        email = f"e2e-{RUN}-again@example.com"
+        took = []
+        for spelling in (email, email.upper()):
+            started = time.monotonic()
+            status, body = http("POST", otp + "otp", {"email": spelling})
+            took.append(time.monotonic() - started)
+            self.assertEqual(status, 202, body)
+        code = self.mailed_code(email)
+        self.assertEqual(len(mails_to(email)), 1, "the second request sent nothing")
+        # Sent or not, a valid request is answered after the same floor (OTP_MIN_RESPONSE_MS).
+        for seconds in took:
+            self.assertGreaterEqual(seconds, 1.0, took)
+        status, body = http("POST", otp + "otp/verify", {"email": email, "code": code})
+        self.assertEqual(status, 200, f"the first code after a second request: {body}")
+
+    def test_tagged_spellings_of_a_mailbox_share_its_send_limit(self):
+        otp = APP.apis["Dev/TwoFactor"]
+        tagged = [f"e2e-{RUN}-tags+{n}@example.com" for n in range(1, 5)]
+        for email in tagged:
+            status, body = http("POST", otp + "otp", {"email": email})
+            self.assertEqual(status, 202, body)
+        for email in tagged[:3]:
+            self.mailed_code(email)
+        # The function sends before it answers: the fourth would be listed by now.
+        self.assertEqual(mails_to(tagged[3]), [], "the mailbox's fourth code in 15 minutes")
+
     def mailed_code(self, email: str) -> str:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            mails = [m for m in json.loads(infra("local", "messages", "--format", "json")) if m["to"] == email]
+            mails = mails_to(email)
             if mails:
                 self.assertEqual(mails[-1]["kind"], "email")
                 return re.search(r"\b(\d{6})\b", mails[-1]["body"]).group(1)

@@ -1,6 +1,7 @@
 //! The two-factor stack: each function's exact grants (the orders signing key
-//! through a cross-stack import), the public methods and why they are public,
-//! SMS as an opt-in, and a snapshot of the whole template.
+//! through a cross-stack import; table items limited by their key prefixes),
+//! the public methods and why they are public, SMS as an opt-in, the send
+//! budget and its alarm, and a snapshot of the whole template.
 
 mod common;
 
@@ -8,7 +9,8 @@ use common::{id, policy_statements};
 use constructs::assertions::{Match, Template};
 use constructs::Format;
 use infra::app::two_factor::{
-    CREATE_TABLE_ACTIONS, PARTITION_KEY, TTL_ATTRIBUTE, VERIFY_TABLE_ACTIONS,
+    BUDGET_METRIC, CREATE_READ_ACTIONS, CREATE_READ_KEYS, CREATE_WRITE_ACTIONS, CREATE_WRITE_KEYS,
+    PARTITION_KEY, TTL_ATTRIBUTE, VERIFY_KEYS, VERIFY_TABLE_ACTIONS,
 };
 use serde_json::{json, Value as Json};
 
@@ -18,6 +20,12 @@ fn template(context: &[(&str, &str)]) -> Template {
 
 fn getatt(id: &str, attribute: &str) -> Json {
     json!({ "Fn::GetAtt": [id, attribute] })
+}
+
+/// An `Allow` of `action` on the table's items whose partition key matches `keys`.
+fn on_items(action: Json, table: &str, keys: &[&str]) -> Json {
+    json!({"Effect": "Allow", "Action": action, "Resource": getatt(table, "Arn"),
+           "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": keys}}})
 }
 
 fn ses_identity(identity: &str) -> Json {
@@ -51,7 +59,9 @@ fn create_function_updates_codes_sends_email_as_the_sender_and_reads_the_hash_ke
             // The environment, the table and the hash key's secret: all the stack's key, only decrypted.
             {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key},
             {"Effect": "Allow", "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], "Resource": {"Ref": hash_key}},
-            {"Effect": "Allow", "Action": CREATE_TABLE_ACTIONS, "Resource": getatt(&table, "Arn")},
+            // Reads phone registrations only; writes codes and send counters only.
+            on_items(json!("dynamodb:GetItem"), &table, &["phone#*"]),
+            on_items(json!(["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), &table, &["code#*", "sends#*"]),
             {"Effect": "Allow", "Action": "ses:SendEmail",
              "Resource": [ses_identity("codes@mail.example.org"), ses_identity("mail.example.org")]}
         ])
@@ -62,7 +72,10 @@ fn create_function_updates_codes_sends_email_as_the_sender_and_reads_the_hash_ke
             "OTP_TABLE_NAME": {"Ref": table},
             "OTP_HASH_KEY_SECRET_ARN": {"Ref": hash_key},
             "OTP_SENDER": "codes@mail.example.org",
-            "OTP_SMS_ENABLED": Match::absent()
+            "OTP_SMS_ENABLED": Match::absent(),
+            "OTP_MAX_ATTEMPTS": "5",
+            "OTP_DAILY_BUDGET": "1000",
+            "OTP_DOMAIN_DAILY_LIMIT": "250"
         }}}),
     );
 }
@@ -87,12 +100,16 @@ fn verify_function_spends_codes_and_signs_with_the_orders_key() {
             // The hash key, and the orders stack's JWT signing key.
             {"Effect": "Allow", "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
              "Resource": [{"Ref": hash_key}, orders_secret]},
-            {"Effect": "Allow", "Action": VERIFY_TABLE_ACTIONS, "Resource": getatt(&table, "Arn")}
+            // Updates code items only, and reads nothing.
+            on_items(json!("dynamodb:UpdateItem"), &table, &["code#*"])
         ])
     );
     t.has_resource_properties(
         "AWS::Lambda::Function",
-        json!({"Environment": {"Variables": {"JWT_SECRET_ARN": orders_secret}}}),
+        json!({"Environment": {"Variables": {
+            "JWT_SECRET_ARN": orders_secret,
+            "OTP_MAX_ATTEMPTS": "5"
+        }}}),
     );
 }
 
@@ -213,8 +230,9 @@ fn deploys_after_the_orders_stack() {
 #[test]
 fn grants_and_environment_match_what_the_functions_call_and_read() {
     let store = include_str!("../../functions/otp/src/store.rs");
-    let granted: Vec<&str> = CREATE_TABLE_ACTIONS
+    let granted: Vec<&str> = CREATE_READ_ACTIONS
         .iter()
+        .chain(CREATE_WRITE_ACTIONS)
         .chain(VERIFY_TABLE_ACTIONS)
         .copied()
         .collect();
@@ -239,6 +257,42 @@ fn grants_and_environment_match_what_the_functions_call_and_read() {
         assert!(!store.contains(absent), "store.rs calls {absent}: grant it");
     }
     assert!(store.contains(&format!("PK: &str = \"{PARTITION_KEY}\"")));
+    // The LeadingKeys patterns are the store's key prefixes, and its keys use them.
+    for (pattern, constant) in CREATE_READ_KEYS
+        .iter()
+        .chain(CREATE_WRITE_KEYS)
+        .chain(VERIFY_KEYS)
+        .map(|p| (p, p.strip_suffix('*').expect("a prefix pattern")))
+        .map(|(p, prefix)| {
+            let name = match prefix {
+                "code#" => "CODE_PREFIX",
+                "sends#" => "SENDS_PREFIX",
+                "phone#" => "PHONE_PREFIX",
+                other => panic!("{p}: no item has the prefix {other}"),
+            };
+            (p, format!("{name}: &str = \"{prefix}\""))
+        })
+    {
+        assert!(
+            store.contains(&constant),
+            "{pattern}: store.rs lacks {constant}"
+        );
+    }
+    for (function, prefix) in [
+        ("code_key", "CODE_PREFIX"),
+        ("address_sends_key", "SENDS_PREFIX"),
+        ("phone_sends_key", "SENDS_PREFIX"),
+        ("domain_sends_key", "SENDS_PREFIX"),
+        ("budget_key", "SENDS_PREFIX"),
+        ("phone_key", "PHONE_PREFIX"),
+    ] {
+        let body = &store[store.find(&format!("pub fn {function}(")).expect(function)..];
+        let body = &body[..body.find("\n}").expect("a body")];
+        assert!(
+            body.contains(&format!("{{{prefix}}}")),
+            "{function} uses {prefix}"
+        );
+    }
     assert!(store.contains(&format!("EXPIRES_AT: &str = \"{TTL_ATTRIBUTE}\"")));
     let create = include_str!("../../functions/otp-create/src/config.rs");
     for var in [
@@ -246,6 +300,8 @@ fn grants_and_environment_match_what_the_functions_call_and_read() {
         "OTP_HASH_KEY_SECRET_ARN",
         "OTP_SENDER",
         "OTP_SMS_ENABLED",
+        "OTP_DAILY_BUDGET",
+        "OTP_DOMAIN_DAILY_LIMIT",
     ] {
         assert!(
             create.contains(&format!("\"{var}\"")),
@@ -262,6 +318,118 @@ fn grants_and_environment_match_what_the_functions_call_and_read() {
             verify.contains(&format!("\"{var}\"")),
             "otp-verify reads {var}"
         );
+    }
+    // Both read OTP_MAX_ATTEMPTS through the shared reader.
+    let shared = include_str!("../../functions/otp/src/config.rs");
+    assert!(shared.contains("\"OTP_MAX_ATTEMPTS\""));
+    assert!(create.contains("env.max_attempts()") && verify.contains("env.max_attempts()"));
+    // The alarm watches the metric the function writes.
+    let metrics = include_str!("../../functions/otp-create/src/metrics.rs");
+    let (namespace, metric, dimension) = BUDGET_METRIC;
+    for constant in [
+        format!("NAMESPACE: &str = \"{namespace}\""),
+        format!("DAILY_BUDGET_EXHAUSTED: &str = \"{metric}\""),
+        format!("DIMENSION: &str = \"{dimension}\""),
+    ] {
+        assert!(metrics.contains(&constant), "metrics.rs lacks {constant}");
+    }
+}
+
+#[test]
+fn the_daily_budget_alarm_notifies_an_encrypted_topic_cloudwatch_may_publish_to() {
+    let t = template(&[]);
+    let key = id(&t, "AWS::KMS::Key", "Key");
+    let topic = id(&t, "AWS::SNS::Topic", "AlarmTopic");
+    let create = id(&t, "AWS::Lambda::Function", "CreateFunction");
+    let alarm_arn = json!({"Fn::Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:Dev-TwoFactor-DailyBudgetExhausted"});
+    t.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        json!({
+            "AlarmName": "Dev-TwoFactor-DailyBudgetExhausted",
+            "Namespace": "Orders/TwoFactor",
+            "MetricName": "DailyBudgetExhausted",
+            "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": create}}],
+            "Statistic": "Sum",
+            "Period": 300,
+            "EvaluationPeriods": 1,
+            "Threshold": 1.0,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "TreatMissingData": "notBreaching",
+            "ActionsEnabled": true,
+            "AlarmActions": [{"Ref": topic}]
+        }),
+    );
+    t.resource_count_is("AWS::CloudWatch::Alarm", 1);
+    t.has_resource_properties(
+        "AWS::SNS::Topic",
+        json!({"KmsMasterKeyId": getatt(&key, "Arn")}),
+    );
+    // CloudWatch may publish for this alarm only, and use the topic's key for it.
+    t.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        json!({"Topics": [{"Ref": topic}], "PolicyDocument": {"Statement": Match::array_with(vec![json!({
+            "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": "sns:Publish", "Resource": {"Ref": topic},
+            "Condition": {"ArnEquals": {"aws:SourceArn": alarm_arn}}
+        })])}}),
+    );
+    t.has_resource_properties(
+        "AWS::KMS::Key",
+        json!({"KeyPolicy": {"Statement": Match::array_with(vec![json!({
+            "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
+            "Condition": {"ArnEquals": {"aws:SourceArn": alarm_arn}}
+        })])}}),
+    );
+    t.has_output("AlarmTopicArn", json!({"Value": {"Ref": topic}}));
+}
+
+#[test]
+fn the_budget_and_the_domain_limit_come_from_the_context() {
+    let variables = |context: &[(&str, &str)]| {
+        let t = template(context);
+        let create = id(&t, "AWS::Lambda::Function", "CreateFunction");
+        let function = t.to_json()["Resources"][&create].clone();
+        let v = &function["Properties"]["Environment"]["Variables"];
+        (
+            v["OTP_DAILY_BUDGET"].clone(),
+            v["OTP_DOMAIN_DAILY_LIMIT"].clone(),
+        )
+    };
+    assert_eq!(variables(&[]), (json!("1000"), json!("250")));
+    assert_eq!(
+        variables(&[("env", "prod")]),
+        (json!("10000"), json!("2500"))
+    );
+    assert_eq!(
+        variables(&[("otp.dailyBudget", "40"), ("otp.domainDailyLimit", "40")]),
+        (json!("40"), json!("40"))
+    );
+    assert_eq!(
+        variables(&[("otp.dailyBudget", "3")]),
+        (json!("3"), json!("1"))
+    );
+    for (context, expected) in [
+        (
+            vec![("otp.dailyBudget", "0")],
+            "Dev/TwoFactor: context value otp.dailyBudget='0' must be a whole number >= 1",
+        ),
+        (
+            vec![("otp.domainDailyLimit", "many")],
+            "Dev/TwoFactor: context value otp.domainDailyLimit='many' must be a whole number >= 1",
+        ),
+        (
+            vec![("otp.dailyBudget", "10"), ("otp.domainDailyLimit", "11")],
+            "Dev/TwoFactor: context value otp.domainDailyLimit='11' exceeds the daily budget (otp.dailyBudget=10)",
+        ),
+    ] {
+        let context = context
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let app = infra::app::build(context, common::workspace_root()).unwrap();
+        let err = app.synth(Format::Json).unwrap_err().to_string();
+        assert!(err.contains(expected), "{expected}\nnot in:\n{err}");
     }
 }
 

@@ -5,41 +5,85 @@ use std::convert::Infallible;
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use lambda_runtime::LambdaEvent;
 use otp::response::{internal_error, invalid, json_response, server_error};
-use otp::store::{address_sends_key, code_key, phone_sends_key};
+use otp::store::{
+    address_sends_key, budget_key, code_key, domain_sends_key, phone_sends_key, StoreError,
+};
 use otp::{Code, HashKey, OtpStore};
 use secrets_client::{AwsSecretStore, SecretStore, SecretsClient};
 use serde_json::json;
+use tokio::time::Instant;
 
-use crate::config::Config;
+use crate::config::{Config, DAY_SECONDS};
 use crate::delivery::{Deliver, Destination};
+use crate::metrics::Metrics;
 use crate::validation::{validate, Channel, FIELDS};
 
-/// The function's state across invocations: configuration, secrets cache, store, sender.
-pub struct CreateOtp<T, D, S = AwsSecretStore> {
+/// The function's state across invocations: configuration, secrets cache, store, sender,
+/// metrics.
+pub struct CreateOtp<T, D, M, S = AwsSecretStore> {
     config: Config,
     secrets: SecretsClient<S>,
     store: T,
     delivery: D,
+    metrics: M,
 }
 
-impl<T: OtpStore, D: Deliver, S: SecretStore> CreateOtp<T, D, S> {
+/// A limit that can refuse a send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Limit {
+    /// Codes per mailbox per window (`OTP_MAX_SENDS` per `OTP_SEND_WINDOW_SECONDS`).
+    Mailbox,
+    /// Codes per phone number per window (SMS).
+    Phone,
+    /// Codes per mail domain per day (`OTP_DOMAIN_DAILY_LIMIT`).
+    Domain,
+    /// Codes in all per day (`OTP_DAILY_BUDGET`).
+    DailyBudget,
+}
+
+impl Limit {
+    fn name(self) -> &'static str {
+        match self {
+            Limit::Mailbox => "mailbox",
+            Limit::Phone => "phone number",
+            Limit::Domain => "domain",
+            Limit::DailyBudget => "daily budget",
+        }
+    }
+}
+
+fn seconds(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+impl<T: OtpStore, D: Deliver, M: Metrics, S: SecretStore> CreateOtp<T, D, M, S> {
     /// Creates the handler state.
-    pub fn new(config: Config, secrets: SecretsClient<S>, store: T, delivery: D) -> Self {
+    pub fn new(
+        config: Config,
+        secrets: SecretsClient<S>,
+        store: T,
+        delivery: D,
+        metrics: M,
+    ) -> Self {
         Self {
             config,
             secrets,
             store,
             delivery,
+            metrics,
         }
     }
 
     /// Handles one API Gateway proxy event at `now` (epoch seconds). Every outcome is an
-    /// HTTP response; the `Err` type is uninhabited.
+    /// HTTP response; the `Err` type is uninhabited. A valid request is answered no sooner
+    /// than `OTP_MIN_RESPONSE_MS` after it arrived, whatever happened to it (see the crate
+    /// docs, "Timing").
     pub async fn handle(
         &self,
         event: LambdaEvent<ApiGatewayProxyRequest>,
         now: i64,
     ) -> Result<ApiGatewayProxyResponse, Infallible> {
+        let started = Instant::now();
         let request_id = otp::request::request_id(&event.payload, &event.context.request_id);
         let fields = match otp::request::json_fields(&event.payload, FIELDS) {
             Ok(fields) => fields,
@@ -53,11 +97,29 @@ impl<T: OtpStore, D: Deliver, S: SecretStore> CreateOtp<T, D, S> {
                 return Ok(invalid(details));
             }
         };
-        Ok(self
+        let response = self
             .issue(&request_id, &request.email, request.channel, now)
-            .await)
+            .await;
+        self.pace(&request_id, started).await;
+        Ok(response)
     }
 
+    /// Waits until `OTP_MIN_RESPONSE_MS` after `started`; logs when that is already past.
+    async fn pace(&self, request_id: &str, started: Instant) {
+        let floor = started + self.config.min_response;
+        if Instant::now() > floor {
+            let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            tracing::warn!(
+                request_id,
+                elapsed_ms,
+                "answered later than OTP_MIN_RESPONSE_MS: this response's timing may tell what happened"
+            );
+        }
+        tokio::time::sleep_until(floor).await;
+    }
+
+    /// The response to a valid request, in phases: (SMS) the registered number; a code
+    /// stored unless a live one exists; the limits ([`Self::take_limits`]); the send.
     async fn issue(
         &self,
         request_id: &str,
@@ -99,46 +161,61 @@ impl<T: OtpStore, D: Deliver, S: SecretStore> CreateOtp<T, D, S> {
             },
         };
 
-        // Send limits: the address's, and the phone number's for SMS. A limited request
-        // answers like any other; only the log (with hashes) tells.
-        let window = i64::try_from(self.config.send_window_seconds).unwrap_or(i64::MAX);
-        let mut counters = vec![address_sends_key(&address_id)];
-        if let Some(number) = &phone_number {
-            counters.push(phone_sends_key(&key.phone_id(number)));
-        }
-        for counter in &counters {
-            match self
-                .store
-                .take_send(counter, now, window, self.config.max_sends)
-                .await
-            {
-                Ok(true) => {}
-                Ok(false) => {
-                    tracing::warn!(
-                        request_id,
-                        address_id,
-                        counter,
-                        "send limit reached; code not sent"
-                    );
-                    return accepted;
-                }
-                Err(e) => return internal("counting the send failed", &e),
-            }
-        }
-
+        // A live code stays: it was delivered, and replacing it would let anyone who knows
+        // the address invalidate the code its owner is about to type. The new code is
+        // stored only where none is live (one conditional put, so concurrent requests
+        // cannot both store one).
         let code = match Code::generate() {
             Ok(code) => code,
             Err(e) => return internal("the RNG failed", &e),
         };
         let item = code_key(&address_id);
         let code_hash = key.code_hash(&address_id, &code);
-        let ttl = i64::try_from(self.config.ttl_seconds).unwrap_or(i64::MAX);
-        if let Err(e) = self
+        let expires_at = now.saturating_add(seconds(self.config.ttl_seconds));
+        match self
             .store
-            .put_code(&item, &code_hash, now, now.saturating_add(ttl))
+            .put_code(&item, &code_hash, now, expires_at, self.config.max_attempts)
             .await
         {
-            return internal("storing the code failed", &e);
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(
+                    request_id,
+                    address_id,
+                    "a live code exists; kept, nothing sent"
+                );
+                return accepted;
+            }
+            Err(e) => return internal("storing the code failed", &e),
+        }
+
+        // Send limits. A limited request answers like any other; only the log (with
+        // hashes) tells.
+        match self
+            .take_limits(&key, email, phone_number.as_deref(), now)
+            .await
+        {
+            Ok(None) => {}
+            Ok(Some((limit, counter))) => {
+                self.discard(request_id, &address_id, &item, &code_hash)
+                    .await;
+                tracing::warn!(
+                    request_id,
+                    address_id,
+                    limit = limit.name(),
+                    counter,
+                    "send limit reached; code not sent"
+                );
+                if limit == Limit::DailyBudget {
+                    self.metrics.daily_budget_exhausted(now);
+                }
+                return accepted;
+            }
+            Err(e) => {
+                self.discard(request_id, &address_id, &item, &code_hash)
+                    .await;
+                return internal("counting the send failed", &e);
+            }
         }
 
         let (destination, channel_name) = match &phone_number {
@@ -155,13 +232,62 @@ impl<T: OtpStore, D: Deliver, S: SecretStore> CreateOtp<T, D, S> {
                 accepted
             }
             Err(e) => {
-                // A code nobody received must not stay redeemable.
-                if let Err(delete) = self.store.delete_code(&item, &code_hash).await {
-                    tracing::error!(request_id, address_id, error = %delete, "removing the undelivered code failed");
-                }
+                self.discard(request_id, &address_id, &item, &code_hash)
+                    .await;
                 tracing::error!(request_id, address_id, channel = channel_name, error = %e.0, "delivery failed; code removed");
                 server_error(502, "the code could not be delivered", request_id)
             }
+        }
+    }
+
+    /// Counts the send against each limit it falls under, the most specific first (so that
+    /// a request its own mailbox's limit refuses spends nothing of its domain's or of the
+    /// budget); the first limit that refuses it, with its counter's key.
+    async fn take_limits(
+        &self,
+        key: &HashKey,
+        email: &str,
+        phone_number: Option<&str>,
+        now: i64,
+    ) -> Result<Option<(Limit, String)>, StoreError> {
+        let c = &self.config;
+        let window = seconds(c.send_window_seconds);
+        let day = seconds(DAY_SECONDS);
+        let mailbox = otp::email::mailbox(email);
+        let mut limits = vec![(
+            Limit::Mailbox,
+            address_sends_key(&key.address_id(&mailbox)),
+            window,
+            c.max_sends,
+        )];
+        match phone_number {
+            Some(number) => limits.push((
+                Limit::Phone,
+                phone_sends_key(&key.phone_id(number)),
+                window,
+                c.max_sends,
+            )),
+            None => limits.push((
+                Limit::Domain,
+                domain_sends_key(&key.domain_id(otp::email::domain(&mailbox))),
+                day,
+                c.domain_daily_limit,
+            )),
+        }
+        limits.push((Limit::DailyBudget, budget_key(), day, c.daily_budget));
+        for (limit, counter, window, max) in limits {
+            if !self.store.take_send(&counter, now, window, max).await? {
+                return Ok(Some((limit, counter)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Deletes the code just stored for `item`, which nobody will receive, so that it
+    /// neither stays redeemable nor keeps a later request from sending one.
+    async fn discard(&self, request_id: &str, address_id: &str, item: &str, code_hash: &str) {
+        if let Err(e) = self.store.delete_code(item, code_hash).await {
+            tracing::error!(request_id, address_id, error = %e, "removing the unsent code failed");
         }
     }
 }

@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use otp::DynamoDbOtpStore;
-use otp_create::{AwsDelivery, Config, CreateOtp};
+use otp_create::{AwsDelivery, Config, CreateOtp, Emf};
 use secrets_client::{AwsSecretStore, SecretsClient};
 
 #[tokio::main]
@@ -25,7 +25,11 @@ async fn main() -> Result<(), Error> {
         config.sender.clone(),
         config.configuration_set.clone(),
     );
-    let handler = CreateOtp::new(config, secrets, store, delivery);
+    // Lambda sets AWS_LAMBDA_FUNCTION_NAME; the metrics' dimension (and the alarm) use it.
+    let function_name =
+        std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "otp-create".to_owned());
+    let metrics = Emf::new(function_name, std::io::stdout());
+    let handler = CreateOtp::new(config, secrets, store, delivery, metrics);
     let handler = &handler;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {
         let now = SystemTime::now()

@@ -27,8 +27,8 @@ pub struct Config {
     pub cache_ttl: Duration,
 }
 
-/// Default wrong guesses per code.
-pub const DEFAULT_MAX_ATTEMPTS: u64 = 5;
+/// Default wrong guesses per code (shared with `otp-create`).
+pub use otp::config::DEFAULT_MAX_ATTEMPTS;
 /// Default token lifetime.
 pub const DEFAULT_TOKEN_TTL_SECONDS: u64 = 900;
 
@@ -39,8 +39,7 @@ impl Config {
         Ok(Self {
             table: env.required("OTP_TABLE_NAME")?,
             hash_key_secret_id: env.required("OTP_HASH_KEY_SECRET_ARN")?,
-            max_attempts: u32::try_from(env.positive("OTP_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)?)
-                .map_err(|_| "OTP_MAX_ATTEMPTS is too large".to_owned())?,
+            max_attempts: env.max_attempts()?,
             jwt_secret_id: env.required("JWT_SECRET_ARN")?,
             jwt_secret_json_key: env.optional("JWT_SECRET_JSON_KEY"),
             issuer: env.optional("JWT_ISSUER"),

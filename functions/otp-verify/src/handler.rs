@@ -8,7 +8,7 @@ use lambda_runtime::LambdaEvent;
 use otp::request::required_string;
 use otp::response::{internal_error, invalid, json_response, Detail};
 use otp::store::code_key;
-use otp::{Code, HashKey, OtpStore};
+use otp::{Code, HashKey, OtpStore, Redemption, StoredCode};
 use secrets_client::{AwsSecretStore, SecretStore, SecretsClient};
 use serde_json::{json, Map, Value};
 
@@ -32,7 +32,20 @@ enum Refused {
     Exhausted,
     Expired,
     Wrong,
-    Lost,
+}
+
+impl Refused {
+    /// Why a redemption was refused, from the code item as the refused condition saw it.
+    fn of(stored: Option<&StoredCode>, now: i64, max_attempts: u32) -> Self {
+        match stored {
+            None => Refused::NoCode,
+            Some(c) if c.used => Refused::Used,
+            Some(c) if c.attempts >= max_attempts => Refused::Exhausted,
+            Some(c) if c.expires_at <= now => Refused::Expired,
+            // Live, so the hash is what failed the condition.
+            Some(_) => Refused::Wrong,
+        }
+    }
 }
 
 impl<T: OtpStore, S: SecretStore> VerifyOtp<T, S> {
@@ -77,6 +90,11 @@ impl<T: OtpStore, S: SecretStore> VerifyOtp<T, S> {
 
     /// `Ok(Ok(token))` when the code is redeemed now, `Ok(Err(()))` when it is refused,
     /// `Err(())` on an internal failure (logged here).
+    ///
+    /// Every refusal does the same work, so its timing tells nothing: the HMAC of the guess,
+    /// the signing key (cached), one conditional update that would redeem it (refused, the
+    /// item returned for the log) and one that counts a wrong guess (which changes nothing
+    /// unless a live code other than the guess is there).
     async fn redeem(
         &self,
         request_id: &str,
@@ -92,48 +110,26 @@ impl<T: OtpStore, S: SecretStore> VerifyOtp<T, S> {
             .map_err(|e| internal("cannot load the hash key", &e))?;
         let address_id = key.address_id(email);
         let item = code_key(&address_id);
-        let refuse = |reason: Refused| {
-            tracing::info!(request_id, address_id, ?reason, "code refused");
-            Ok(Err(()))
-        };
+        let guess = key.code_hash(&address_id, code);
         let max = self.config.max_attempts;
-        let Some(stored) = self
-            .store
-            .get_code(&item)
-            .await
-            .map_err(|e| internal("reading the code failed", &e))?
-        else {
-            return refuse(Refused::NoCode);
-        };
-        if stored.used {
-            return refuse(Refused::Used);
-        }
-        if stored.attempts >= max {
-            return refuse(Refused::Exhausted);
-        }
-        if stored.expires_at <= now {
-            return refuse(Refused::Expired);
-        }
-        if !key.code_matches(&address_id, code, &stored.code_hash) {
-            self.store
-                .record_wrong_guess(&item, &stored.code_hash, max)
-                .await
-                .map_err(|e| internal("counting the wrong guess failed", &e))?;
-            return refuse(Refused::Wrong);
-        }
         // The signer first: a code is not spent on a request that cannot get its token.
         let signer = self
             .signer()
             .await
             .map_err(|e| internal("cannot load the signing key", &e))?;
-        let redeemed = self
+        let redemption = self
             .store
-            .redeem(&item, &stored.code_hash, now, max)
+            .redeem(&item, &guess, now, max)
             .await
             .map_err(|e| internal("redeeming the code failed", &e))?;
-        if !redeemed {
-            // A concurrent request redeemed or killed it between our read and write.
-            return refuse(Refused::Lost);
+        if let Redemption::Refused(stored) = redemption {
+            self.store
+                .record_wrong_guess(&item, &guess, now, max)
+                .await
+                .map_err(|e| internal("counting the wrong guess failed", &e))?;
+            let reason = Refused::of(stored.as_ref(), now, max);
+            tracing::info!(request_id, address_id, ?reason, "code refused");
+            return Ok(Err(()));
         }
         tracing::info!(request_id, address_id, "code redeemed; token issued");
         Ok(Ok(signer.sign(&self.claims(email, now))))

@@ -6,12 +6,18 @@
 //! unknown or repeated members are refused. The address is normalized as by `otp-create`
 //! ([`otp::email`]).
 //!
-//! The code item is read (strongly consistent), refused if used, out of attempts or expired,
-//! and its keyed hash compared in constant time. A wrong code counts an attempt
-//! (conditional: `attempts < OTP_MAX_ATTEMPTS`, same code); at `OTP_MAX_ATTEMPTS` the code is
-//! dead. A right code is marked used by one conditional update (same code, not used,
-//! `attempts < max`, `expires_at > now`: DynamoDB's TTL deletion is lazy), which succeeds for
-//! exactly one request.
+//! The guess is hashed (keyed, as the stored code) and redeemed by one conditional update:
+//! the stored hash equals the guess's, not used, `attempts < OTP_MAX_ATTEMPTS`,
+//! `expires_at > now` (DynamoDB's TTL deletion is lazy); it succeeds for exactly one request
+//! and nothing reads the code first. A refused update returns the item as it was, for the
+//! log's reason. Every refusal then makes one more conditional update, which counts a wrong
+//! guess only against a live code whose hash differs from the guess's; at
+//! `OTP_MAX_ATTEMPTS` the code is dead.
+//!
+//! **Timing.** No code, a used, exhausted or expired one, and a wrong guess at a live one
+//! are the same work: one HMAC, the signing key (from the cache), the two updates. So the
+//! response time does not tell whether an address has a live code. (Only success, which
+//! the caller learns anyway, makes one update instead of two.)
 //!
 //! # Contract
 //!

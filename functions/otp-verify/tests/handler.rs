@@ -61,10 +61,10 @@ async fn issue(store: &MemoryStore, code: &str) -> String {
     let key = HashKey::new(HASH_KEY.as_bytes()).unwrap();
     let id = key.address_id(EMAIL);
     let hash = key.code_hash(&id, &Code::parse(code).unwrap());
-    store
-        .put_code(&code_key(&id), &hash, NOW, NOW + 300)
+    assert!(store
+        .put_code(&code_key(&id), &hash, NOW, NOW + 300, 5)
         .await
-        .unwrap();
+        .unwrap());
     code_key(&id)
 }
 
@@ -216,4 +216,78 @@ async fn invalid_bodies_name_the_field() {
         assert_eq!(status, 400, "{body}");
         assert_eq!(response["details"][0]["field"], field, "{body}");
     }
+}
+
+/// A named change to a stored code.
+type Spoil = (&'static str, fn(&mut otp::StoredCode));
+
+#[tokio::test]
+async fn every_refusal_does_the_same_work() {
+    // No code, a wrong guess at a live code, a used, an exhausted and an expired code: the
+    // same two table calls on the same item, so the time taken does not tell them apart.
+    let spoil: [Spoil; 4] = [
+        ("live, wrong guess", |_| {}),
+        ("used", |c| c.used = true),
+        ("out of attempts", |c| c.attempts = 5),
+        ("expired", |c| c.expires_at = NOW),
+    ];
+    let mut seen = Vec::new();
+    let store = MemoryStore::default();
+    let h = handler(&store, Some(JWT_KEY));
+    assert_eq!(
+        post(&h, json!({"email": EMAIL, "code": "999999"}), NOW).await,
+        refused()
+    );
+    seen.push(("no code", store.take_calls()));
+    for (what, spoil) in spoil {
+        let store = MemoryStore::default();
+        let key = issue(&store, "012345").await;
+        if let Some(otp::memory::Item::Code(c)) = store.items.lock().unwrap().get_mut(&key) {
+            spoil(c);
+        }
+        store.take_calls();
+        let h = handler(&store, Some(JWT_KEY));
+        assert_eq!(
+            post(&h, json!({"email": EMAIL, "code": "999999"}), NOW).await,
+            refused(),
+            "{what}"
+        );
+        seen.push((what, store.take_calls()));
+    }
+    let key = code_key(&HashKey::new(HASH_KEY.as_bytes()).unwrap().address_id(EMAIL));
+    for (what, calls) in seen {
+        assert_eq!(
+            calls,
+            [format!("redeem {key}"), format!("record_wrong_guess {key}")],
+            "{what}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn only_a_wrong_guess_at_a_live_code_counts() {
+    for (what, spoil, counted) in [
+        ("live", (|_| {}) as fn(&mut otp::StoredCode), 1),
+        ("used", |c| c.used = true, 0),
+        ("expired", |c| c.expires_at = NOW, 0),
+    ] {
+        let store = MemoryStore::default();
+        let key = issue(&store, "012345").await;
+        if let Some(otp::memory::Item::Code(c)) = store.items.lock().unwrap().get_mut(&key) {
+            spoil(c);
+        }
+        let h = handler(&store, Some(JWT_KEY));
+        post(&h, json!({"email": EMAIL, "code": "999999"}), NOW).await;
+        assert_eq!(store.code(&key).unwrap().attempts, counted, "{what}");
+    }
+    // The right code at a used one is refused and counts nothing either.
+    let store = MemoryStore::default();
+    let key = issue(&store, "012345").await;
+    let h = handler(&store, Some(JWT_KEY));
+    post(&h, json!({"email": EMAIL, "code": "012345"}), NOW).await;
+    assert_eq!(
+        post(&h, json!({"email": EMAIL, "code": "012345"}), NOW).await,
+        refused()
+    );
+    assert_eq!(store.code(&key).unwrap().attempts, 0);
 }

@@ -12,6 +12,9 @@
 //! case-sensitive identity would let `Alice@x.com` and `alice@x.com` be two identities with
 //! separate send limits and separate token subjects. The code is sent to the normal form,
 //! and the normal form is the token's `sub`.
+//!
+//! Send limits count per [`mailbox`], a coarser form in which the spellings that reach one
+//! mailbox (`a+1@x.com`, `a+2@x.com`; `a.b@gmail.com`, `ab@googlemail.com`) are one.
 
 /// Longest accepted address in bytes (RFC 5321 path limit less the angle brackets).
 pub const MAX_EMAIL_BYTES: usize = 254;
@@ -38,6 +41,45 @@ pub fn normalize(input: &str) -> Result<String, &'static str> {
     check_local(local)?;
     check_domain(domain)?;
     Ok(address.to_ascii_lowercase())
+}
+
+/// Domains of one mail service whose mailboxes ignore dots in the local part; the first is
+/// the name [`mailbox`] uses for all of them.
+const DOTLESS_DOMAINS: &[&str] = &["gmail.com", "googlemail.com"];
+
+/// The mailbox that the normal-form address `normal` (from [`normalize`]) is delivered to:
+/// the key send limits are counted under, so that spellings of one mailbox share one limit.
+///
+/// * A `+tag` is dropped (`a+1@x.com` → `a@x.com`). Subaddressing with `+` is how Gmail,
+///   Outlook, iCloud, Fastmail, Proton and the common mail servers deliver tagged mail; at
+///   a domain where `+` is an ordinary character the cost is that two mailboxes share a
+///   limit, never that a code goes astray (the code is sent to the address as typed).
+/// * At `gmail.com` and `googlemail.com` (one service) dots are dropped and the domain is
+///   `gmail.com`: Gmail ignores dots, so `a.b@gmail.com` and `ab@gmail.com` are one inbox.
+///   Elsewhere dots are kept: `j.smith` and `jsmith` are different people at most domains,
+///   Google Workspace domains included, and a domain's rule cannot be known without asking
+///   its mail servers, which the function does not do.
+///
+/// The code and the token still belong to the normal form; this key only counts sends.
+pub fn mailbox(normal: &str) -> String {
+    let (local, domain) = normal.rsplit_once('@').unwrap_or(("", normal));
+    let local = match local.split_once('+') {
+        // `+tag@x.com` has no base to keep: the whole local part is the mailbox.
+        Some((base, _)) if !base.is_empty() => base,
+        _ => local,
+    };
+    if DOTLESS_DOMAINS.contains(&domain) {
+        format!("{}@{}", local.replace('.', ""), DOTLESS_DOMAINS[0])
+    } else {
+        format!("{local}@{domain}")
+    }
+}
+
+/// The domain of an address (the part after the last `@`).
+pub fn domain(address: &str) -> &str {
+    address
+        .rsplit_once('@')
+        .map_or(address, |(_, domain)| domain)
 }
 
 fn check_local(local: &str) -> Result<(), &'static str> {
@@ -93,6 +135,30 @@ mod tests {
             normalize("x@xn--bcher-kva.example").unwrap(),
             "x@xn--bcher-kva.example"
         );
+    }
+
+    #[test]
+    fn spellings_of_one_mailbox_share_it() {
+        for (address, expected) in [
+            ("a+1@example.com", "a@example.com"),
+            ("a+1+2@example.com", "a@example.com"),
+            ("a@example.com", "a@example.com"),
+            // Dots are kept outside Gmail.
+            ("j.smith+x@example.com", "j.smith@example.com"),
+            ("j.smith@workspace.example", "j.smith@workspace.example"),
+            // Gmail ignores dots, and googlemail.com is the same service.
+            ("a.b.c+tag@gmail.com", "abc@gmail.com"),
+            ("a.bc@googlemail.com", "abc@gmail.com"),
+            // No base before the `+`: nothing to strip.
+            ("+tag@example.com", "+tag@example.com"),
+            // Not Gmail: a subdomain or look-alike keeps its dots and its name.
+            ("a.b@mail.gmail.com", "a.b@mail.gmail.com"),
+            ("a.b@gmail.com.example", "a.b@gmail.com.example"),
+        ] {
+            assert_eq!(mailbox(address), expected, "{address}");
+        }
+        assert_eq!(domain("a@gmail.com"), "gmail.com");
+        assert_eq!(domain(&mailbox("a.b@googlemail.com")), "gmail.com");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Keyed hashes: HMAC-SHA256 under the secret hash key, each use in its own domain.
 //!
 //! Every message starts with a distinct label ending in NUL (`otp/v1/address\0`,
-//! `otp/v1/phone\0`, `otp/v1/code\0`), so a hash made for one purpose can never equal one
+//! `otp/v1/phone\0`, `otp/v1/domain\0`, `otp/v1/code\0`), so a hash made for one purpose can never equal one
 //! made for another; the parts after it cannot contain NUL (validated addresses and numbers,
 //! hex, digits). A code's hash covers the address hash too, so a code hash copied to another
 //! address's item does not match there.
@@ -62,6 +62,15 @@ impl HashKey {
     pub fn phone_id(&self, phone_number: &str) -> String {
         hex::encode(
             self.mac(&[b"otp/v1/phone\0", phone_number.as_bytes()])
+                .finalize()
+                .into_bytes(),
+        )
+    }
+
+    /// The hex hash naming a mail domain's send counter in the table.
+    pub fn domain_id(&self, domain: &str) -> String {
+        hex::encode(
+            self.mac(&[b"otp/v1/domain\0", domain.as_bytes()])
                 .finalize()
                 .into_bytes(),
         )
@@ -143,6 +152,10 @@ mod tests {
         assert_ne!(
             key().address_id("+15555550100"),
             key().phone_id("+15555550100")
+        );
+        assert_ne!(
+            key().address_id("example.com"),
+            key().domain_id("example.com")
         );
         // A code's hash depends on the address it was sent to.
         let a = key().address_id("a@example.com");

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use crate::phone::is_e164;
-use crate::store::{not_e164, phone_key, OtpStore, StoreError, StoredCode};
+use crate::store::{not_e164, phone_key, OtpStore, Redemption, StoreError, StoredCode};
 
 /// An item: a code, a send counter or a phone registration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,10 +26,21 @@ pub struct MemoryStore {
     pub items: Mutex<HashMap<String, Item>>,
     /// When set, every call fails.
     pub fail: Option<String>,
+    /// Every call made, as `"<method> <pk>"`, in order: the requests DynamoDB would get.
+    pub calls: Mutex<Vec<String>>,
 }
 
 impl MemoryStore {
-    fn with<R>(&self, f: impl FnOnce(&mut HashMap<String, Item>) -> R) -> Result<R, StoreError> {
+    fn with<R>(
+        &self,
+        method: &str,
+        key: &str,
+        f: impl FnOnce(&mut HashMap<String, Item>) -> R,
+    ) -> Result<R, StoreError> {
+        self.calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(format!("{method} {key}"));
         if let Some(message) = &self.fail {
             return Err(StoreError(message.clone()));
         }
@@ -49,6 +60,11 @@ impl MemoryStore {
             _ => None,
         }
     }
+
+    /// The calls made so far, leaving the log empty.
+    pub fn take_calls(&self) -> Vec<String> {
+        std::mem::take(&mut *self.calls.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 impl OtpStore for MemoryStore {
@@ -59,7 +75,7 @@ impl OtpStore for MemoryStore {
         window: i64,
         max: u32,
     ) -> Result<bool, StoreError> {
-        self.with(|items| match items.get_mut(key) {
+        self.with("take_send", key, |items| match items.get_mut(key) {
             Some(Item::Sends(sends, end)) if *end > now => {
                 let counted = *sends < max;
                 if counted {
@@ -78,32 +94,30 @@ impl OtpStore for MemoryStore {
         &self,
         key: &str,
         code_hash: &str,
-        _now: i64,
+        now: i64,
         expires_at: i64,
-    ) -> Result<(), StoreError> {
-        self.with(|items| {
-            let code = StoredCode {
-                code_hash: code_hash.to_owned(),
-                attempts: 0,
-                used: false,
-                expires_at,
-            };
-            items.insert(key.to_owned(), Item::Code(code));
-        })
-    }
-
-    async fn delete_code(&self, key: &str, code_hash: &str) -> Result<(), StoreError> {
-        self.with(|items| {
-            if matches!(items.get(key), Some(Item::Code(c)) if c.code_hash == code_hash) {
-                items.remove(key);
+        max: u32,
+    ) -> Result<bool, StoreError> {
+        self.with("put_code", key, |items| match items.get(key) {
+            Some(Item::Code(live)) if live.is_live(now, max) => false,
+            _ => {
+                let code = StoredCode {
+                    code_hash: code_hash.to_owned(),
+                    attempts: 0,
+                    used: false,
+                    expires_at,
+                };
+                items.insert(key.to_owned(), Item::Code(code));
+                true
             }
         })
     }
 
-    async fn get_code(&self, key: &str) -> Result<Option<StoredCode>, StoreError> {
-        self.with(|items| match items.get(key) {
-            Some(Item::Code(code)) => Some(code.clone()),
-            _ => None,
+    async fn delete_code(&self, key: &str, code_hash: &str) -> Result<(), StoreError> {
+        self.with("delete_code", key, |items| {
+            if matches!(items.get(key), Some(Item::Code(c)) if c.code_hash == code_hash) {
+                items.remove(key);
+            }
         })
     }
 
@@ -111,11 +125,12 @@ impl OtpStore for MemoryStore {
         &self,
         key: &str,
         code_hash: &str,
+        now: i64,
         max: u32,
     ) -> Result<(), StoreError> {
-        self.with(|items| {
+        self.with("record_wrong_guess", key, |items| {
             if let Some(Item::Code(c)) = items.get_mut(key) {
-                if c.code_hash == code_hash && c.attempts < max {
+                if c.code_hash != code_hash && c.is_live(now, max) {
                     c.attempts += 1;
                 }
             }
@@ -128,23 +143,20 @@ impl OtpStore for MemoryStore {
         code_hash: &str,
         now: i64,
         max: u32,
-    ) -> Result<bool, StoreError> {
-        self.with(|items| match items.get_mut(key) {
-            Some(Item::Code(c))
-                if c.code_hash == code_hash
-                    && !c.used
-                    && c.attempts < max
-                    && c.expires_at > now =>
-            {
+    ) -> Result<Redemption, StoreError> {
+        self.with("redeem", key, |items| match items.get_mut(key) {
+            Some(Item::Code(c)) if c.code_hash == code_hash && c.is_live(now, max) => {
                 c.used = true;
-                true
+                Redemption::Redeemed
             }
-            _ => false,
+            Some(Item::Code(c)) => Redemption::Refused(Some(c.clone())),
+            _ => Redemption::Refused(None),
         })
     }
 
     async fn registered_phone(&self, address_id: &str) -> Result<Option<String>, StoreError> {
-        self.with(|items| match items.get(&phone_key(address_id)) {
+        let key = phone_key(address_id);
+        self.with("registered_phone", &key, |items| match items.get(&key) {
             None => Ok(None),
             Some(Item::Phone(number)) if is_e164(number) => Ok(Some(number.clone())),
             Some(_) => Err(not_e164()),
@@ -155,14 +167,16 @@ impl OtpStore for MemoryStore {
         if !is_e164(phone_number) {
             return Err(not_e164());
         }
-        self.with(|items| {
-            items.insert(phone_key(address_id), Item::Phone(phone_number.to_owned()));
+        let key = phone_key(address_id);
+        self.with("register_phone", &key, |items| {
+            items.insert(key.clone(), Item::Phone(phone_number.to_owned()));
         })
     }
 
     async fn remove_phone(&self, address_id: &str) -> Result<(), StoreError> {
-        self.with(|items| {
-            items.remove(&phone_key(address_id));
+        let key = phone_key(address_id);
+        self.with("remove_phone", &key, |items| {
+            items.remove(&key);
         })
     }
 }

@@ -2,10 +2,12 @@
 //! change of a code or counter is one conditional DynamoDB request, so concurrent
 //! invocations cannot double-spend a code, skip the attempt limit or exceed the send limit.
 
+use std::collections::HashMap;
 use std::future::Future;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 
 use crate::phone::is_e164;
 
@@ -29,24 +31,42 @@ pub mod attr {
     pub const PHONE_NUMBER: &str = "phone_number";
 }
 
+/// Prefix of every code item's `pk`.
+pub const CODE_PREFIX: &str = "code#";
+/// Prefix of every send counter's `pk` (of an address, a phone number, a domain, and the
+/// budget of the whole table).
+pub const SENDS_PREFIX: &str = "sends#";
+/// Prefix of every phone registration's `pk`.
+pub const PHONE_PREFIX: &str = "phone#";
+
 /// `pk` of the code item of an address.
 pub fn code_key(address_id: &str) -> String {
-    format!("code#{address_id}")
+    format!("{CODE_PREFIX}{address_id}")
 }
 
-/// `pk` of the send counter of an address.
+/// `pk` of the send counter of a mailbox (the address id of [`crate::email::mailbox`]).
 pub fn address_sends_key(address_id: &str) -> String {
-    format!("sends#email#{address_id}")
-}
-
-/// `pk` of the phone registration of an address.
-pub fn phone_key(address_id: &str) -> String {
-    format!("phone#{address_id}")
+    format!("{SENDS_PREFIX}email#{address_id}")
 }
 
 /// `pk` of the send counter of a phone number.
 pub fn phone_sends_key(phone_id: &str) -> String {
-    format!("sends#phone#{phone_id}")
+    format!("{SENDS_PREFIX}phone#{phone_id}")
+}
+
+/// `pk` of the send counter of a mail domain.
+pub fn domain_sends_key(domain_id: &str) -> String {
+    format!("{SENDS_PREFIX}domain#{domain_id}")
+}
+
+/// `pk` of the one counter of every send (the daily budget).
+pub fn budget_key() -> String {
+    format!("{SENDS_PREFIX}all")
+}
+
+/// `pk` of the phone registration of an address.
+pub fn phone_key(address_id: &str) -> String {
+    format!("{PHONE_PREFIX}{address_id}")
 }
 
 /// The stored state of a code.
@@ -60,6 +80,23 @@ pub struct StoredCode {
     pub used: bool,
     /// Epoch seconds after which the code is dead.
     pub expires_at: i64,
+}
+
+impl StoredCode {
+    /// Whether the code can still be redeemed at `now`: unused, fewer than `max_attempts`
+    /// wrong guesses, not expired.
+    pub fn is_live(&self, now: i64, max_attempts: u32) -> bool {
+        !self.used && self.attempts < max_attempts && self.expires_at > now
+    }
+}
+
+/// What [`OtpStore::redeem`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redemption {
+    /// The code was live and is spent now.
+    Redeemed,
+    /// Nothing changed; the code item as it was (`None`: there is none), for the log.
+    Refused(Option<StoredCode>),
 }
 
 /// A failed store call; the message is for the log only.
@@ -87,14 +124,17 @@ pub trait OtpStore: Send + Sync {
         max_sends: u32,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    /// Stores a fresh code for `key`, replacing any previous one (attempts 0, unused).
+    /// Stores a fresh code for `key` (attempts 0, unused) unless the code there is still
+    /// live at `now` ([`StoredCode::is_live`] with `max_attempts`); `false` when a live code
+    /// was kept. A code already delivered is never replaced while it can be redeemed.
     fn put_code(
         &self,
         key: &str,
         code_hash: &str,
         now: i64,
         expires_at: i64,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+        max_attempts: u32,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Deletes the code of `key` if it is still the one hashed `code_hash`.
     fn delete_code(
@@ -103,30 +143,26 @@ pub trait OtpStore: Send + Sync {
         code_hash: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// The code of `key` (strongly consistent read).
-    fn get_code(
-        &self,
-        key: &str,
-    ) -> impl Future<Output = Result<Option<StoredCode>, StoreError>> + Send;
-
-    /// Counts a wrong guess if the code is still `code_hash` with fewer than `max_attempts`.
+    /// Counts a wrong guess against the code of `key` if it is live at `now` and is not the
+    /// one hashed `code_hash` (the guess); otherwise changes nothing.
     fn record_wrong_guess(
         &self,
         key: &str,
         code_hash: &str,
+        now: i64,
         max_attempts: u32,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Marks the code used if it is still `code_hash`, unused, with fewer than
-    /// `max_attempts` wrong guesses and not expired at `now`; `false` if any of that fails
-    /// (exactly one of several concurrent calls can succeed).
+    /// Marks the code of `key` used if it is the one hashed `code_hash` and live at `now`;
+    /// exactly one of several concurrent calls can succeed. On refusal, the item as it was
+    /// (one request either way: DynamoDB returns it with the failed condition).
     fn redeem(
         &self,
         key: &str,
         code_hash: &str,
         now: i64,
         max_attempts: u32,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Redemption, StoreError>> + Send;
 
     /// The E.164 number registered for the address `address_id` (strongly consistent read);
     /// a stored value that is not E.164 is an error.
@@ -169,8 +205,9 @@ impl<T: OtpStore> OtpStore for &T {
         code_hash: &str,
         now: i64,
         expires_at: i64,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        (**self).put_code(key, code_hash, now, expires_at)
+        max_attempts: u32,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        (**self).put_code(key, code_hash, now, expires_at, max_attempts)
     }
     fn delete_code(
         &self,
@@ -179,19 +216,14 @@ impl<T: OtpStore> OtpStore for &T {
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         (**self).delete_code(key, code_hash)
     }
-    fn get_code(
-        &self,
-        key: &str,
-    ) -> impl Future<Output = Result<Option<StoredCode>, StoreError>> + Send {
-        (**self).get_code(key)
-    }
     fn record_wrong_guess(
         &self,
         key: &str,
         code_hash: &str,
+        now: i64,
         max_attempts: u32,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        (**self).record_wrong_guess(key, code_hash, max_attempts)
+        (**self).record_wrong_guess(key, code_hash, now, max_attempts)
     }
     fn redeem(
         &self,
@@ -199,7 +231,7 @@ impl<T: OtpStore> OtpStore for &T {
         code_hash: &str,
         now: i64,
         max_attempts: u32,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+    ) -> impl Future<Output = Result<Redemption, StoreError>> + Send {
         (**self).redeem(key, code_hash, now, max_attempts)
     }
     fn registered_phone(
@@ -269,6 +301,25 @@ where
     }
 }
 
+/// A code item as read from the table.
+fn stored_code(item: &HashMap<String, AttributeValue>) -> Result<StoredCode, StoreError> {
+    let text = |name: &str| match item.get(name) {
+        Some(AttributeValue::S(v)) | Some(AttributeValue::N(v)) => Ok(v.as_str()),
+        _ => Err(StoreError(format!("code item without {name}"))),
+    };
+    let number = |name: &str| {
+        text(name)?
+            .parse::<i64>()
+            .map_err(|_| StoreError(format!("code item {name} is not a whole number")))
+    };
+    Ok(StoredCode {
+        code_hash: text(attr::CODE_HASH)?.to_owned(),
+        attempts: u32::try_from(number(attr::ATTEMPTS)?).unwrap_or(u32::MAX),
+        used: matches!(item.get(attr::USED), Some(AttributeValue::Bool(true))),
+        expires_at: number(attr::EXPIRES_AT)?,
+    })
+}
+
 impl OtpStore for DynamoDbOtpStore {
     async fn take_send(
         &self,
@@ -324,8 +375,10 @@ impl OtpStore for DynamoDbOtpStore {
         code_hash: &str,
         now: i64,
         expires_at: i64,
-    ) -> Result<(), StoreError> {
-        self.client
+        max_attempts: u32,
+    ) -> Result<bool, StoreError> {
+        let put = self
+            .client
             .put_item()
             .table_name(&self.table)
             .item(attr::PK, s(key))
@@ -334,10 +387,20 @@ impl OtpStore for DynamoDbOtpStore {
             .item(attr::USED, AttributeValue::Bool(false))
             .item(attr::CREATED_AT, n(now))
             .item(attr::EXPIRES_AT, n(expires_at))
+            // The negation of `StoredCode::is_live`.
+            .condition_expression(
+                "attribute_not_exists(#pk) OR #used = :true OR #attempts >= :max OR #exp <= :now",
+            )
+            .expression_attribute_names("#pk", attr::PK)
+            .expression_attribute_names("#used", attr::USED)
+            .expression_attribute_names("#attempts", attr::ATTEMPTS)
+            .expression_attribute_names("#exp", attr::EXPIRES_AT)
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .expression_attribute_values(":max", n(max_attempts))
+            .expression_attribute_values(":now", n(now))
             .send()
-            .await
-            .map(|_| ())
-            .map_err(failed)
+            .await;
+        conditional(put)
     }
 
     async fn delete_code(&self, key: &str, code_hash: &str) -> Result<(), StoreError> {
@@ -351,44 +414,15 @@ impl OtpStore for DynamoDbOtpStore {
             .expression_attribute_values(":hash", s(code_hash))
             .send()
             .await;
-        // A newer code replaced it: that one stays.
+        // Another code replaced it: that one stays.
         conditional(deleted).map(|_| ())
-    }
-
-    async fn get_code(&self, key: &str) -> Result<Option<StoredCode>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(attr::PK, s(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(failed)?;
-        let Some(item) = output.item else {
-            return Ok(None);
-        };
-        let text = |name: &str| match item.get(name) {
-            Some(AttributeValue::S(v)) | Some(AttributeValue::N(v)) => Ok(v.as_str()),
-            _ => Err(StoreError(format!("code item without {name}"))),
-        };
-        let number = |name: &str| {
-            text(name)?
-                .parse::<i64>()
-                .map_err(|_| StoreError(format!("code item {name} is not a whole number")))
-        };
-        Ok(Some(StoredCode {
-            code_hash: text(attr::CODE_HASH)?.to_owned(),
-            attempts: u32::try_from(number(attr::ATTEMPTS)?).unwrap_or(u32::MAX),
-            used: matches!(item.get(attr::USED), Some(AttributeValue::Bool(true))),
-            expires_at: number(attr::EXPIRES_AT)?,
-        }))
     }
 
     async fn record_wrong_guess(
         &self,
         key: &str,
         code_hash: &str,
+        now: i64,
         max_attempts: u32,
     ) -> Result<(), StoreError> {
         let counted = self
@@ -397,15 +431,21 @@ impl OtpStore for DynamoDbOtpStore {
             .table_name(&self.table)
             .key(attr::PK, s(key))
             .update_expression("SET #attempts = #attempts + :one")
-            .condition_expression("#hash = :hash AND #attempts < :max")
+            .condition_expression(
+                "#hash <> :hash AND #used = :false AND #attempts < :max AND #exp > :now",
+            )
             .expression_attribute_names("#attempts", attr::ATTEMPTS)
             .expression_attribute_names("#hash", attr::CODE_HASH)
+            .expression_attribute_names("#used", attr::USED)
+            .expression_attribute_names("#exp", attr::EXPIRES_AT)
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":hash", s(code_hash))
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
             .expression_attribute_values(":max", n(max_attempts))
+            .expression_attribute_values(":now", n(now))
             .send()
             .await;
-        // Already dead or replaced: nothing left to count.
+        // No code, a dead one, or the guess was right after all: nothing to count.
         conditional(counted).map(|_| ())
     }
 
@@ -415,7 +455,7 @@ impl OtpStore for DynamoDbOtpStore {
         code_hash: &str,
         now: i64,
         max_attempts: u32,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Redemption, StoreError> {
         let redeemed = self
             .client
             .update_item()
@@ -434,9 +474,20 @@ impl OtpStore for DynamoDbOtpStore {
             .expression_attribute_values(":hash", s(code_hash))
             .expression_attribute_values(":max", n(max_attempts))
             .expression_attribute_values(":now", n(now))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        conditional(redeemed)
+        match redeemed {
+            Ok(_) => Ok(Redemption::Redeemed),
+            Err(e) => match e.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(refused)) => refused
+                    .item()
+                    .map(stored_code)
+                    .transpose()
+                    .map(Redemption::Refused),
+                _ => Err(failed(e)),
+            },
+        }
     }
 
     async fn registered_phone(&self, address_id: &str) -> Result<Option<String>, StoreError> {
@@ -482,5 +533,47 @@ impl OtpStore for DynamoDbOtpStore {
             .await
             .map(|_| ())
             .map_err(failed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_starts_with_its_items_prefix() {
+        // The stack's IAM conditions (dynamodb:LeadingKeys) name these prefixes.
+        assert!(code_key("ab").starts_with(CODE_PREFIX));
+        assert!(phone_key("ab").starts_with(PHONE_PREFIX));
+        for counter in [
+            address_sends_key("ab"),
+            phone_sends_key("ab"),
+            domain_sends_key("ab"),
+            budget_key(),
+        ] {
+            assert!(counter.starts_with(SENDS_PREFIX), "{counter}");
+        }
+        let keys = [
+            address_sends_key("ab"),
+            phone_sends_key("ab"),
+            domain_sends_key("ab"),
+            budget_key(),
+        ];
+        let distinct: std::collections::HashSet<_> = keys.iter().collect();
+        assert_eq!(distinct.len(), keys.len());
+    }
+
+    #[test]
+    fn a_code_lives_until_used_exhausted_or_expired() {
+        let code = StoredCode {
+            code_hash: "h".into(),
+            attempts: 4,
+            used: false,
+            expires_at: 100,
+        };
+        assert!(code.is_live(99, 5));
+        assert!(!code.is_live(100, 5), "expired at expires_at");
+        assert!(!code.is_live(99, 4), "out of attempts");
+        assert!(!StoredCode { used: true, ..code }.is_live(99, 5));
     }
 }

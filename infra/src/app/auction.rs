@@ -36,7 +36,7 @@ use aws_constructs::stepfunctions::{
 use constructs::{Stack, Stage, Value};
 use serde_json::json;
 
-use super::Env;
+use super::{read_context, Env};
 
 /// The stack's id in its stage (CloudFormation stack `Dev-Auction`).
 pub const STACK_ID: &str = "Auction";
@@ -172,22 +172,6 @@ fn polling_from_context(stack: &Stack) -> Polling {
     Polling {
         max_attempts: read_context(stack, MAX_ATTEMPTS_CONTEXT, default.max_attempts, 1),
         wait_seconds: read_context(stack, WAIT_SECONDS_CONTEXT, default.wait_seconds, 0),
-    }
-}
-
-/// A whole-number context value of at least `min`; a problem with its path otherwise.
-fn read_context(stack: &Stack, key: &str, default: u32, min: u32) -> u32 {
-    match stack.context(key) {
-        None => default,
-        Some(v) => match v.parse::<u32>() {
-            Ok(n) if n >= min => n,
-            _ => {
-                stack.add_error(format!(
-                    "context value {key}='{v}' must be a whole number >= {min} (default {default})"
-                ));
-                default
-            }
-        },
     }
 }
 

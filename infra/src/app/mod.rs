@@ -110,6 +110,22 @@ pub fn build(context: BTreeMap<String, String>, source_root: PathBuf) -> anyhow:
     Ok(app)
 }
 
+/// A whole-number context value of at least `min`; a problem with its path otherwise.
+fn read_context(stack: &Stack, key: &str, default: u32, min: u32) -> u32 {
+    match stack.context(key) {
+        None => default,
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if n >= min => n,
+            _ => {
+                stack.add_error(format!(
+                    "context value {key}='{v}' must be a whole number >= {min} (default {default})"
+                ));
+                default
+            }
+        },
+    }
+}
+
 /// The application's stacks for `env` in `stage`.
 fn build_stage(stage: &Stage, env: Env) -> Vec<Stack> {
     let orders = orders::build(stage, env);

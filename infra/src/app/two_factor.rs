@@ -12,11 +12,21 @@
 //!
 //! Both methods are public: they are how a caller obtains a token. Abuse is
 //! bounded by the stage's throttling, the functions' reserved concurrency, a
-//! per-address limit on codes sent, and a per-code limit on attempts (see
-//! `functions/otp-create` and `functions/otp-verify`).
+//! live code never being replaced by a new request, send limits per mailbox
+//! (`a+1@x` and `a+2@x` are one), per phone number, per mail domain per day
+//! and in all per day, and a per-code limit on attempts (see
+//! `functions/otp-create` and `functions/otp-verify`). When the daily budget
+//! refuses a send, the create function writes the `DailyBudgetExhausted`
+//! metric and the `DailyBudgetAlarm` notifies the `AlarmTopic` (subscribe to
+//! it: output `AlarmTopicArn`). What a deployment should add in front (a WAF
+//! rate rule, a CAPTCHA) is in the README, "Two-factor abuse".
 //!
 //! Codes and addresses are stored only as HMACs keyed with a generated secret
-//! (`orders/{env}/otp-hash-key`), so the table alone reveals neither.
+//! (`orders/{env}/otp-hash-key`), so the table alone reveals neither. The
+//! functions' table permissions are limited by `dynamodb:LeadingKeys` to the
+//! items they use: the create function writes codes and send counters and
+//! reads phone registrations, the verify function updates codes; neither can
+//! write a phone registration.
 //!
 //! Context values (`-c key=value`):
 //!
@@ -24,6 +34,8 @@
 //! |---|---|---|
 //! | `otp.sender` | the From address; it (or its domain) must be a verified SES identity | `no-reply@example.com` |
 //! | `otp.sms` | `true` lets callers ask for delivery by SMS | `false` |
+//! | `otp.dailyBudget` | codes sent in all per day (24 h from the first) | 1,000 (dev), 10,000 (prod) |
+//! | `otp.domainDailyLimit` | codes sent to one mail domain per day; at most the budget | a quarter of the budget |
 //!
 //! The stack does not create the SES identity: an account usually verifies a
 //! domain once for all its senders, and a second `AWS::SES::EmailIdentity`
@@ -42,15 +54,18 @@
 use aws_constructs::apigateway::{Authorization, RestApi, RestApiProps};
 use aws_constructs::dynamodb::{Attribute, Table, TableProps};
 use aws_constructs::iam::{self, Grantable, PolicyStatement};
-use aws_constructs::kms::{Key, KeyProps};
+use aws_constructs::kms::{Key, KeyProps, GENERATE_DATA_KEY_ACTIONS};
 use aws_constructs::lambda::{RustFunction, RustFunctionProps};
 use aws_constructs::secretsmanager::{secret_name, Secret, SecretProps};
-use constructs::value::sub;
-use constructs::{Output, Stack, Stage};
+use aws_constructs::sns::{Topic, TopicProps};
+use cfn::cloudwatch::alarm::{ComparisonOperator, Dimension, Statistic, TreatMissingData};
+use cfn::cloudwatch::Alarm;
+use constructs::value::{list, sub};
+use constructs::{Output, Stack, Stage, Value};
 use serde_json::json;
 
 use super::orders::{self, APP};
-use super::Env;
+use super::{read_context, Env};
 
 /// The stack's id in its stage (CloudFormation stack `Dev-TwoFactor`).
 pub const STACK_ID: &str = "TwoFactor";
@@ -58,6 +73,12 @@ pub const STACK_ID: &str = "TwoFactor";
 pub const SENDER_CONTEXT: &str = "otp.sender";
 /// Context key: whether SMS delivery may be requested.
 pub const SMS_CONTEXT: &str = "otp.sms";
+/// Context key: codes sent in all per day.
+pub const DAILY_BUDGET_CONTEXT: &str = "otp.dailyBudget";
+/// Context key: codes sent to one mail domain per day.
+pub const DOMAIN_DAILY_LIMIT_CONTEXT: &str = "otp.domainDailyLimit";
+/// Wrong guesses that kill a code; both functions get it (`OTP_MAX_ATTEMPTS`).
+pub const MAX_ATTEMPTS: u32 = 5;
 /// The From address when the context does not name one.
 pub const DEFAULT_SENDER: &str = "no-reply@example.com";
 /// The name segment of the code-hashing key's secret.
@@ -66,29 +87,46 @@ pub const HASH_KEY_SECRET: &str = "otp-hash-key";
 pub const PARTITION_KEY: &str = "pk";
 /// The table's TTL attribute, epoch seconds (`functions/otp`).
 pub const TTL_ATTRIBUTE: &str = "expires_at";
-/// What the create function does to the table (`functions/otp`, `store.rs`):
-/// reads the phone registered for SMS, counts a send with a conditional
-/// update (or opens a new window with a conditional put), puts the code item,
-/// and deletes it if delivery failed.
-pub const CREATE_TABLE_ACTIONS: &[&str] = &[
+/// What the create function reads in the table (`functions/otp`,
+/// `store.rs`): the phone registered for SMS.
+pub const CREATE_READ_ACTIONS: &[&str] = &["dynamodb:GetItem"];
+/// The partition keys it may read (`dynamodb:LeadingKeys` patterns).
+pub const CREATE_READ_KEYS: &[&str] = &["phone#*"];
+/// What the create function writes: puts a code item (conditionally), counts
+/// a send with a conditional update (or opens a new window with a
+/// conditional put), and deletes a code it did not send.
+pub const CREATE_WRITE_ACTIONS: &[&str] = &[
     "dynamodb:DeleteItem",
-    "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
 ];
-/// What the verify function does to the table: reads the code item, then
-/// counts the attempt or spends the code with a conditional update.
-pub const VERIFY_TABLE_ACTIONS: &[&str] = &["dynamodb:GetItem", "dynamodb:UpdateItem"];
+/// The partition keys it may write: codes and send counters, never a phone
+/// registration (`phone#…`, written by user management only).
+pub const CREATE_WRITE_KEYS: &[&str] = &["code#*", "sends#*"];
+/// What the verify function does to the table: redeems the code or counts a
+/// wrong guess, each with a conditional update (it reads nothing first).
+pub const VERIFY_TABLE_ACTIONS: &[&str] = &["dynamodb:UpdateItem"];
+/// The partition keys it may update: codes.
+pub const VERIFY_KEYS: &[&str] = &["code#*"];
 /// Sending the code email (SES v2 `SendEmail` is authorized as `ses:SendEmail`).
 pub const SEND_EMAIL_ACTIONS: &[&str] = &["ses:SendEmail"];
 /// Sending the code by SMS.
 pub const SEND_SMS_ACTIONS: &[&str] = &["sns:Publish"];
 
+/// The metric the create function writes when the daily budget refuses a
+/// send (`functions/otp-create`, `metrics.rs`): namespace, name, dimension.
+pub const BUDGET_METRIC: (&str, &str, &str) =
+    ("Orders/TwoFactor", "DailyBudgetExhausted", "FunctionName");
+
 /// Settings that differ between environments.
 struct Settings {
     rate_limit: f64,
     burst_limit: u32,
+    /// Reserved per function. The create function answers no sooner than its
+    /// 1 s response floor, so this also caps `POST /otp` at this many
+    /// requests a second, far above any daily budget.
     concurrency: u32,
+    daily_budget: u32,
 }
 
 impl Settings {
@@ -98,11 +136,13 @@ impl Settings {
                 rate_limit: 5.0,
                 burst_limit: 10,
                 concurrency: 5,
+                daily_budget: 1_000,
             },
             Env::Prod => Settings {
                 rate_limit: 50.0,
                 burst_limit: 100,
                 concurrency: 20,
+                daily_budget: 10_000,
             },
         }
     }
@@ -118,6 +158,7 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
     );
     let sender = sender_from_context(&stack);
     let sms = sms_from_context(&stack);
+    let budget = budget_from_context(&stack, s.daily_budget);
 
     let key = Key::new(
         &stack,
@@ -164,6 +205,7 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
         );
         f.add_environment("OTP_TABLE_NAME", table.table_name());
         f.add_environment("OTP_HASH_KEY_SECRET_ARN", hash_key.arn());
+        f.add_environment("OTP_MAX_ATTEMPTS", MAX_ATTEMPTS.to_string());
         key.grant_decrypt(&f); // the table's key: DynamoDB only decrypts on their behalf
         hash_key.grant_read(&f);
         f
@@ -175,7 +217,10 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
         "POST /otp: sends a single-use code by email (or SMS)",
     );
     create.add_environment("OTP_SENDER", sender.address.as_str());
-    iam::grant(&create, CREATE_TABLE_ACTIONS, vec![table.arn()]);
+    create.add_environment("OTP_DAILY_BUDGET", budget.daily.to_string());
+    create.add_environment("OTP_DOMAIN_DAILY_LIMIT", budget.per_domain.to_string());
+    grant_items(&create, &table, CREATE_READ_ACTIONS, CREATE_READ_KEYS);
+    grant_items(&create, &table, CREATE_WRITE_ACTIONS, CREATE_WRITE_KEYS);
     iam::grant(
         &create,
         SEND_EMAIL_ACTIONS,
@@ -217,7 +262,9 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
     );
     verify.add_environment("JWT_SECRET_ARN", orders.jwt_secret.arn());
     orders.jwt_secret.grant_read(&verify);
-    iam::grant(&verify, VERIFY_TABLE_ACTIONS, vec![table.arn()]);
+    grant_items(&verify, &table, VERIFY_TABLE_ACTIONS, VERIFY_KEYS);
+
+    let alarm_topic = budget_alarm(&stack, env, &key, &create);
 
     let api = RestApi::new(
         &stack,
@@ -264,7 +311,95 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
         "TableName",
         Output::new(table.table_name()).description("Name of the codes table"),
     );
+    stack.output(
+        "AlarmTopicArn",
+        Output::new(alarm_topic.arn())
+            .description("Topic of the two-factor alarms (the daily send budget is spent)"),
+    );
     stack
+}
+
+/// Allows `function` the `actions` on the items of `table` whose partition
+/// key matches one of `keys` (`dynamodb:LeadingKeys`, matched against the
+/// whole key with `ForAllValues:StringLike`).
+fn grant_items(function: &RustFunction, table: &Table, actions: &[&str], keys: &[&str]) {
+    function.grant_role().add_to_policy(
+        PolicyStatement::allow(actions.iter().copied(), [table.arn()]).condition(
+            "ForAllValues:StringLike",
+            "dynamodb:LeadingKeys",
+            json!(keys),
+        ),
+    );
+}
+
+/// The alarm on the create function's `DailyBudgetExhausted` metric and the
+/// encrypted topic it notifies; returns the topic.
+fn budget_alarm(stack: &Stack, env: Env, key: &Key, create: &RustFunction) -> Topic {
+    let topic = Topic::new(
+        stack,
+        "AlarmTopic",
+        TopicProps {
+            encryption_key: Some(key.clone()),
+            display_name: Some(format!("Two-factor alarms ({})", env.name())),
+        },
+    );
+    // Named, so that the key policy can name the alarm's ARN without a
+    // reference (key → alarm → topic → key would be a cycle); after the
+    // stack, like the names CloudFormation generates (`Dev-TwoFactor-…`).
+    let name = format!("{}-DailyBudgetExhausted", stack.stack_name());
+    let arn = sub(format!(
+        "arn:${{AWS::Partition}}:cloudwatch:${{AWS::Region}}:${{AWS::AccountId}}:alarm:{name}"
+    ));
+    let (namespace, metric, dimension) = BUDGET_METRIC;
+    stack.scope("DailyBudgetAlarm").add(
+        "Resource",
+        Alarm::new()
+            .alarm_name(name)
+            .alarm_description(format!(
+                "POST /otp refused sends: the daily budget ({DAILY_BUDGET_CONTEXT}) is spent. \
+                 Look for abuse (WAF, access logs) before raising it."
+            ))
+            .namespace(namespace)
+            .metric_name(metric)
+            .dimensions(list([Dimension::new(create.function_name(), dimension)]))
+            .statistic(Statistic::Sum)
+            .period(300)
+            .evaluation_periods(1)
+            .threshold(1.0)
+            .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+            .treat_missing_data(TreatMissingData::NotBreaching)
+            .actions_enabled(true)
+            .alarm_actions(list([topic.arn()])),
+    );
+    topic.allow_service_publish("cloudwatch.amazonaws.com", arn.clone());
+    key.allow_service(
+        Value::from("cloudwatch.amazonaws.com"),
+        GENERATE_DATA_KEY_ACTIONS,
+        Some(("ArnEquals", "aws:SourceArn", json!(arn))),
+    );
+    topic
+}
+
+/// The daily send budget and the part of it one mail domain may use.
+struct Budget {
+    daily: u32,
+    per_domain: u32,
+}
+
+fn budget_from_context(stack: &Stack, default: u32) -> Budget {
+    let daily = read_context(stack, DAILY_BUDGET_CONTEXT, default, 1);
+    let quarter = (daily / 4).max(1);
+    let per_domain = read_context(stack, DOMAIN_DAILY_LIMIT_CONTEXT, quarter, 1);
+    if per_domain > daily {
+        stack.add_error(format!(
+            "context value {DOMAIN_DAILY_LIMIT_CONTEXT}='{per_domain}' exceeds the daily budget \
+             ({DAILY_BUDGET_CONTEXT}={daily}); lower it or raise the budget"
+        ));
+    }
+    Budget {
+        daily,
+        per_domain: per_domain.min(daily),
+    }
 }
 
 /// The From address and its domain.
