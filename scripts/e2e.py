@@ -14,6 +14,8 @@ wrote, so the stacks can be destroyed afterwards.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -26,6 +28,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from http.client import HTTPConnection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
@@ -36,6 +39,10 @@ RUN = uuid.uuid4().hex[:8]  # keeps this run's data apart from an earlier run's
 
 def infra(*args: str) -> str:
     return subprocess.run([INFRA, *args], check=True, capture_output=True, text=True).stdout
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 class App:
@@ -131,13 +138,119 @@ def mails_to(email: str) -> list[dict]:
 
 
 class TwoFactorThenOrders(unittest.TestCase):
-    """POST /otp → the mailed code → POST /otp/verify → JWT → POST /orders; a second request
-    leaves the first code valid; `+tag` spellings share the mailbox's send limit."""
+    """POST /otp → the mailed code → POST /otp/verify → JWT → POST /orders, as two principals;
+    a second request leaves the first code valid; `+tag` spellings share the mailbox's send limit."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.orders = APP.apis["Dev/Orders"] + "orders"
+        cls.table = APP.physical_id("Dev-Orders", "AWS::DynamoDB::Table", "Table")
+        cls.rate_table = APP.physical_id("Dev-Orders", "AWS::DynamoDB::Table", "RateTable")
+        cls.dynamodb = APP.client("dynamodb")
+        cls.written: list[tuple[str, str]] = []  # (owner, record_id) to delete
+
+    @classmethod
+    def tearDownClass(cls):
+        for owner, record_id in cls.written:
+            cls.dynamodb.delete_item(TableName=cls.table, Key=cls.key(owner, record_id))
+        owners = {owner for owner, _ in cls.written}
+        for item in cls.dynamodb.scan(TableName=cls.rate_table)["Items"]:
+            if item["owner"]["S"] in owners:
+                cls.dynamodb.delete_item(
+                    TableName=cls.rate_table, Key={"owner": item["owner"], "window": item["window"]}
+                )
+
+    @staticmethod
+    def key(owner: str, record_id: str) -> dict:
+        return {"owner": {"S": owner}, "record_id": {"S": record_id}}
+
+    def item(self, owner: str, record_id: str) -> dict | None:
+        return self.dynamodb.get_item(TableName=self.table, Key=self.key(owner, record_id)).get("Item")
+
+    def post(self, token: str, body) -> tuple[int, object]:
+        return http("POST", self.orders, body, {"Authorization": f"Bearer {token}"})
 
     def test_a_mailed_code_yields_a_token_that_the_orders_api_accepts(self):
-        otp = APP.apis["Dev/TwoFactor"]
         email = f"e2e-{RUN}@example.com"
+        token = self.token_by_mail(email)
+        self.orders_accept(token, owner=email)
 
+        # A second principal (a token of `infra token`, with the iss and aud the authorizer
+        # requires) posting the same record_id gets its own order; re-posting it is a 409
+        # that names its own id only.
+        other = f"e2e-{RUN}-other@example.com"
+        other_token = self.infra_token("--sub", other).stdout.strip()
+        same = [{"record_id": f"e2e-{RUN}-1", "parameter_1": "other's", "parameter_2": 3}]
+        status, answer = self.post(other_token, same)
+        self.assertEqual(status, 201, answer)
+        self.written.append((other, same[0]["record_id"]))
+        self.assertEqual(self.item(other, same[0]["record_id"])["parameter_1"], {"S": "other's"})
+        self.assertEqual(self.item(email, same[0]["record_id"])["parameter_1"], {"S": "a"}, "the first order is untouched")
+        mixed = [{"record_id": f"e2e-{RUN}-2", "parameter_1": "x", "parameter_2": 1}, *same]
+        status, answer = self.post(other_token, mixed)
+        self.assertEqual(status, 409, answer)
+        self.assertEqual([d["index"] for d in answer["details"]], [1], f"only its own id: {answer}")
+        self.assertIsNone(self.item(other, f"e2e-{RUN}-2"), "a 409 writes nothing")
+
+    def test_tokens_that_live_too_long_or_name_another_api_are_refused(self):
+        secret = APP.client("secretsmanager").get_secret_value(SecretId="orders/dev/jwt-signing-key")["SecretString"]
+        now = int(time.time())
+        principal = f"e2e-{RUN}-forged@example.com"
+
+        def signed(**claims) -> str:
+            body = {"sub": principal, "iat": now, "iss": "urn:orders:dev:auth", "aud": "urn:orders:dev:api", **claims}
+            signing_input = b64url(b'{"alg":"HS256","typ":"JWT"}') + "." + b64url(json.dumps(body).encode())
+            mac = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+            return signing_input + "." + b64url(mac)
+
+        record = [{"record_id": f"e2e-{RUN}-forged", "parameter_1": "x", "parameter_2": 1}]
+        for what, token in [
+            ("exp two hours ahead", signed(exp=now + 7200)),
+            ("exp a day ahead", signed(exp=now + 86400)),
+            ("another issuer", signed(exp=now + 600, iss="urn:orders:prod:auth")),
+            ("another audience", signed(exp=now + 600, aud="urn:orders:prod:api")),
+        ]:
+            status, answer = self.post(token, record)
+            self.assertEqual(status, 401, f"{what}: {answer}")
+        self.assertIsNone(self.item(principal, record[0]["record_id"]))
+        # The same signing with a lifetime within the maximum is accepted.
+        status, answer = self.post(signed(exp=now + 600), record)
+        self.assertEqual(status, 201, answer)
+        self.written.append((principal, record[0]["record_id"]))
+
+        # `infra token` refuses to issue what the authorizer would refuse.
+        refused = self.infra_token("--ttl", "2h", check=False)
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn("longer than 3600 s", refused.stderr)
+
+    def test_a_repeated_authorization_header_is_refused(self):
+        token = self.infra_token("--sub", f"e2e-{RUN}-twice@example.com").stdout.strip()
+        url = urllib.parse.urlsplit(self.orders)
+        connection = HTTPConnection(url.hostname, url.port, timeout=30)
+        body = json.dumps([{"record_id": f"e2e-{RUN}-twice", "parameter_1": "x", "parameter_2": 1}])
+        connection.putrequest("POST", url.path)
+        for header, value in [
+            ("Authorization", f"Bearer {token}"),
+            ("Authorization", f"Bearer {token}"),
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+        ]:
+            connection.putheader(header, value)
+        connection.endheaders(body.encode())
+        response = connection.getresponse()
+        self.assertEqual(response.status, 401, response.read())
+        connection.close()
+
+    def infra_token(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """`infra token` against the engine (the key from the secret the Orders stack made)."""
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+        return subprocess.run(
+            [INFRA, "token", *args, "--endpoint-url", APP.endpoint, "--region", APP.session.region_name],
+            capture_output=True, text=True, env=env, check=check,
+        )
+
+    def token_by_mail(self, email: str) -> str:
+        otp = APP.apis["Dev/TwoFactor"]
         status, body = http("POST", otp + "otp", {"email": email})
         self.assertEqual(status, 202, body)
         code = self.mailed_code(email)
@@ -150,8 +263,7 @@ class TwoFactorThenOrders(unittest.TestCase):
         token = body["token"]
         status, body = http("POST", otp + "otp/verify", {"email": email, "code": code})
         self.assertEqual(status, 401, f"a second use: {body}")
-
-        self.orders_accept(token)
+        return token
 
     def test_a_second_request_leaves_the_first_code_valid(self):
         otp = APP.apis["Dev/TwoFactor"]
@@ -191,10 +303,7 @@ class TwoFactorThenOrders(unittest.TestCase):
             time.sleep(0.5)
         self.fail(f"no mail to {email} in 'infra local messages'")
 
-    def orders_accept(self, token: str) -> None:
-        orders = APP.apis["Dev/Orders"] + "orders"
-        table = APP.physical_id("Dev-Orders", "AWS::DynamoDB::Table")
-        dynamodb = APP.client("dynamodb")
+    def orders_accept(self, token: str, owner: str) -> None:
         ids = [f"e2e-{RUN}-1", f"e2e-{RUN}-2"]
         records = [
             {"record_id": ids[0], "parameter_1": "a", "parameter_2": 2.1},
@@ -208,28 +317,29 @@ class TwoFactorThenOrders(unittest.TestCase):
             ("a body that is not JSON", b"[{", {"Authorization": f"Bearer {token}"}, 400),
         ]
         for what, body, headers, expected in refused:
-            status, answer = http("POST", orders, body, headers)
+            status, answer = http("POST", self.orders, body, headers)
             self.assertEqual(status, expected, f"{what}: {answer}")
         for record_id in ids:
-            item = dynamodb.get_item(TableName=table, Key={"record_id": {"S": record_id}}).get("Item")
-            self.assertIsNone(item, f"a refused request wrote {record_id}")
+            self.assertIsNone(self.item(owner, record_id), f"a refused request wrote {record_id}")
 
         before = time.time()
-        status, answer = http("POST", orders, records, {"Authorization": f"Bearer {token}"})
+        status, answer = self.post(token, records)
         self.assertEqual(status, 201, answer)
+        self.written.extend((owner, record_id) for record_id in ids)
         self.assertEqual(answer["count"], 2)
-        item = dynamodb.get_item(TableName=table, Key={"record_id": {"S": ids[0]}})["Item"]
+        item = self.item(owner, ids[0])
+        self.assertEqual(item["owner"], {"S": owner}, "the order belongs to the token's sub")
         self.assertEqual(item["parameter_2"], {"N": "2.1"}, "2.1 is stored exactly")
         self.assertEqual(item["parameter_1"], {"S": "a"})
         expires_at = int(item["expires_at"]["N"])
         self.assertAlmostEqual(expires_at, before + 24 * 3600, delta=120, msg="TTL is now + 24 h")
-        ttl = dynamodb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+        ttl = self.dynamodb.describe_time_to_live(TableName=self.table)["TimeToLiveDescription"]
         self.assertEqual((ttl["TimeToLiveStatus"], ttl["AttributeName"]), ("ENABLED", "expires_at"))
+        counted = self.dynamodb.scan(TableName=self.rate_table)["Items"]
+        self.assertIn(owner, [c["owner"]["S"] for c in counted], "the records were counted for the principal")
 
-        status, answer = http("POST", orders, records[:1], {"Authorization": f"Bearer {token}"})
+        status, answer = self.post(token, records[:1])
         self.assertEqual(status, 409, f"a second post of the same record: {answer}")
-        for record_id in ids:
-            dynamodb.delete_item(TableName=table, Key={"record_id": {"S": record_id}})
 
 
 class Auction(unittest.TestCase):

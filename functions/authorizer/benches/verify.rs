@@ -55,16 +55,14 @@ fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let mut config = Config::new("orders/dev/jwt");
-    config.issuer = Some("orders-auth".into());
-    config.audience = Some("orders-api".into());
+    let config = Config::new("orders/dev/jwt", "orders-auth", "orders-api");
     let authorizer = Authorizer::new(config, SecretsClient::builder(Fixed).build().unwrap());
-    rt.block_on(authorizer.verifier()).unwrap();
+    rt.block_on(authorizer.keyed()).unwrap();
     group.bench_function("warm_cache_verify", |b| {
         b.iter(|| {
             rt.block_on(async {
-                let v = authorizer.verifier().await.unwrap();
-                v.verify(black_box(&token), now).unwrap()
+                let keyed = authorizer.keyed().await.unwrap();
+                keyed.verifier.verify(black_box(&token), now).unwrap()
             })
         })
     });

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::jwt::{DEFAULT_MAX_LIFETIME_SECONDS, MAX_LEEWAY_SECONDS};
+
 /// Settings of the authorizer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -9,12 +11,15 @@ pub struct Config {
     pub secret_id: String,
     /// When set, the secret is a JSON object and the key is this member's value.
     pub secret_json_key: Option<String>,
-    /// Required issuer, if any.
-    pub issuer: Option<String>,
-    /// Required audience, if any.
-    pub audience: Option<String>,
-    /// Clock-skew leeway in seconds.
+    /// The `iss` every token must carry.
+    pub issuer: String,
+    /// The `aud` every token must carry (the string, or a member of the array).
+    pub audience: String,
+    /// Clock-skew leeway in seconds, at most [`MAX_LEEWAY_SECONDS`].
     pub leeway_seconds: u64,
+    /// Longest accepted lifetime: a token whose `exp` is further ahead of now (plus the
+    /// leeway) is refused. At most [`MAX_LIFETIME_LIMIT_SECONDS`].
+    pub max_lifetime_seconds: u64,
     /// Secret cache TTL.
     pub cache_ttl: Duration,
 }
@@ -22,15 +27,25 @@ pub struct Config {
 /// Default clock-skew leeway.
 pub const DEFAULT_LEEWAY_SECONDS: u64 = 30;
 
+/// The largest `JWT_MAX_LIFETIME_SECONDS` accepted (one day): the setting bounds how long a
+/// stolen token stays useful, and a day is already generous for a bearer token.
+pub const MAX_LIFETIME_LIMIT_SECONDS: u64 = 86_400;
+
 impl Config {
-    /// A configuration for `secret_id` with all optional checks off and default leeway.
-    pub fn new(secret_id: impl Into<String>) -> Self {
+    /// A configuration for `secret_id` requiring `issuer` and `audience`, with the default
+    /// leeway, maximum lifetime and cache TTL.
+    pub fn new(
+        secret_id: impl Into<String>,
+        issuer: impl Into<String>,
+        audience: impl Into<String>,
+    ) -> Self {
         Self {
             secret_id: secret_id.into(),
             secret_json_key: None,
-            issuer: None,
-            audience: None,
+            issuer: issuer.into(),
+            audience: audience.into(),
             leeway_seconds: DEFAULT_LEEWAY_SECONDS,
+            max_lifetime_seconds: DEFAULT_MAX_LIFETIME_SECONDS,
             cache_ttl: secrets_client::DEFAULT_TTL,
         }
     }
@@ -38,25 +53,45 @@ impl Config {
     /// Reads the configuration through `var` (`std::env::var` in `main`).
     pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let non_empty = |name: &str| var(name).filter(|v| !v.trim().is_empty());
-        let secret_id = non_empty("JWT_SECRET_ARN").ok_or("JWT_SECRET_ARN is not set")?;
-        let number = |name: &str, default: u64| -> Result<u64, String> {
-            match non_empty(name) {
-                None => Ok(default),
+        let required = |name: &str, what: &str| {
+            non_empty(name).ok_or_else(|| format!("{name} is not set: it names {what}"))
+        };
+        let number = |name: &str, default: u64, max: u64| -> Result<u64, String> {
+            let value = match non_empty(name) {
+                None => default,
                 Some(v) => v
                     .trim()
                     .parse()
-                    .map_err(|_| format!("{name} must be a whole number of seconds, got {v:?}")),
+                    .map_err(|_| format!("{name} must be a whole number of seconds, got {v:?}"))?,
+            };
+            if value > max {
+                return Err(format!("{name} must be at most {max} seconds, got {value}"));
             }
+            Ok(value)
         };
+        let max_lifetime_seconds = number(
+            "JWT_MAX_LIFETIME_SECONDS",
+            DEFAULT_MAX_LIFETIME_SECONDS,
+            MAX_LIFETIME_LIMIT_SECONDS,
+        )?;
+        if max_lifetime_seconds == 0 {
+            return Err("JWT_MAX_LIFETIME_SECONDS must be at least 1 second".to_owned());
+        }
         Ok(Self {
-            secret_id,
+            secret_id: required("JWT_SECRET_ARN", "the secret holding the signing key")?,
             secret_json_key: non_empty("JWT_SECRET_JSON_KEY"),
-            issuer: non_empty("JWT_ISSUER"),
-            audience: non_empty("JWT_AUDIENCE"),
-            leeway_seconds: number("JWT_LEEWAY_SECONDS", DEFAULT_LEEWAY_SECONDS)?,
+            issuer: required("JWT_ISSUER", "the iss every token must carry")?,
+            audience: required("JWT_AUDIENCE", "the aud every token must carry")?,
+            leeway_seconds: number(
+                "JWT_LEEWAY_SECONDS",
+                DEFAULT_LEEWAY_SECONDS,
+                MAX_LEEWAY_SECONDS,
+            )?,
+            max_lifetime_seconds,
             cache_ttl: Duration::from_secs(number(
                 "SECRETS_CACHE_TTL_SECONDS",
                 secrets_client::DEFAULT_TTL.as_secs(),
+                u64::MAX,
             )?),
         })
     }
@@ -66,27 +101,64 @@ impl Config {
 mod tests {
     use super::*;
 
-    #[test]
-    fn reads_env() {
-        let c = Config::from_lookup(|k| match k {
+    fn base(k: &str) -> Option<String> {
+        match k {
             "JWT_SECRET_ARN" => Some("arn:x".into()),
+            "JWT_ISSUER" => Some("issuer".into()),
             "JWT_AUDIENCE" => Some("orders".into()),
-            "JWT_ISSUER" => Some("".into()),
-            "JWT_LEEWAY_SECONDS" => Some("5".into()),
             _ => None,
+        }
+    }
+
+    fn with(name: &'static str, value: &'static str) -> Result<Config, String> {
+        Config::from_lookup(move |k| {
+            if k == name {
+                Some(value.into())
+            } else {
+                base(k)
+            }
         })
-        .unwrap();
+    }
+
+    #[test]
+    fn reads_env_with_defaults() {
+        let c = with("JWT_LEEWAY_SECONDS", "5").unwrap();
         assert_eq!(c.secret_id, "arn:x");
-        assert_eq!(c.audience.as_deref(), Some("orders"));
-        assert_eq!(c.issuer, None);
+        assert_eq!(
+            (c.issuer.as_str(), c.audience.as_str()),
+            ("issuer", "orders")
+        );
         assert_eq!(c.leeway_seconds, 5);
+        assert_eq!(c.max_lifetime_seconds, 3600);
         assert_eq!(c.cache_ttl, Duration::from_secs(300));
-        assert!(Config::from_lookup(|_| None).is_err());
-        assert!(Config::from_lookup(|k| match k {
-            "JWT_SECRET_ARN" => Some("a".into()),
-            "JWT_LEEWAY_SECONDS" => Some("x".into()),
-            _ => None,
-        })
-        .is_err());
+        assert_eq!(
+            with("JWT_MAX_LIFETIME_SECONDS", "900")
+                .unwrap()
+                .max_lifetime_seconds,
+            900
+        );
+        assert_eq!(with("JWT_LEEWAY_SECONDS", "60").unwrap().leeway_seconds, 60);
+    }
+
+    #[test]
+    fn issuer_audience_and_secret_are_required() {
+        for missing in ["JWT_SECRET_ARN", "JWT_ISSUER", "JWT_AUDIENCE"] {
+            let err = with(missing, " ").unwrap_err();
+            assert!(err.starts_with(&format!("{missing} is not set")), "{err}");
+        }
+    }
+
+    #[test]
+    fn bounds_are_enforced() {
+        assert_eq!(
+            with("JWT_LEEWAY_SECONDS", "61").unwrap_err(),
+            "JWT_LEEWAY_SECONDS must be at most 60 seconds, got 61"
+        );
+        assert_eq!(
+            with("JWT_MAX_LIFETIME_SECONDS", "86401").unwrap_err(),
+            "JWT_MAX_LIFETIME_SECONDS must be at most 86400 seconds, got 86401"
+        );
+        assert!(with("JWT_MAX_LIFETIME_SECONDS", "0").is_err());
+        assert!(with("JWT_LEEWAY_SECONDS", "x").is_err());
     }
 }

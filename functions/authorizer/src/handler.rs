@@ -6,12 +6,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerRequestTypeRequest, ApiGatewayCustomAuthorizerResponse,
 };
+use aws_lambda_events::http::header::AUTHORIZATION;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use secrets_client::{AwsSecretStore, SecretStore, SecretValue, SecretsClient};
 use serde_json::{Map, Value};
 
 use crate::config::Config;
 use crate::jwt::{Verifier, MAX_TOKEN_LEN};
+use crate::log_id::LogIds;
 use crate::policy;
 
 /// The only error the authorizer returns. Its `errorMessage` is exactly `Unauthorized`, which
@@ -39,12 +41,22 @@ impl From<Unauthorized> for Diagnostic {
 /// The response type: an IAM policy with a flat context map.
 pub type Response = ApiGatewayCustomAuthorizerResponse<Map<String, Value>>;
 
-/// Authorizer state kept across invocations: configuration, the secrets client, and the
-/// verifier derived from the current key (rebuilt only when the key changes).
+/// What the authorizer derives from the current signing key: the verifier and the keyed
+/// hash that names principals in the log.
+#[derive(Debug)]
+pub struct Keyed {
+    /// Verifies tokens signed with the key.
+    pub verifier: Verifier,
+    /// Log ids of principals ([`LogIds`]).
+    pub log_ids: LogIds,
+}
+
+/// Authorizer state kept across invocations: configuration, the secrets client, and what is
+/// derived from the current key (rebuilt only when the key changes).
 pub struct Authorizer<S = AwsSecretStore> {
     config: Config,
     secrets: SecretsClient<S>,
-    verifier: Mutex<Option<(SecretValue, Arc<Verifier>)>>,
+    keyed: Mutex<Option<(SecretValue, Arc<Keyed>)>>,
 }
 
 impl<S: SecretStore> Authorizer<S> {
@@ -53,7 +65,7 @@ impl<S: SecretStore> Authorizer<S> {
         Self {
             config,
             secrets,
-            verifier: Mutex::new(None),
+            keyed: Mutex::new(None),
         }
     }
 
@@ -85,28 +97,35 @@ impl<S: SecretStore> Authorizer<S> {
         let resource = policy::stage_resource(method_arn)
             .ok_or_else(|| deny(&"methodArn is not an execute-api method ARN"))?;
         let token = bearer_token(&request).map_err(|reason| deny(&reason))?;
-        let verifier = self.verifier().await.map_err(|reason| {
+        let keyed = self.keyed().await.map_err(|reason| {
             tracing::error!(request_id, reason = %reason, "cannot load the signing key");
             Unauthorized
         })?;
-        let verified = verifier.verify(token, now).map_err(|e| deny(&e))?;
-        tracing::info!(request_id, principal_id = %verified.subject, "request allowed");
+        let mut verified = keyed.verifier.verify(token, now).map_err(|e| deny(&e))?;
+        // `principalId` is API Gateway's, not a claim's: a claim of that name would compete
+        // with it in the integration's `requestContext.authorizer`.
+        verified.context.remove(policy::PRINCIPAL_ID);
+        tracing::info!(
+            request_id,
+            principal = %keyed.log_ids.of(&verified.subject),
+            "request allowed"
+        );
         Ok(policy::allow(verified.subject, resource, verified.context))
     }
 
-    /// The verifier for the current key; the key comes from the secrets cache, and the keyed
-    /// HMAC state is rebuilt only when the cached value changes.
-    pub async fn verifier(&self) -> Result<Arc<Verifier>, String> {
+    /// The verifier and log ids for the current key; the key comes from the secrets cache,
+    /// and the keyed HMAC states are rebuilt only when the cached value changes.
+    pub async fn keyed(&self) -> Result<Arc<Keyed>, String> {
         let secret = self
             .secrets
             .get(&self.config.secret_id)
             .await
             .map_err(|e| e.to_string())?;
         {
-            let current = self.verifier.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some((value, verifier)) = current.as_ref() {
+            let current = self.keyed.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some((value, keyed)) = current.as_ref() {
                 if value.same_allocation(&secret) {
-                    return Ok(verifier.clone());
+                    return Ok(keyed.clone());
                 }
             }
         }
@@ -118,18 +137,20 @@ impl<S: SecretStore> Authorizer<S> {
                 .await
                 .map_err(|e| e.to_string())?,
         };
-        let verifier = Arc::new(
-            Verifier::new(
-                key.as_bytes(),
-                self.config.issuer.clone(),
-                self.config.audience.clone(),
-                self.config.leeway_seconds,
-            )
-            .map_err(|e| e.to_string())?,
-        );
-        *self.verifier.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some((secret, verifier.clone()));
-        Ok(verifier)
+        let verifier = Verifier::new(
+            key.as_bytes(),
+            Some(self.config.issuer.clone()),
+            Some(self.config.audience.clone()),
+            self.config.leeway_seconds,
+        )
+        .map_err(|e| e.to_string())?
+        .with_max_lifetime(self.config.max_lifetime_seconds);
+        let keyed = Arc::new(Keyed {
+            verifier,
+            log_ids: LogIds::new(key.as_bytes())?,
+        });
+        *self.keyed.lock().unwrap_or_else(PoisonError::into_inner) = Some((secret, keyed.clone()));
+        Ok(keyed)
     }
 }
 
@@ -158,14 +179,25 @@ impl std::fmt::Display for HeaderError {
 }
 
 /// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).
+///
+/// API Gateway passes a REQUEST authorizer the headers twice: `headers` keeps one value per
+/// name (the last), `multiValueHeaders` every value. A repeated header is visible only in
+/// the second, so both are read: more than one value in either, or different values in the
+/// two, is [`HeaderError::Repeated`]. An event without `multiValueHeaders` (not one API
+/// Gateway sends) is read from `headers` alone.
 pub fn bearer_token(
     request: &ApiGatewayCustomAuthorizerRequestTypeRequest,
 ) -> Result<&str, HeaderError> {
-    let mut values = request.headers.get_all("authorization").iter();
-    let value = values.next().ok_or(HeaderError::Missing)?;
-    if values.next().is_some() {
+    let all = request.multi_value_headers.get_all(AUTHORIZATION);
+    let single = request.headers.get_all(AUTHORIZATION);
+    if all.iter().nth(1).is_some() || single.iter().nth(1).is_some() {
         return Err(HeaderError::Repeated);
     }
+    let value = match (all.iter().next(), single.iter().next()) {
+        (None, None) => return Err(HeaderError::Missing),
+        (Some(a), Some(b)) if a != b => return Err(HeaderError::Repeated),
+        (Some(value), _) | (None, Some(value)) => value,
+    };
     if value.len() > MAX_TOKEN_LEN + 16 {
         return Err(HeaderError::TooLong);
     }

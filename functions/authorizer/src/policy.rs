@@ -6,6 +6,10 @@ use aws_lambda_events::apigw::{
 use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use serde_json::{Map, Value};
 
+/// The member of the answer (and of the integration's `requestContext.authorizer`) that
+/// names the principal.
+pub const PRINCIPAL_ID: &str = "principalId";
+
 /// The stage-wide resource for a method ARN:
 /// `arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/POST/orders` →
 /// `arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/*`.

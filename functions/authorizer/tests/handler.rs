@@ -13,6 +13,8 @@ use serde_json::{json, Value};
 const KEY: &str = "test-signing-key-0123456789abcdef0123";
 const NOW: i64 = 1_700_000_000;
 const ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/dev/jwt-AbCdEf";
+const ISS: &str = "urn:orders:dev:auth";
+const AUD: &str = "urn:orders:dev:api";
 
 #[derive(Clone)]
 struct Store {
@@ -48,21 +50,30 @@ fn authorizer_with(value: Option<&str>, config: Config) -> (Authorizer<Store>, A
     )
 }
 
-fn authorizer() -> Authorizer<Store> {
-    authorizer_with(Some(KEY), Config::new(ARN)).0
+fn config() -> Config {
+    Config::new(ARN, ISS, AUD)
 }
 
-fn event(authorization: Option<&str>) -> LambdaEvent<ApiGatewayCustomAuthorizerRequestTypeRequest> {
-    let mut request: ApiGatewayCustomAuthorizerRequestTypeRequest =
+fn authorizer() -> Authorizer<Store> {
+    authorizer_with(Some(KEY), config()).0
+}
+
+/// An event as API Gateway sends it: each `Authorization` value in `multiValueHeaders`, the
+/// last one in `headers`.
+fn event_with(authorization: &[&str]) -> LambdaEvent<ApiGatewayCustomAuthorizerRequestTypeRequest> {
+    let mut request: Value =
         serde_json::from_str(include_str!("../fixtures/authorizer-request.json")).unwrap();
-    if let Some(value) = authorization {
-        request
-            .headers
-            .insert("authorization", value.parse().unwrap());
+    if let Some(last) = authorization.last() {
+        request["headers"]["Authorization"] = json!(last);
+        request["multiValueHeaders"]["Authorization"] = json!(authorization);
     }
     let mut context = Context::default();
     context.request_id = "req-1".into();
-    LambdaEvent::new(request, context)
+    LambdaEvent::new(serde_json::from_value(request).unwrap(), context)
+}
+
+fn event(authorization: Option<&str>) -> LambdaEvent<ApiGatewayCustomAuthorizerRequestTypeRequest> {
+    event_with(authorization.as_slice())
 }
 
 fn token(claims: Value) -> String {
@@ -70,7 +81,7 @@ fn token(claims: Value) -> String {
 }
 
 fn good_claims() -> Value {
-    json!({"sub": "user-1", "exp": NOW + 600, "iat": NOW - 5, "scope": "orders:write", "roles": ["a"]})
+    json!({"sub": "user-1", "iss": ISS, "aud": AUD, "exp": NOW + 600, "iat": NOW - 5, "scope": "orders:write", "roles": ["a"]})
 }
 
 async fn run(a: &Authorizer<Store>, authorization: Option<&str>) -> Result<Value, Unauthorized> {
@@ -117,7 +128,7 @@ async fn tokens_of_the_shared_signer_are_allowed() {
 
 #[tokio::test]
 async fn key_is_fetched_once_while_cached() {
-    let (a, gets) = authorizer_with(Some(KEY), Config::new(ARN));
+    let (a, gets) = authorizer_with(Some(KEY), config());
     let header = format!("Bearer {}", token(good_claims()));
     for _ in 0..5 {
         run(&a, Some(&header)).await.unwrap();
@@ -127,7 +138,7 @@ async fn key_is_fetched_once_while_cached() {
 
 #[tokio::test]
 async fn json_secret_key() {
-    let mut config = Config::new(ARN);
+    let mut config = config();
     config.secret_json_key = Some("signing_key".into());
     let secret = json!({"signing_key": KEY, "other": "x"}).to_string();
     let (a, _) = authorizer_with(Some(&secret), config);
@@ -159,12 +170,119 @@ async fn header_errors() {
 #[tokio::test]
 async fn repeated_authorization_header() {
     let a = authorizer();
-    let header = format!("Bearer {}", token(good_claims()));
-    let mut e = event(Some(&header));
+    let good = format!("Bearer {}", token(good_claims()));
+    let other = format!(
+        "Bearer {}",
+        token(json!({"sub": "user-2", "iss": ISS, "aud": AUD, "exp": NOW + 600}))
+    );
+    // The single-valued `headers` holds only the last value: the repetition is visible in
+    // `multiValueHeaders` alone.
+    for values in [[&good, &good], [&other, &good], [&good, &other]] {
+        let e = event_with(&[values[0], values[1]]);
+        assert_eq!(e.payload.headers.get_all("authorization").iter().count(), 1);
+        assert_eq!(
+            a.handle_at(e, NOW).await.err(),
+            Some(Unauthorized),
+            "{values:?}"
+        );
+    }
+    // The two maps disagree.
+    let mut e = event(Some(&good));
     e.payload
         .headers
-        .append("authorization", header.parse().unwrap());
+        .insert("authorization", other.parse().unwrap());
     assert_eq!(a.handle_at(e, NOW).await.err(), Some(Unauthorized));
+    // Header names are case-insensitive: `authorization` and `Authorization` are one header.
+    let mut request: Value =
+        serde_json::from_str(include_str!("../fixtures/authorizer-request.json")).unwrap();
+    request["headers"]["Authorization"] = json!(good);
+    request["multiValueHeaders"]["Authorization"] = json!([good]);
+    request["multiValueHeaders"]["authorization"] = json!([other]);
+    let e = LambdaEvent::new(serde_json::from_value(request).unwrap(), Context::default());
+    assert_eq!(a.handle_at(e, NOW).await.err(), Some(Unauthorized));
+    // One value in each map, the same: allowed; only `headers` (no `multiValueHeaders`): read.
+    assert!(a.handle_at(event(Some(&good)), NOW).await.is_ok());
+    let mut e = event(Some(&good));
+    e.payload.multi_value_headers.clear();
+    assert!(a.handle_at(e, NOW).await.is_ok());
+}
+
+#[tokio::test]
+async fn lifetime_is_bounded() {
+    let a = authorizer();
+    let with_exp = |exp: Value| {
+        format!(
+            "Bearer {}",
+            token(json!({"sub": "u", "iss": ISS, "aud": AUD, "exp": exp}))
+        )
+    };
+    // The default maximum is one hour ahead (plus the 30 s leeway).
+    assert!(run(&a, Some(&with_exp(json!(NOW + 3600)))).await.is_ok());
+    for exp in [json!(NOW + 3600 + 31), json!(NOW + 86_400), json!(1e300)] {
+        assert_eq!(
+            run(&a, Some(&with_exp(exp.clone()))).await,
+            Err(Unauthorized),
+            "{exp}"
+        );
+    }
+    let mut config = config();
+    config.max_lifetime_seconds = 600;
+    let (short, _) = authorizer_with(Some(KEY), config);
+    assert!(run(&short, Some(&with_exp(json!(NOW + 600)))).await.is_ok());
+    assert_eq!(
+        run(&short, Some(&with_exp(json!(NOW + 700)))).await,
+        Err(Unauthorized)
+    );
+}
+
+#[tokio::test]
+async fn a_principal_id_claim_does_not_reach_the_context() {
+    let a = authorizer();
+    let mut claims = good_claims();
+    claims["principalId"] = json!("someone-else");
+    let r = run(&a, Some(&format!("Bearer {}", token(claims))))
+        .await
+        .unwrap();
+    assert_eq!(r["principalId"], "user-1");
+    assert!(r["context"].get("principalId").is_none(), "{r}");
+}
+
+/// A `Write` into a shared buffer, for capturing log output.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_log_names_the_principal_by_a_keyed_hash_only() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let a = authorizer();
+    let mut claims = good_claims();
+    claims["sub"] = json!("alice@example.com");
+    let t = token(claims);
+    run(&a, Some(&format!("Bearer {t}"))).await.unwrap();
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("request allowed"), "{log}");
+    assert!(!log.contains("alice"), "{log}");
+    assert!(!log.contains(&t), "{log}");
+    let expected = authorizer::log_id::LogIds::new(KEY.as_bytes())
+        .unwrap()
+        .of("alice@example.com");
+    assert!(log.contains(&expected), "{log}");
 }
 
 #[tokio::test]
@@ -181,23 +299,29 @@ async fn token_errors() {
             "wrong key",
             sign_hs256(b"a-different-key-a-different-key-123", &good_claims()),
         ),
-        ("expired", token(json!({"sub": "u", "exp": NOW - 3600}))),
+        (
+            "expired",
+            token(json!({"iss": ISS, "aud": AUD, "sub": "u", "exp": NOW - 3600})),
+        ),
         ("missing exp", token(json!({"sub": "u"}))),
         (
             "future nbf",
-            token(json!({"sub": "u", "exp": NOW + 600, "nbf": NOW + 300})),
+            token(json!({"iss": ISS, "aud": AUD, "sub": "u", "exp": NOW + 600, "nbf": NOW + 300})),
         ),
         (
             "future iat",
-            token(json!({"sub": "u", "exp": NOW + 600, "iat": NOW + 300})),
+            token(json!({"iss": ISS, "aud": AUD, "sub": "u", "exp": NOW + 600, "iat": NOW + 300})),
         ),
-        ("missing sub", token(json!({"exp": NOW + 600}))),
+        (
+            "missing sub",
+            token(json!({"iss": ISS, "aud": AUD, "exp": NOW + 600})),
+        ),
         (
             "tampered payload",
             format!(
                 "{}.{}.{}",
                 parts[0],
-                b64(&json!({"sub": "admin", "exp": NOW + 600}).to_string()),
+                b64(&json!({"iss": ISS, "aud": AUD, "sub": "admin", "exp": NOW + 600}).to_string()),
                 parts[2]
             ),
         ),
@@ -247,17 +371,24 @@ async fn token_errors() {
 }
 
 #[tokio::test]
-async fn issuer_and_audience_when_configured() {
-    let mut config = Config::new(ARN);
-    config.issuer = Some("orders-auth".into());
-    config.audience = Some("orders-api".into());
-    let (a, _) = authorizer_with(Some(KEY), config);
-    let ok = token(json!({"sub": "u", "exp": NOW + 60, "iss": "orders-auth", "aud": "orders-api"}));
+async fn issuer_and_audience_are_required() {
+    let a = authorizer();
+    let ok = token(json!({"sub": "u", "exp": NOW + 60, "iss": ISS, "aud": AUD}));
     assert!(run(&a, Some(&format!("Bearer {ok}"))).await.is_ok());
-    let bad_iss = token(json!({"sub": "u", "exp": NOW + 60, "iss": "x", "aud": "orders-api"}));
-    assert!(run(&a, Some(&format!("Bearer {bad_iss}"))).await.is_err());
-    let bad_aud = token(json!({"sub": "u", "exp": NOW + 60, "iss": "orders-auth", "aud": "x"}));
-    assert!(run(&a, Some(&format!("Bearer {bad_aud}"))).await.is_err());
+    for claims in [
+        json!({"sub": "u", "exp": NOW + 60}),
+        json!({"sub": "u", "exp": NOW + 60, "aud": AUD}),
+        json!({"sub": "u", "exp": NOW + 60, "iss": ISS}),
+        json!({"sub": "u", "exp": NOW + 60, "iss": "urn:orders:prod:auth", "aud": AUD}),
+        json!({"sub": "u", "exp": NOW + 60, "iss": ISS, "aud": "urn:orders:prod:api"}),
+    ] {
+        let t = token(claims.clone());
+        assert_eq!(
+            run(&a, Some(&format!("Bearer {t}"))).await,
+            Err(Unauthorized),
+            "{claims}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -275,11 +406,11 @@ async fn bad_method_arn() {
 #[tokio::test]
 async fn secret_problems_deny() {
     let header = format!("Bearer {}", token(good_claims()));
-    let (missing, _) = authorizer_with(None, Config::new(ARN));
+    let (missing, _) = authorizer_with(None, config());
     assert_eq!(run(&missing, Some(&header)).await, Err(Unauthorized));
-    let (weak, _) = authorizer_with(Some("short"), Config::new(ARN));
+    let (weak, _) = authorizer_with(Some("short"), config());
     assert_eq!(run(&weak, Some(&header)).await, Err(Unauthorized));
-    let mut config = Config::new(ARN);
+    let mut config = config();
     config.secret_json_key = Some("signing_key".into());
     let (not_json, _) = authorizer_with(Some(KEY), config);
     assert_eq!(run(&not_json, Some(&header)).await, Err(Unauthorized));

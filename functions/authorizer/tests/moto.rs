@@ -46,7 +46,7 @@ async fn key_from_secrets_manager() {
         .await
         .unwrap();
 
-    let mut config = Config::new(&name);
+    let mut config = Config::new(&name, "urn:orders:test:auth", "urn:orders:test:api");
     config.secret_json_key = Some("signing_key".into());
     let authorizer = Authorizer::new(config, secrets);
     let now = SystemTime::now()
@@ -55,14 +55,14 @@ async fn key_from_secrets_manager() {
         .as_secs() as i64;
     let token = sign_hs256(
         KEY.as_bytes(),
-        &json!({"sub": "moto-user", "exp": now + 300}),
+        &json!({"sub": "moto-user", "iss": "urn:orders:test:auth", "aud": "urn:orders:test:api", "exp": now + 300}),
     );
     let allowed = authorizer.handle(event(&token)).await.unwrap();
     assert_eq!(allowed.principal_id.as_deref(), Some("moto-user"));
 
     let forged = sign_hs256(
         b"not-the-key-not-the-key-not-the-key!",
-        &json!({"sub": "x", "exp": now + 300}),
+        &json!({"sub": "x", "iss": "urn:orders:test:auth", "aud": "urn:orders:test:api", "exp": now + 300}),
     );
     assert_eq!(
         authorizer.handle(event(&forged)).await.err(),

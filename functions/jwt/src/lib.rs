@@ -6,6 +6,10 @@
 //! JWT vulnerabilities (`alg: none`, HMAC/RSA key confusion) is simply absent, the binaries
 //! stay small (no RSA/EC/PEM stack), and a warm verification costs a few microseconds.
 //!
+//! A token is accepted only while it is valid and only if it does not claim to stay valid for
+//! long: its `exp` may be at most a maximum lifetime ahead ([`DEFAULT_MAX_LIFETIME_SECONDS`]
+//! unless configured), and clock-skew leeway is capped at [`MAX_LEEWAY_SECONDS`].
+//!
 //! Both sides refuse keys shorter than [`MIN_KEY_LEN`] bytes. No error of this crate carries
 //! a token, a key or any part of them (only a short, sanitized `alg` for the log).
 
@@ -13,7 +17,10 @@ mod sign;
 mod verify;
 
 pub use sign::{sign_hs256, sign_with_header, Signer};
-pub use verify::{JwtError, Verified, Verifier, ALLOWED_ALGORITHMS, MAX_TOKEN_LEN};
+pub use verify::{
+    JwtError, Verified, Verifier, ALLOWED_ALGORITHMS, DEFAULT_MAX_LIFETIME_SECONDS,
+    MAX_LEEWAY_SECONDS, MAX_TOKEN_LEN,
+};
 
 /// Shortest accepted HMAC key (the hash output size, RFC 7518 §3.2).
 pub const MIN_KEY_LEN: usize = 32;

@@ -2,8 +2,9 @@
 //! base64url segments without padding, a JSON header whose `alg` is exactly `HS256`
 //! (allow-list; any other value including `none` in any casing is refused before the
 //! signature is looked at) and without `crit`, the signature (constant-time,
-//! `Mac::verify_slice`), then the claims: `exp` required, `nbf` and `iat` honoured, each with
-//! the configured leeway; `iss`/`aud` when configured; `sub` required.
+//! `Mac::verify_slice`), then the claims: `exp` required and at most the maximum lifetime
+//! ahead of now, `nbf` and `iat` honoured, each with the configured leeway; `iss`/`aud` when
+//! configured; `sub` required.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -18,6 +19,18 @@ pub const MAX_TOKEN_LEN: usize = 4096;
 
 /// The only accepted `alg`.
 pub const ALLOWED_ALGORITHMS: &[&str] = &["HS256"];
+
+/// Longest lifetime a [`Verifier`] accepts unless told otherwise
+/// ([`Verifier::with_max_lifetime`]): a token whose `exp` is more than this (plus the leeway)
+/// after now is refused, however validly signed.
+pub const DEFAULT_MAX_LIFETIME_SECONDS: u64 = 3600;
+
+/// Largest clock-skew leeway a [`Verifier`] applies; a larger one asked of
+/// [`Verifier::new`] is capped to it. Every second of leeway is a second an expired token
+/// still passes, and both issuers (a Lambda function, whose clock Amazon Time Sync keeps,
+/// and `infra token` on an NTP-synchronized machine) are normally within a second of the
+/// verifier: a minute covers a badly synchronized laptop and no more.
+pub const MAX_LEEWAY_SECONDS: u64 = 60;
 
 /// Why a token was refused. The variants name the reason for the log; none carries the
 /// token or any part of it except a short, sanitized `alg`.
@@ -37,6 +50,8 @@ pub enum JwtError {
     MissingExpiry,
     /// `exp` is in the past (beyond the leeway).
     Expired,
+    /// `exp` is further ahead than the maximum lifetime (plus the leeway).
+    LifetimeTooLong,
     /// `nbf` is in the future (beyond the leeway).
     NotYetValid,
     /// `iat` is in the future (beyond the leeway).
@@ -61,6 +76,9 @@ impl std::fmt::Display for JwtError {
             JwtError::BadSignature => f.write_str("signature mismatch"),
             JwtError::MissingExpiry => f.write_str("token has no exp claim"),
             JwtError::Expired => f.write_str("token expired"),
+            JwtError::LifetimeTooLong => {
+                f.write_str("token expires further ahead than the maximum lifetime")
+            }
             JwtError::NotYetValid => f.write_str("token not valid yet (nbf)"),
             JwtError::IssuedInFuture => f.write_str("token issued in the future (iat)"),
             JwtError::InvalidClaim(c) => write!(f, "claim {c} has the wrong type"),
@@ -91,6 +109,7 @@ pub struct Verifier {
     issuer: Option<String>,
     audience: Option<String>,
     leeway: i64,
+    max_lifetime: i64,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -100,12 +119,14 @@ impl std::fmt::Debug for Verifier {
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("leeway", &self.leeway)
+            .field("max_lifetime", &self.max_lifetime)
             .finish()
     }
 }
 
 impl Verifier {
-    /// A verifier for `key`, refusing keys shorter than [`MIN_KEY_LEN`].
+    /// A verifier for `key`, refusing keys shorter than [`MIN_KEY_LEN`]. The leeway is capped
+    /// at [`MAX_LEEWAY_SECONDS`]; the maximum lifetime is [`DEFAULT_MAX_LIFETIME_SECONDS`].
     pub fn new(
         key: &[u8],
         issuer: Option<String>,
@@ -120,8 +141,17 @@ impl Verifier {
             mac,
             issuer,
             audience,
-            leeway: i64::try_from(leeway_seconds).unwrap_or(i64::MAX),
+            leeway: seconds(leeway_seconds.min(MAX_LEEWAY_SECONDS)),
+            max_lifetime: seconds(DEFAULT_MAX_LIFETIME_SECONDS),
         })
+    }
+
+    /// The same verifier, refusing tokens whose `exp` is more than `seconds` (plus the
+    /// leeway) after now.
+    #[must_use]
+    pub fn with_max_lifetime(mut self, seconds: u64) -> Self {
+        self.max_lifetime = self::seconds(seconds);
+        self
     }
 
     /// Verifies `token` at `now` (seconds since the Unix epoch).
@@ -184,6 +214,13 @@ impl Verifier {
         if now >= exp.saturating_add(self.leeway) {
             return Err(JwtError::Expired);
         }
+        if exp
+            > now
+                .saturating_add(self.max_lifetime)
+                .saturating_add(self.leeway)
+        {
+            return Err(JwtError::LifetimeTooLong);
+        }
         if let Some(nbf) = numeric_date(claims, "nbf")? {
             if now.saturating_add(self.leeway) < nbf {
                 return Err(JwtError::NotYetValid);
@@ -214,6 +251,11 @@ impl Verifier {
         }
         Ok(())
     }
+}
+
+/// `seconds` as an `i64`, saturating.
+fn seconds(seconds: u64) -> i64 {
+    i64::try_from(seconds).unwrap_or(i64::MAX)
 }
 
 /// A NumericDate claim (RFC 7519 §2): a JSON number of seconds, fractions truncated.
@@ -411,13 +453,45 @@ mod tests {
             with(json!({"sub": "u", "exp": NOW + 60, "nbf": "x"})),
             Err(JwtError::InvalidClaim("nbf"))
         );
+    }
+
+    #[test]
+    fn lifetime_is_bounded() {
+        // Default: one hour (plus the 30 s leeway) ahead of now at most.
+        let v = verifier();
+        let with = |v: &Verifier, exp: Value| {
+            v.verify(&sign_hs256(KEY, &json!({"sub": "u", "exp": exp})), NOW)
+        };
+        assert!(with(&v, json!(NOW + 3600 + 30)).is_ok());
+        for exp in [
+            json!(NOW + 3600 + 31),
+            json!(NOW + 86_400),
+            json!(1e300),
+            json!(i64::MAX),
+            json!(u64::MAX),
+        ] {
+            assert_eq!(
+                with(&v, exp.clone()),
+                Err(JwtError::LifetimeTooLong),
+                "{exp}"
+            );
+        }
+        // Configured: 15 minutes.
+        let short = verifier().with_max_lifetime(900);
+        assert!(with(&short, json!(NOW + 930)).is_ok());
         assert_eq!(
-            with(json!({"sub": "u", "exp": 1e300})),
-            Ok(
-                v.verify(&sign_hs256(KEY, &json!({"sub": "u", "exp": 1e300})), NOW)
-                    .unwrap()
-            )
+            with(&short, json!(NOW + 931)),
+            Err(JwtError::LifetimeTooLong)
         );
+    }
+
+    #[test]
+    fn leeway_is_capped() {
+        let v = Verifier::new(KEY, None, None, 3600).unwrap();
+        let with = |exp: i64| v.verify(&sign_hs256(KEY, &json!({"sub": "u", "exp": exp})), NOW);
+        assert!(with(NOW - 59).is_ok(), "within the capped leeway");
+        assert_eq!(with(NOW - 60), Err(JwtError::Expired), "not an hour late");
+        assert_eq!(with(NOW - 1800), Err(JwtError::Expired));
     }
 
     #[test]

@@ -9,6 +9,8 @@ use base64::Engine;
 use lambda_runtime::LambdaEvent;
 use serde_json::json;
 
+use crate::principal::principal;
+use crate::rate::{Admission, RateLimiter};
 use crate::response::{body_error, client_error, internal_error, json_response};
 use crate::store::{OrderStore, StoreError};
 use crate::validation::{validate, Detail, MAX_BODY_BYTES};
@@ -16,10 +18,12 @@ use crate::validation::{validate, Detail, MAX_BODY_BYTES};
 /// How long stored orders live.
 pub const TTL_SECONDS: i64 = 24 * 60 * 60;
 
-/// Handles one API Gateway proxy event at `now` (epoch seconds). Every outcome is an HTTP
-/// response; the `Err` type is uninhabited.
-pub async fn handle<S: OrderStore>(
+/// Handles one API Gateway proxy event at `now` (epoch seconds): the orders are written for
+/// the request's principal, within its rate limit. Every outcome is an HTTP response; the
+/// `Err` type is uninhabited.
+pub async fn handle<S: OrderStore, L: RateLimiter>(
     store: &S,
+    limiter: &L,
     event: LambdaEvent<ApiGatewayProxyRequest>,
     now: i64,
 ) -> Result<ApiGatewayProxyResponse, Infallible> {
@@ -39,8 +43,16 @@ pub async fn handle<S: OrderStore>(
         );
         return Ok(response);
     }
+    let Some(owner) = principal(&request) else {
+        tracing::warn!(request_id, "request without an authorized principal");
+        return Ok(body_error(
+            403,
+            "forbidden",
+            "the request carries no authorized principal",
+        ));
+    };
 
-    let raw = request.body.unwrap_or_default();
+    let raw = request.body.as_deref().unwrap_or_default();
     let decoded;
     let body: &str = if request.is_base64_encoded {
         // Base64 inflates by 4/3: refuse before decoding anything huge.
@@ -68,7 +80,7 @@ pub async fn handle<S: OrderStore>(
             }
         }
     } else {
-        &raw
+        raw
     };
     if body.len() > MAX_BODY_BYTES {
         return Ok(too_large());
@@ -94,8 +106,38 @@ pub async fn handle<S: OrderStore>(
         }
     };
 
+    let count = u32::try_from(orders.len()).unwrap_or(u32::MAX);
+    match limiter.admit(owner, count, now).await {
+        Ok(Admission::Admitted) => {}
+        Ok(Admission::Limited { retry_after }) => {
+            tracing::info!(
+                request_id,
+                count,
+                retry_after,
+                "rate limited; nothing written"
+            );
+            let mut response = body_error(
+                429,
+                "rate limit exceeded",
+                &format!("too many records from this caller; retry in {retry_after} s"),
+            );
+            response.headers.insert(
+                "retry-after",
+                aws_lambda_events::http::HeaderValue::from(retry_after),
+            );
+            return Ok(response);
+        }
+        Err(e) => {
+            tracing::error!(request_id, error = %e, "counting records failed");
+            return Ok(internal_error(&request_id));
+        }
+    }
+
     let expires_at = now + TTL_SECONDS;
-    match store.put_all(&orders, now, expires_at, &request_id).await {
+    match store
+        .put_all(owner, &orders, now, expires_at, &request_id)
+        .await
+    {
         Ok(()) => {
             tracing::info!(
                 request_id,
@@ -129,8 +171,8 @@ pub async fn handle<S: OrderStore>(
                 &details,
             ))
         }
-        Err(StoreError::Other(message)) => {
-            tracing::error!(request_id, error = %message, "storing orders failed");
+        Err(e) => {
+            tracing::error!(request_id, error = %e, "storing orders failed");
             Ok(internal_error(&request_id))
         }
     }

@@ -1,4 +1,4 @@
-//! Writing a batch of orders: one DynamoDB transaction.
+//! Writing a batch of orders: one DynamoDB transaction, every item in its owner's partition.
 
 use std::future::Future;
 
@@ -10,7 +10,9 @@ use crate::validation::Order;
 
 /// Attribute names of an order item.
 pub mod attr {
-    /// Partition key (S).
+    /// Partition key (S): the principal that wrote the order.
+    pub const OWNER: &str = "owner";
+    /// Sort key (S): the client's id of the order, unique per owner.
     pub const RECORD_ID: &str = "record_id";
     /// S.
     pub const PARAMETER_1: &str = "parameter_1";
@@ -25,18 +27,32 @@ pub mod attr {
 /// A failed write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreError {
-    /// These positions of the batch name record_ids that already exist; nothing was written.
+    /// These positions of the batch name record_ids the owner already has; nothing was written.
     Conflict(Vec<usize>),
     /// Anything else; the message is for the log only.
     Other(String),
 }
 
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Conflict(indices) => {
+                write!(f, "{} record_ids already exist", indices.len())
+            }
+            StoreError::Other(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
 /// Stores a batch of orders atomically.
 pub trait OrderStore: Send + Sync {
-    /// Writes all `orders` or none. `idempotency_token` (at most 36 characters) makes SDK
-    /// retries of the same request safe.
+    /// Writes all `orders` of `owner` or none. `idempotency_token` (at most 36 characters)
+    /// makes SDK retries of the same request safe.
     fn put_all(
         &self,
+        owner: &str,
         orders: &[Order<'_>],
         created_at: i64,
         expires_at: i64,
@@ -64,6 +80,7 @@ impl DynamoDbStore {
 impl OrderStore for DynamoDbStore {
     async fn put_all(
         &self,
+        owner: &str,
         orders: &[Order<'_>],
         created_at: i64,
         expires_at: i64,
@@ -73,6 +90,7 @@ impl OrderStore for DynamoDbStore {
         for order in orders {
             let put = Put::builder()
                 .table_name(&self.table)
+                .item(attr::OWNER, AttributeValue::S(owner.to_owned()))
                 .item(attr::RECORD_ID, AttributeValue::S(order.record_id.clone()))
                 .item(
                     attr::PARAMETER_1,
@@ -84,7 +102,9 @@ impl OrderStore for DynamoDbStore {
                 )
                 .item(attr::CREATED_AT, AttributeValue::N(created_at.to_string()))
                 .item(attr::EXPIRES_AT, AttributeValue::N(expires_at.to_string()))
-                // New ids only; an expired item not yet swept by TTL does not count.
+                // New ids of this owner only (the key is owner + record_id, so another
+                // owner's item is another item); an expired item not yet swept by TTL does
+                // not count.
                 .condition_expression("attribute_not_exists(#id) OR #exp < :now")
                 .expression_attribute_names("#id", attr::RECORD_ID)
                 .expression_attribute_names("#exp", attr::EXPIRES_AT)

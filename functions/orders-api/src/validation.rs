@@ -6,8 +6,8 @@
 //! * 1 to [`MAX_RECORDS`] records: DynamoDB's `TransactWriteItems` takes at most 100
 //!   actions, and one request is one transaction;
 //! * `record_id`: a non-empty string of at most [`MAX_RECORD_ID_BYTES`] UTF-8 bytes (the
-//!   DynamoDB partition key limit), unique within the body (one transaction cannot touch an
-//!   item twice);
+//!   DynamoDB sort key limit), unique within the body (one transaction cannot touch an item
+//!   twice);
 //! * `parameter_1`: a string of at most [`MAX_PARAMETER_1_BYTES`] bytes (keeps every item
 //!   far below DynamoDB's 400 KB item limit);
 //! * `parameter_2`: a JSON number DynamoDB can hold exactly ([`crate::number`]);
@@ -27,8 +27,9 @@ use crate::number::dynamodb_number;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Most records per request (DynamoDB's transaction limit).
 pub const MAX_RECORDS: usize = 100;
-/// Longest `record_id` in UTF-8 bytes (DynamoDB partition key limit).
-pub const MAX_RECORD_ID_BYTES: usize = 2048;
+/// Longest `record_id` in UTF-8 bytes (DynamoDB's sort key limit: the table's key is the
+/// owner and the `record_id`).
+pub const MAX_RECORD_ID_BYTES: usize = 1024;
 /// Longest `parameter_1` in UTF-8 bytes.
 pub const MAX_PARAMETER_1_BYTES: usize = 64 * 1024;
 /// Most details reported in one error response.
@@ -38,7 +39,7 @@ pub const MAX_DETAILS: usize = 100;
 /// DynamoDB `N` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order<'a> {
-    /// Partition key.
+    /// The client's id of the order (the sort key, under the owner's partition).
     pub record_id: String,
     /// Free text.
     pub parameter_1: String,

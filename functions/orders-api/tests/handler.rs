@@ -1,5 +1,6 @@
 //! Handler tests over constructed `LambdaEvent`s and a fake store.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
@@ -7,13 +8,14 @@ use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::Method;
 use base64::Engine;
 use lambda_runtime::{Context, LambdaEvent};
-use orders_api::{handle, Order, OrderStore, StoreError};
+use orders_api::{handle, Admission, Order, OrderStore, RateLimiter, StoreError};
 use serde_json::{json, Value};
 
 const NOW: i64 = 1_700_000_000;
 
 #[derive(Debug, Clone, PartialEq)]
 struct Written {
+    owner: String,
     records: Vec<(String, String, String)>,
     created_at: i64,
     expires_at: i64,
@@ -29,6 +31,7 @@ struct FakeStore {
 impl OrderStore for FakeStore {
     async fn put_all(
         &self,
+        owner: &str,
         orders: &[Order<'_>],
         created_at: i64,
         expires_at: i64,
@@ -38,6 +41,7 @@ impl OrderStore for FakeStore {
             return Err(err.clone());
         }
         self.written.lock().unwrap().push(Written {
+            owner: owner.to_owned(),
             records: orders
                 .iter()
                 .map(|o| {
@@ -56,6 +60,40 @@ impl OrderStore for FakeStore {
     }
 }
 
+/// Counts records per owner in memory, with a fixed limit per call sequence.
+struct FakeLimiter {
+    limit: u32,
+    counted: Mutex<HashMap<String, u32>>,
+    fail: bool,
+}
+
+impl Default for FakeLimiter {
+    fn default() -> Self {
+        Self {
+            limit: 1000,
+            counted: Mutex::default(),
+            fail: false,
+        }
+    }
+}
+
+impl RateLimiter for FakeLimiter {
+    async fn admit(&self, owner: &str, records: u32, _now: i64) -> Result<Admission, StoreError> {
+        if self.fail {
+            return Err(StoreError::Other(
+                "ProvisionedThroughputExceededException".into(),
+            ));
+        }
+        let mut counted = self.counted.lock().unwrap();
+        let count = counted.entry(owner.to_owned()).or_default();
+        if *count + records > self.limit {
+            return Ok(Admission::Limited { retry_after: 17 });
+        }
+        *count += records;
+        Ok(Admission::Admitted)
+    }
+}
+
 fn event(body: Option<&str>) -> LambdaEvent<ApiGatewayProxyRequest> {
     let mut request: ApiGatewayProxyRequest =
         serde_json::from_str(include_str!("../fixtures/post-orders.json")).unwrap();
@@ -65,14 +103,32 @@ fn event(body: Option<&str>) -> LambdaEvent<ApiGatewayProxyRequest> {
     LambdaEvent::new(request, context)
 }
 
+/// The fixture's event with `authorizer` as its `requestContext.authorizer`.
+fn event_from(authorizer: Value, body: &str) -> LambdaEvent<ApiGatewayProxyRequest> {
+    let mut request: Value =
+        serde_json::from_str(include_str!("../fixtures/post-orders.json")).unwrap();
+    request["requestContext"]["authorizer"] = authorizer;
+    request["body"] = json!(body);
+    LambdaEvent::new(serde_json::from_value(request).unwrap(), Context::default())
+}
+
 async fn call(store: &FakeStore, e: LambdaEvent<ApiGatewayProxyRequest>) -> (i64, Value) {
-    let r: ApiGatewayProxyResponse = handle(store, e, NOW).await.unwrap();
+    call_limited(store, &FakeLimiter::default(), e).await.1
+}
+
+async fn call_limited(
+    store: &FakeStore,
+    limiter: &FakeLimiter,
+    e: LambdaEvent<ApiGatewayProxyRequest>,
+) -> (ApiGatewayProxyResponse, (i64, Value)) {
+    let r: ApiGatewayProxyResponse = handle(store, limiter, e, NOW).await.unwrap();
     assert_eq!(r.headers.get("content-type").unwrap(), "application/json");
-    let body = match r.body {
-        Some(Body::Text(t)) => serde_json::from_str(&t).unwrap(),
+    let body = match &r.body {
+        Some(Body::Text(t)) => serde_json::from_str(t).unwrap(),
         other => panic!("unexpected body {other:?}"),
     };
-    (r.status_code, body)
+    let status = r.status_code;
+    (r, (status, body))
 }
 
 async fn post(store: &FakeStore, body: &str) -> (i64, Value) {
@@ -93,6 +149,7 @@ async fn stores_valid_orders_with_ttl_and_exact_numbers() {
     assert_eq!(body, json!({"count": 3, "expires_at": NOW + 86400}));
     let written = store.written.lock().unwrap().clone();
     assert_eq!(written.len(), 1, "one transaction");
+    assert_eq!(written[0].owner, "admin", "the fixture's principalId");
     assert_eq!(written[0].expires_at, NOW + 86_400);
     assert_eq!(written[0].created_at, NOW);
     assert_eq!(written[0].token, "c6af9ac6-7b61-11e6-9a41-93e8deadbeef");
@@ -269,13 +326,13 @@ async fn record_errors_are_all_reported_with_index_and_field() {
 #[tokio::test]
 async fn record_id_length_limit_is_in_bytes() {
     let store = FakeStore::default();
-    let ok = "é".repeat(1024); // 2048 bytes
+    let ok = "é".repeat(512); // 1024 bytes
     let body = json!([{"record_id": ok, "parameter_1": "a", "parameter_2": 1}]).to_string();
     assert_eq!(post(&store, &body).await.0, 201);
     let too_long = format!("{ok}x");
     let body = json!([{"record_id": too_long, "parameter_1": "a", "parameter_2": 1}]).to_string();
     let r = rejected(&body).await;
-    assert!(details(&r)[0].2.contains("2049 bytes"));
+    assert!(details(&r)[0].2.contains("1025 bytes"));
 }
 
 #[tokio::test]
@@ -323,7 +380,97 @@ async fn other_methods_are_405() {
     let store = FakeStore::default();
     let mut e = event(Some("[]"));
     e.payload.http_method = Method::GET;
-    let r = handle(&store, e, NOW).await.unwrap();
+    let r = handle(&store, &FakeLimiter::default(), e, NOW)
+        .await
+        .unwrap();
     assert_eq!(r.status_code, 405);
     assert_eq!(r.headers.get("allow").unwrap(), "POST");
+}
+
+const ONE: &str = r#"[{"record_id":"a","parameter_1":"a","parameter_2":1}]"#;
+
+#[tokio::test]
+async fn orders_belong_to_the_principal_of_the_authorizer() {
+    let store = FakeStore::default();
+    for principal in ["alice@example.com", "bob@example.com"] {
+        let e = event_from(json!({"principalId": principal, "sub": "ignored"}), ONE);
+        assert_eq!(call(&store, e).await.0, 201);
+    }
+    let owners: Vec<String> = store
+        .written
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|w| w.owner.clone())
+        .collect();
+    assert_eq!(owners, ["alice@example.com", "bob@example.com"]);
+}
+
+#[tokio::test]
+async fn no_principal_is_403_and_nothing_is_read_or_written() {
+    let limiter = FakeLimiter::default();
+    for authorizer in [
+        Value::Null,
+        json!({}),
+        json!({"sub": "a@example.com"}),
+        json!({"principalId": ""}),
+        json!({"principalId": 42}),
+    ] {
+        let store = FakeStore::default();
+        let (_, (status, body)) =
+            call_limited(&store, &limiter, event_from(authorizer.clone(), ONE)).await;
+        assert_eq!(status, 403, "{authorizer}: {body}");
+        assert_eq!(body["error"], "forbidden");
+        assert!(store.written.lock().unwrap().is_empty(), "{authorizer}");
+    }
+    assert!(
+        limiter.counted.lock().unwrap().is_empty(),
+        "nothing counted"
+    );
+}
+
+#[tokio::test]
+async fn a_principal_over_its_limit_gets_429_and_nothing_is_written() {
+    let store = FakeStore::default();
+    let limiter = FakeLimiter {
+        limit: 150,
+        ..FakeLimiter::default()
+    };
+    let hundred: Vec<Value> = (0..100)
+        .map(|i| json!({"record_id": format!("r{i}"), "parameter_1": "x", "parameter_2": i}))
+        .collect();
+    let hundred = serde_json::to_string(&hundred).unwrap();
+    let alice = || json!({"principalId": "alice@example.com"});
+    let (_, (status, _)) = call_limited(&store, &limiter, event_from(alice(), &hundred)).await;
+    assert_eq!(status, 201);
+    let (r, (status, body)) = call_limited(&store, &limiter, event_from(alice(), &hundred)).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"], "rate limit exceeded");
+    assert_eq!(r.headers.get("retry-after").unwrap(), "17");
+    assert_eq!(
+        store.written.lock().unwrap().len(),
+        1,
+        "the second batch was not written"
+    );
+    // The limit is per principal.
+    let bob = json!({"principalId": "bob@example.com"});
+    let (_, (status, _)) = call_limited(&store, &limiter, event_from(bob, &hundred)).await;
+    assert_eq!(status, 201);
+    // An invalid body is refused before it is counted.
+    let (_, (status, _)) = call_limited(&store, &limiter, event_from(alice(), "[]")).await;
+    assert_eq!(status, 400);
+    assert_eq!(limiter.counted.lock().unwrap()["alice@example.com"], 100);
+}
+
+#[tokio::test]
+async fn a_failing_counter_is_500_and_nothing_is_written() {
+    let store = FakeStore::default();
+    let limiter = FakeLimiter {
+        fail: true,
+        ..FakeLimiter::default()
+    };
+    let (_, (status, body)) = call_limited(&store, &limiter, event(Some(ONE))).await;
+    assert_eq!(status, 500);
+    assert!(!body.to_string().contains("Throughput"), "{body}");
+    assert!(store.written.lock().unwrap().is_empty());
 }

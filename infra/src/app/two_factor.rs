@@ -261,6 +261,8 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
         "POST /otp/verify: checks a code and returns a JWT the orders API accepts",
     );
     verify.add_environment("JWT_SECRET_ARN", orders.jwt_secret.arn());
+    verify.add_environment("JWT_ISSUER", orders.token_issuer.as_str());
+    verify.add_environment("JWT_AUDIENCE", orders.token_audience.as_str());
     orders.jwt_secret.grant_read(&verify);
     grant_items(&verify, &table, VERIFY_TABLE_ACTIONS, VERIFY_KEYS);
 

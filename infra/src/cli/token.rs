@@ -4,11 +4,14 @@ use anyhow::Context as _;
 
 use super::aws::AwsArgs;
 use super::GlobalArgs;
+use crate::app::orders::{token_audience, token_issuer, APP, JWT_SECRET};
+use crate::app::Env;
 use crate::deploy::session::error_message;
-use crate::deploy::token::{issue, parse_duration, signing_key, Claims};
+use crate::deploy::token::{issue, parse_ttl, signing_key, Claims};
 
 /// Print a short-lived HS256 JWT signed with the API's key from Secrets
-/// Manager, ready for 'Authorization: Bearer <token>'.
+/// Manager, with the iss and aud the API's authorizer requires, ready for
+/// 'Authorization: Bearer <token>'.
 #[derive(Debug, clap::Args)]
 pub struct Token {
     /// The secret holding the signing key, by name or ARN (default: orders/<env>/jwt-signing-key, env from -c env=…).
@@ -17,16 +20,16 @@ pub struct Token {
     /// The secret is a JSON object: use this member as the key (as JWT_SECRET_JSON_KEY does for the authorizer).
     #[arg(long, value_name = "KEY")]
     json_key: Option<String>,
-    /// Lifetime: seconds, or with a unit (90s, 15m, 1h).
-    #[arg(long, default_value = "15m", value_parser = parse_duration)]
+    /// Lifetime: seconds, or with a unit (90s, 15m, 1h); at most 1h, the longest the authorizer accepts.
+    #[arg(long, default_value = "15m", value_parser = parse_ttl)]
     ttl: u64,
-    /// The sub claim.
+    /// The sub claim (the principal the orders belong to).
     #[arg(long, default_value = "infra-cli")]
     sub: String,
-    /// The iss claim (when the authorizer sets JWT_ISSUER).
+    /// The iss claim (default: urn:orders:<env>:auth, what the authorizer of -c env=… requires).
     #[arg(long)]
     issuer: Option<String>,
-    /// The aud claim (when the authorizer sets JWT_AUDIENCE).
+    /// The aud claim (default: urn:orders:<env>:api, what the authorizer of -c env=… requires).
     #[arg(long)]
     audience: Option<String>,
     #[command(flatten)]
@@ -36,17 +39,10 @@ pub struct Token {
 impl Token {
     /// Runs the command.
     pub fn run(&self, global: &GlobalArgs) -> anyhow::Result<()> {
+        let env = Env::from_context(&global.context.iter().cloned().collect())?;
         let secret_id = match &self.secret_id {
             Some(id) => id.clone(),
-            None => {
-                let env = global
-                    .context
-                    .iter()
-                    .rev()
-                    .find(|(k, _)| k == "env")
-                    .map_or("dev", |(_, v)| v.as_str());
-                format!("orders/{env}/jwt-signing-key")
-            }
+            None => format!("{APP}/{}/{JWT_SECRET}", env.name()),
         };
         let secret = crate::deploy::runtime()?.block_on(async {
             let session = self.aws.session().await;
@@ -69,8 +65,8 @@ impl Token {
         let claims = Claims {
             subject: self.sub.clone(),
             ttl_seconds: self.ttl,
-            issuer: self.issuer.clone(),
-            audience: self.audience.clone(),
+            issuer: self.issuer.clone().unwrap_or_else(|| token_issuer(env)),
+            audience: self.audience.clone().unwrap_or_else(|| token_audience(env)),
         };
         println!("{}", issue(&key, &claims, i64::try_from(now)?));
         eprintln!(

@@ -1,11 +1,14 @@
 //! Test tokens for the orders API: HS256 JWTs signed with the key the
-//! authorizer reads from Secrets Manager (`functions/authorizer`).
+//! authorizer reads from Secrets Manager (`functions/authorizer`), with the
+//! `iss` and `aud` it requires and no longer a lifetime than it accepts.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value as Json};
 use sha2::Sha256;
+
+use crate::app::orders::TOKEN_MAX_LIFETIME_SECONDS;
 
 /// Shortest key the authorizer accepts (its `MIN_KEY_LEN`).
 pub const MIN_KEY_LEN: usize = 32;
@@ -15,12 +18,12 @@ pub const MIN_KEY_LEN: usize = 32;
 pub struct Claims {
     /// `sub` (required by the authorizer).
     pub subject: String,
-    /// Seconds from `now` to `exp`.
+    /// Seconds from `now` to `exp` (see [`parse_ttl`]).
     pub ttl_seconds: u64,
-    /// `iss`, when the authorizer checks one.
-    pub issuer: Option<String>,
-    /// `aud`, when the authorizer checks one.
-    pub audience: Option<String>,
+    /// `iss` (the authorizer requires `app::orders::token_issuer`).
+    pub issuer: String,
+    /// `aud` (the authorizer requires `app::orders::token_audience`).
+    pub audience: String,
 }
 
 /// Extracts the signing key from a secret value: the value itself, or the
@@ -56,12 +59,8 @@ pub fn issue(key: &[u8], claims: &Claims, now: i64) -> String {
         "exp".into(),
         json!(now.saturating_add(i64::try_from(claims.ttl_seconds).unwrap_or(i64::MAX))),
     );
-    if let Some(iss) = &claims.issuer {
-        payload.insert("iss".into(), json!(iss));
-    }
-    if let Some(aud) = &claims.audience {
-        payload.insert("aud".into(), json!(aud));
-    }
+    payload.insert("iss".into(), json!(claims.issuer));
+    payload.insert("aud".into(), json!(claims.audience));
     let mut token = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
     token.push('.');
     token.push_str(&URL_SAFE_NO_PAD.encode(Json::Object(payload).to_string()));
@@ -95,9 +94,27 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
     }
 }
 
+/// A token lifetime ([`parse_duration`]) no longer than the authorizer
+/// accepts ([`TOKEN_MAX_LIFETIME_SECONDS`]).
+pub fn parse_ttl(s: &str) -> Result<u64, String> {
+    let seconds = parse_duration(s)?;
+    let max = u64::from(TOKEN_MAX_LIFETIME_SECONDS);
+    if seconds > max {
+        return Err(format!(
+            "'{}' is {seconds} s; the authorizer refuses tokens that live longer than {max} s ({}m): use at most {}m",
+            s.trim(),
+            max / 60,
+            max / 60
+        ));
+    }
+    Ok(seconds)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::orders::{token_audience, token_issuer};
+    use crate::app::Env;
     use authorizer::jwt::{JwtError, Verifier};
 
     const KEY: &str = "test-signing-key-0123456789abcdef0123";
@@ -107,26 +124,62 @@ mod tests {
         Claims {
             subject: "infra-cli".into(),
             ttl_seconds: 900,
-            issuer: Some("orders".into()),
-            audience: Some("orders-api".into()),
+            issuer: token_issuer(Env::Dev),
+            audience: token_audience(Env::Dev),
         }
+    }
+
+    /// The verifier the deployed dev authorizer builds: its `iss`, `aud` and
+    /// maximum lifetime come from the Orders stack.
+    fn dev_verifier(key: &[u8]) -> Verifier {
+        Verifier::new(
+            key,
+            Some(token_issuer(Env::Dev)),
+            Some(token_audience(Env::Dev)),
+            30,
+        )
+        .unwrap()
+        .with_max_lifetime(u64::from(TOKEN_MAX_LIFETIME_SECONDS))
     }
 
     #[test]
     fn the_authorizer_accepts_issued_tokens() {
         let token = issue(KEY.as_bytes(), &claims(), NOW);
-        let v = Verifier::new(
-            KEY.as_bytes(),
-            Some("orders".into()),
-            Some("orders-api".into()),
-            30,
-        )
-        .unwrap();
+        let v = dev_verifier(KEY.as_bytes());
         let verified = v.verify(&token, NOW + 10).unwrap();
         assert_eq!(verified.subject, "infra-cli");
+        assert_eq!(verified.context["iss"], "urn:orders:dev:auth");
+        assert_eq!(verified.context["aud"], "urn:orders:dev:api");
         assert_eq!(v.verify(&token, NOW + 900 + 31), Err(JwtError::Expired));
-        let other = Verifier::new(b"another-key-0123456789abcdef-0123456", None, None, 30).unwrap();
+        let other = dev_verifier(b"another-key-0123456789abcdef-0123456");
         assert_eq!(other.verify(&token, NOW), Err(JwtError::BadSignature));
+        // The longest --ttl that parse_ttl allows passes; a prod token does not.
+        let longest = Claims {
+            ttl_seconds: parse_ttl("1h").unwrap(),
+            ..claims()
+        };
+        assert!(v.verify(&issue(KEY.as_bytes(), &longest, NOW), NOW).is_ok());
+        let prod = Claims {
+            issuer: token_issuer(Env::Prod),
+            audience: token_audience(Env::Prod),
+            ..claims()
+        };
+        assert_eq!(
+            v.verify(&issue(KEY.as_bytes(), &prod, NOW), NOW),
+            Err(JwtError::WrongIssuer)
+        );
+    }
+
+    #[test]
+    fn ttl_is_bounded_by_the_authorizers_maximum() {
+        assert_eq!(parse_ttl("15m"), Ok(900));
+        assert_eq!(parse_ttl("3600"), Ok(3600));
+        assert_eq!(
+            parse_ttl("61m").unwrap_err(),
+            "'61m' is 3660 s; the authorizer refuses tokens that live longer than 3600 s (60m): use at most 60m"
+        );
+        assert!(parse_ttl("1d").is_err());
+        assert!(parse_ttl("0").is_err());
     }
 
     #[test]
