@@ -897,6 +897,13 @@ fn deploy_role_changes_only_resources_of_the_deployed_stacks() {
         )
     );
     assert_eq!(
+        find("cloudwatch:PutMetricAlarm")[0]["Resource"],
+        names(
+            "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:{}-*",
+            false
+        )
+    );
+    assert_eq!(
         find("s3:DeleteBucket")[0]["Resource"],
         names("arn:${AWS::Partition}:s3:::{}-*", true)
     );

@@ -7,7 +7,8 @@
 //!
 //! - **by name** where CloudFormation generates names from the stack name
 //!   (`<stack>-<logical id>-<suffix>`: functions, tables, topics, rules, log
-//!   groups, the pipeline; buckets in lower case): the exact deployed stack
+//!   groups, the pipeline; buckets in lower case) or the app names a resource
+//!   after its stack (alarms, `<stack>-<name>`): the exact deployed stack
 //!   names, `Dev-Orders-*`, never a stage prefix such as `Dev-*`. Names limit
 //!   creation too.
 //! - **by the tag `aws:cloudformation:stack-name`** where identifiers are
@@ -146,6 +147,17 @@ pub fn deploy_statements(stacks: &[String]) -> Vec<PolicyStatement> {
                 "logs:UntagResource",
             ],
             named("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:{}-*"),
+        ),
+        PolicyStatement::allow(
+            [
+                "cloudwatch:DeleteAlarms",
+                "cloudwatch:DescribeAlarms",
+                "cloudwatch:ListTagsForResource",
+                "cloudwatch:PutMetricAlarm",
+                "cloudwatch:TagResource",
+                "cloudwatch:UntagResource",
+            ],
+            named("arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:{}-*"),
         ),
         PolicyStatement::allow(
             ["logs:DescribeLogGroups"],
