@@ -1007,7 +1007,6 @@ fn failed_executions_notify_the_topic() {
             "Principal": {"Service": "events.amazonaws.com"},
             "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
             "Resource": "*",
-            "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
         })])}}),
     );
 }

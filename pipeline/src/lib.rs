@@ -599,10 +599,15 @@ impl Pipeline {
                 .targets(list([Target::new("Topic", topic.arn())])),
         );
         topic.allow_service_publish("events.amazonaws.com", rule_arn.clone());
+        // No condition on the key: when EventBridge delivers to an encrypted topic, the KMS
+        // request carries neither aws:SourceArn nor aws:SourceAccount (the EventBridge user
+        // guide says they are not supported there), so a condition would drop every
+        // notification silently. The topic policy above keeps the rule condition: only
+        // this rule may publish, and nothing else reaches the key through the topic.
         key.allow_service(
             Value::from("events.amazonaws.com"),
             aws_constructs::kms::GENERATE_DATA_KEY_ACTIONS,
-            Some(("ArnEquals", "aws:SourceArn", json!(rule_arn))),
+            None,
         );
 
         Pipeline {
