@@ -4,8 +4,10 @@
 //! rustls with the `ring` provider, no aws-lc, no OpenSSL), built separately with this
 //! client's timeouts. Reusing the exact connector type the SDK clients already link in keeps
 //! the function's zip under 2 MB: a second hyper client instantiation (or reqwest) costs
-//! about 100 KB. Root certificates are the platform's (`rustls-native-certs`, as for the SDK
-//! calls: on Lambda's `provided.al2023` the system bundle under `/etc/pki`).
+//! about 100 KB. Root certificates are the platform's (`rustls-native-certs`: on Lambda's
+//! `provided.al2023` the system bundle under `/etc/pki`), since providers use any public CA.
+//! Loading them takes milliseconds, so the connector is built at the first request, not at
+//! start: an invocation whose tokens are all still valid never pays for it.
 
 use std::time::Duration;
 
@@ -60,7 +62,8 @@ pub enum TransportError {
 /// The pooled HTTPS client. Cheap to clone.
 #[derive(Clone)]
 pub struct HttpClient {
-    connector: std::sync::Arc<Connector>,
+    connector: std::sync::Arc<std::sync::OnceLock<Connector>>,
+    connect_timeout: Duration,
     request_timeout: Duration,
 }
 
@@ -68,19 +71,26 @@ impl HttpClient {
     /// A client with the given connect timeout and per-request bound (connect, send and
     /// the whole response body).
     pub fn new(connect_timeout: Duration, request_timeout: Duration) -> Self {
-        let connector = Connector::builder()
-            .connector_settings(
-                // The request bound is the one timeout around the whole exchange below.
-                HttpConnectorSettings::builder()
-                    .connect_timeout(connect_timeout)
-                    .build(),
-            )
-            .tls_provider(Provider::Rustls(CryptoMode::Ring))
-            .build();
         Self {
-            connector: std::sync::Arc::new(connector),
+            connector: std::sync::Arc::default(),
+            connect_timeout,
             request_timeout,
         }
+    }
+
+    /// The connector, built (and the root certificates loaded) on first use.
+    fn connector(&self) -> &Connector {
+        self.connector.get_or_init(|| {
+            Connector::builder()
+                .connector_settings(
+                    // The request bound is the one timeout around the whole exchange below.
+                    HttpConnectorSettings::builder()
+                        .connect_timeout(self.connect_timeout)
+                        .build(),
+                )
+                .tls_provider(Provider::Rustls(CryptoMode::Ring))
+                .build()
+        })
     }
 
     /// A client with [`DEFAULT_CONNECT_TIMEOUT`] and [`DEFAULT_REQUEST_TIMEOUT`].
@@ -115,7 +125,7 @@ impl HttpClient {
         }
         let exchange = async {
             let response = self
-                .connector
+                .connector()
                 .call(http_request)
                 .await
                 .map_err(|e| TransportError::Failed(error_chain(&e)))?;

@@ -13,15 +13,30 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_secretsmanager::config::SharedAsyncSleep;
 use aws_sdk_secretsmanager::config::SharedCredentialsProvider;
 use aws_smithy_async::rt::sleep::TokioSleep;
-use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider, TlsContext, TrustStore};
 
 use crate::local::is_local_run_in;
 
-/// Builds the shared HTTPS client (rustls + ring).
+/// The root certificates of Amazon Trust Services (Amazon Root CA 1–4 and Starfield Services
+/// Root CA G2, which cross-signs them), which issue the certificates of every AWS API endpoint.
+const AMAZON_TRUST_SERVICES: &[u8] = include_bytes!("amazon-trust-services.pem");
+
+/// Builds the shared HTTPS client (rustls + ring) for AWS API calls.
+///
+/// It trusts only [Amazon Trust Services](https://www.amazontrust.com/repository/), the CAs
+/// of AWS's endpoints, instead of the platform's store: loading that store reads every file
+/// under `/etc/ssl/certs` and took about 4 of the 5.5 ms between process start and the first
+/// event of a function (`scripts/bench-init.py`), and a narrower trust store is also one a
+/// mis-issued certificate from any other CA cannot satisfy.
 pub fn https_client() -> aws_sdk_secretsmanager::config::SharedHttpClient {
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https()
+    let trust = TrustStore::empty().with_pem_certificate(AMAZON_TRUST_SERVICES);
+    let mut builder =
+        aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring));
+    // The bundled certificates are constants, parsed in a test: this cannot fail at runtime.
+    if let Ok(context) = TlsContext::builder().with_trust_store(trust).build() {
+        builder = builder.tls_context(context);
+    }
+    builder.build_https()
 }
 
 /// The SDK configuration of a function running in Lambda, from the variables Lambda sets:
@@ -98,6 +113,36 @@ mod tests {
     }
 
     const ENDPOINT: (&str, &str) = ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566");
+
+    /// The bundled roots are parsed when the client first connects, and a PEM it cannot
+    /// parse would panic there: connect to a closed HTTPS port, which needs them first.
+    #[tokio::test]
+    async fn the_bundled_roots_parse_and_an_https_call_fails_cleanly() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or(1);
+        let sdk = config(&[
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+        ]);
+        let client = aws_sdk_secretsmanager::Client::from_conf(
+            aws_sdk_secretsmanager::config::Builder::from(&sdk)
+                .endpoint_url(format!("https://127.0.0.1:{closed}"))
+                .retry_config(aws_config::retry::RetryConfig::disabled())
+                .build(),
+        );
+        let result = client.get_secret_value().secret_id("s").send().await;
+        assert!(result.is_err(), "nothing listens there");
+        assert_eq!(
+            AMAZON_TRUST_SERVICES
+                .windows(27)
+                .filter(|w| w == b"-----BEGIN CERTIFICATE-----")
+                .count(),
+            5
+        );
+    }
 
     #[test]
     fn a_deployed_function_ignores_aws_endpoint_url() {
