@@ -59,7 +59,9 @@ for t in "${targets[@]}"; do
   printf '%-14s %12s %8s %8s %s\n' "$t" "${execs:-?}" "${cov:-?}" \
     "$(find "corpus/$t" -type f | wc -l)->$(find "$work/$t" -type f | wc -l)" "$FUZZ_SECONDS"
   if ((rc != 0)); then
-    tail -n 40 "$log" >&2
+    # The panic message and libFuzzer's summary (the backtrace stays in the log).
+    grep -m1 -A3 'panicked at' "$log" >&2 || true
+    grep -E '^(==[0-9]+== ERROR|SUMMARY|artifact_prefix|Base64)' "$log" >&2 || tail -n 20 "$log" >&2
     crash="$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)"
     echo "fuzz.sh: $t failed (exit $rc); input: ${crash:-none written}; log: $log" >&2
     failed+=("$t")
