@@ -134,6 +134,14 @@ else
   cargo test --workspace --no-fail-fast -- --include-ignored || fail "cargo test failed"
 fi
 
+step "fuzz (bounded)"
+# Each fuzz target of fuzz/ for FUZZ_SECONDS (default 20) from a copy of its committed corpus;
+# a crash fails the step and names the input (kept in $TEST_OUT/fuzz).
+if [[ "$RUST_LINT" = 1 ]]; then
+  (cd fuzz && cargo fmt --all --check) || fail "fuzz/ is not formatted: run 'cargo fmt --all' in fuzz/"
+fi
+FUZZ_OUT="$TEST_OUT/fuzz" bash scripts/fuzz.sh || fail "a fuzz target crashed or did not build (see above)"
+
 # ---- c. synth, twice: byte-identical -----------------------------------------------------
 step "synth (deterministic)"
 rm -rf "$OUT" "$OUT2"

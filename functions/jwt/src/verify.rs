@@ -578,6 +578,32 @@ mod tests {
     }
 
     #[test]
+    fn numbers_are_read_exactly() {
+        // Found by the jwt_claims fuzz target: with serde_json's default float parser this
+        // number was read one ulp off, so the verified claims re-encoded verified differently.
+        let number = "66666666666666666666666666666666666666661700.00000";
+        let payload = format!(r#"{{"sub":"u","exp":{},"n":{number}}}"#, NOW + 60);
+        let mut token = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256"}"#),
+            URL_SAFE_NO_PAD.encode(payload)
+        );
+        let mut mac = Hmac::<Sha256>::new_from_slice(KEY).unwrap();
+        mac.update(token.as_bytes());
+        token = format!(
+            "{token}.{}",
+            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        );
+        let v = verifier().verify(&token, NOW).unwrap();
+        assert_eq!(
+            v.context["n"].as_f64(),
+            Some(number.parse::<f64>().unwrap())
+        );
+        let again = sign_hs256(KEY, &Value::Object(v.context.clone()));
+        assert_eq!(verifier().verify(&again, NOW), Ok(v));
+    }
+
+    #[test]
     fn context_is_flat() {
         let c = json!({"sub": "u", "exp": NOW + 60, "roles": ["a", "b"], "meta": {"x": 1}, "n": null, "admin": false});
         let v = verifier().verify(&sign_hs256(KEY, &c), NOW).unwrap();

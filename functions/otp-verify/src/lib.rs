@@ -48,6 +48,7 @@
 
 pub mod config;
 pub mod handler;
+pub mod validation;
 
 pub use config::Config;
 pub use handler::VerifyOtp;
