@@ -196,8 +196,21 @@ pub(crate) fn rust_function_asset(
         hasher.update(b"profiles\0");
         hasher.update(profiles.to_string());
     }
-    if let Ok(digest) = sources.digest(&root.join("Cargo.lock")) {
-        hash_file(&mut hasher, "Cargo.lock", &digest);
+    // Features and versions declared once for the workspace, and the build's flags
+    // (`.cargo/config.toml`: rustflags per target) change the binary without touching a
+    // crate's own files.
+    if let Some(deps) = workspace
+        .as_ref()
+        .and_then(|w| w.get("workspace"))
+        .and_then(|w| w.get("dependencies"))
+    {
+        hasher.update(b"workspace.dependencies\0");
+        hasher.update(deps.to_string());
+    }
+    for file in ["Cargo.lock", ".cargo/config.toml"] {
+        if let Ok(digest) = sources.digest(&root.join(file)) {
+            hash_file(&mut hasher, file, &digest);
+        }
     }
     let mut dirs = vec![crate_dir.to_owned()];
     collect_path_dependencies(root, sources, crate_dir, workspace.as_deref(), &mut dirs)?;
@@ -420,9 +433,15 @@ mod tests {
         fs::write(root.join("fns/api/src/main.rs"), "fn main() {}\r\n").unwrap();
         assert_eq!(base, hash(root, Architecture::Arm64), "CRLF counts as LF");
 
+        fs::create_dir_all(root.join(".cargo")).unwrap();
         for (file, text) in [
             ("fns/shared/src/main.rs", "fn main() { 1; }\n"),
             ("Cargo.lock", "# lock 2\n"),
+            (".cargo/config.toml", "[build]\nrustflags = [\"-Cdebuginfo=0\"]\n"),
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers=[\"fns/*\"]\n[workspace.dependencies]\nshared = { path = \"fns/shared\", features = [\"x\"] }\n[profile.release]\nlto = true\n",
+            ),
             ("fns/api/src/main.rs", "fn main() { 2; }\n"),
         ] {
             let before = hash(root, Architecture::Arm64);
