@@ -26,6 +26,17 @@ function ordersStack(stage) {
     timeToLiveAttribute: "expires_at",
     removalPolicy: ENV.removalPolicy,
   });
+  // Records per principal per minute (the per-principal rate limit).
+  const rateTable = new dynamodb.Table(stack, "RateTable", {
+    partitionKey: { name: "owner", type: dynamodb.AttributeType.STRING },
+    sortKey: { name: "window", type: dynamodb.AttributeType.NUMBER },
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+    encryptionKey: key,
+    timeToLiveAttribute: "expires_at",
+    removalPolicy: ENV.removalPolicy,
+  });
   const secret = new secretsmanager.Secret(stack, "JwtSecret", {
     secretName: `orders/${ENV.name}/jwt-signing-key`,
     description: "HMAC key (HS256) that signs the JWTs the orders API accepts",
@@ -39,10 +50,16 @@ function ordersStack(stage) {
     description: "POST /orders: validates the orders and stores them for 24 hours",
     key,
     concurrency: 5,
-    environment: { ORDERS_TABLE_NAME: table.tableName },
+    environment: {
+      ORDERS_TABLE_NAME: table.tableName,
+      ORDERS_RATE_TABLE_NAME: rateTable.tableName,
+      ORDERS_RATE_LIMIT_RECORDS: "1000",
+      ORDERS_RATE_WINDOW_SECONDS: "60",
+    },
   });
-  key.grantEncryptDecrypt(ordersApi);
+  key.grantDecrypt(ordersApi);
   table.grant(ordersApi, "dynamodb:PutItem");
+  rateTable.grant(ordersApi, "dynamodb:UpdateItem");
 
   const authorizerFn = rustFunction(stack, "AuthorizerFunction", {
     crate: "authorizer",

@@ -3,7 +3,10 @@
 // signed with the Orders stack's key (a cross-stack reference).
 "use strict";
 
-const { CfnOutput, Stack } = require("aws-cdk-lib");
+const { CfnOutput, Duration, Stack } = require("aws-cdk-lib");
+const cloudwatch = require("aws-cdk-lib/aws-cloudwatch");
+const cloudwatchActions = require("aws-cdk-lib/aws-cloudwatch-actions");
+const sns = require("aws-cdk-lib/aws-sns");
 const apigateway = require("aws-cdk-lib/aws-apigateway");
 const dynamodb = require("aws-cdk-lib/aws-dynamodb");
 const iam = require("aws-cdk-lib/aws-iam");
@@ -52,6 +55,9 @@ function twoFactorStack(stage, orders) {
 
   const create = otpFunction("CreateFunction", "otp-create", "POST /otp: sends a single-use code by email (or SMS)", {
     OTP_SENDER: SENDER,
+    OTP_MAX_ATTEMPTS: "5",
+    OTP_DAILY_BUDGET: "1000",
+    OTP_DOMAIN_DAILY_LIMIT: "250",
   });
   table.grant(create, "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem");
   create.addToRolePolicy(
@@ -67,7 +73,12 @@ function twoFactorStack(stage, orders) {
     "VerifyFunction",
     "otp-verify",
     "POST /otp/verify: checks a code and returns a JWT the orders API accepts",
-    { JWT_SECRET_ARN: orders.jwtSecret.secretArn },
+    {
+      JWT_SECRET_ARN: orders.jwtSecret.secretArn,
+      JWT_ISSUER: `urn:orders:${ENV.name}:auth`,
+      JWT_AUDIENCE: `urn:orders:${ENV.name}:api`,
+      OTP_MAX_ATTEMPTS: "5",
+    },
   );
   // `orders.jwtSecret.grantRead(verify)` would also grant the verify role in the
   // Orders key's policy (a Secrets Manager via-service grant), a reference from
@@ -79,6 +90,31 @@ function twoFactorStack(stage, orders) {
   });
   orders.key.grantDecrypt(verify);
   table.grant(verify, "dynamodb:GetItem", "dynamodb:UpdateItem");
+
+  // The daily send budget's alarm, notifying an encrypted topic.
+  const alarmTopic = new sns.Topic(stack, "AlarmTopic", {
+    displayName: `Two-factor alarms (${ENV.name})`,
+    masterKey: key,
+    enforceSSL: true,
+  });
+  const alarm = new cloudwatch.Alarm(stack, "DailyBudgetAlarm", {
+    alarmName: `${stack.stackName}-DailyBudgetExhausted`,
+    alarmDescription: "POST /otp refused sends: the daily budget (otp.dailyBudget) is spent.",
+    metric: new cloudwatch.Metric({
+      namespace: "Orders/TwoFactor",
+      metricName: "DailyBudgetExhausted",
+      dimensionsMap: { FunctionName: create.functionName },
+      statistic: "Sum",
+      period: Duration.minutes(5),
+    }),
+    evaluationPeriods: 1,
+    threshold: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  alarm.addAlarmAction(new cloudwatchActions.SnsAction(alarmTopic));
+  alarmTopic.grantPublish(new iam.ServicePrincipal("cloudwatch.amazonaws.com"));
+  key.grant(new iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*");
 
   const api = restApi(stack, {
     name: `orders-otp-${ENV.name}`,
@@ -96,6 +132,10 @@ function twoFactorStack(stage, orders) {
   stack.addStackDependency(orders.stack);
 
   new CfnOutput(stack, "TableName", { description: "Name of the codes table", value: table.tableName });
+  new CfnOutput(stack, "AlarmTopicArn", {
+    description: "Topic the daily budget alarm notifies: subscribe to it",
+    value: alarmTopic.topicArn,
+  });
   return stack;
 }
 
