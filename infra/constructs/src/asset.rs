@@ -218,6 +218,9 @@ pub(crate) fn rust_function_asset(
     })
 }
 
+/// The files of one directory, relative to it and sorted.
+type Listing = Rc<Vec<String>>;
+
 /// The crate directories a function's hash covers (the crate and its path
 /// dependencies, sorted), each with its files (see [`list_files`]).
 fn source_dirs(
@@ -225,7 +228,7 @@ fn source_dirs(
     sources: &mut Sources,
     crate_dir: &str,
     workspace: Option<&toml::Table>,
-) -> Result<Vec<(String, Rc<Vec<String>>)>, String> {
+) -> Result<Vec<(String, Listing)>, String> {
     let mut dirs = vec![crate_dir.to_owned()];
     collect_path_dependencies(root, sources, crate_dir, workspace, &mut dirs)?;
     dirs.sort();
