@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use aws_sdk_lambda::types::LastUpdateStatus;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use sha2::{Digest as _, Sha256};
 
 use self::plan::{plan, Hotswap, Plan};
 use self::resolve::Resolver;
@@ -95,15 +98,20 @@ pub async fn deploy(
         )
         .await;
     };
-    let swaps = match plan(&deployed, &stack.template) {
+    let mut swaps = match plan(&deployed, &stack.template) {
         Plan::Fallback(reasons) => return fallback(session, dir, stack, opts, &reasons).await,
-        Plan::Hotswap(swaps) if swaps.is_empty() => {
-            eprintln!("{label}: no hotswappable changes (only metadata differs, if anything); nothing to do");
-            return Ok(Outcome::NothingToDo);
-        }
         Plan::Hotswap(swaps) => swaps,
     };
     let resolver = resolver(&cfn, name, &env.account, &env.region).await?;
+    let lambda = session.lambda(Some(&env.region));
+    // Code hotswapped earlier and since reverted: the template did not change, the function did.
+    swaps.extend(drifted_code(&lambda, &resolver, dir, stack, &swaps).await?);
+    if swaps.is_empty() {
+        eprintln!(
+            "{label}: no hotswappable changes (only metadata differs, if anything); nothing to do"
+        );
+        return Ok(Outcome::NothingToDo);
+    }
     let actions = match actions(&resolver, &swaps) {
         Ok(actions) => actions,
         Err(reasons) => return fallback(session, dir, stack, opts, &reasons).await,
@@ -127,7 +135,6 @@ pub async fn deploy(
             "s"
         },
     );
-    let lambda = session.lambda(Some(&env.region));
     let sfn = session.sfn(Some(&env.region));
     let mut done = Vec::new();
     for action in &actions {
@@ -279,6 +286,65 @@ fn actions(resolver: &Resolver, swaps: &[Hotswap]) -> Result<Vec<Action>, Vec<St
     } else {
         Err(reasons)
     }
+}
+
+/// The functions of `stack` not in `swaps` whose running code is not the
+/// zip their template names (Lambda's `CodeSha256` against the zip's
+/// SHA-256): after a hotswap whose source change was reverted, the template
+/// equals the deployed one but the function still runs the hotswapped code.
+async fn drifted_code(
+    lambda: &aws_sdk_lambda::Client,
+    resolver: &Resolver,
+    dir: &Path,
+    stack: &Stack,
+    swaps: &[Hotswap],
+) -> anyhow::Result<Vec<Hotswap>> {
+    let mut out = Vec::new();
+    let resources = stack
+        .template
+        .get("Resources")
+        .and_then(serde_json::Value::as_object);
+    for (id, resource) in resources.into_iter().flatten() {
+        if resource.get("Type").and_then(serde_json::Value::as_str) != Some("AWS::Lambda::Function")
+            || swaps.iter().any(|s| s.logical_id() == id)
+        {
+            continue;
+        }
+        let code = resource.pointer("/Properties/Code");
+        let (Some(bucket), Some(key)) = (
+            code.and_then(|c| c.get("S3Bucket")),
+            code.and_then(|c| c.get("S3Key")),
+        ) else {
+            continue;
+        };
+        let (Ok(object_key), Some((_, function))) =
+            (resolver.string(key), resolver.resources.get(id))
+        else {
+            continue;
+        };
+        let Some(asset) = stack.assets.iter().find(|a| a.object_key == object_key) else {
+            continue;
+        };
+        let Ok(bytes) = std::fs::read(dir.join(&asset.source_path)) else {
+            continue;
+        };
+        let local = STANDARD.encode(Sha256::digest(&bytes));
+        let running = lambda
+            .get_function_configuration()
+            .function_name(function)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!(error_message(&e)))
+            .with_context(|| format!("failed to read the configuration of function {function}"))?;
+        if running.code_sha256() != Some(local.as_str()) {
+            out.push(Hotswap::FunctionCode {
+                logical_id: id.clone(),
+                bucket: bucket.clone(),
+                key: key.clone(),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// `UpdateFunctionCode`, then waits until the function's `LastUpdateStatus`
