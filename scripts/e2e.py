@@ -35,6 +35,11 @@ import boto3
 
 INFRA = os.environ.get("INFRA", "target/debug/infra")
 RUN = uuid.uuid4().hex[:8]  # keeps this run's data apart from an earlier run's
+# The context `infra local up` was given (scripts/local-e2e.sh exports it), for commands that synthesize.
+CONTEXT = os.environ.get(
+    "E2E_CONTEXT",
+    "-c auction.waitSeconds=1 -c auction.maxAttempts=3 -c auction.rateMinutes=1 -c oauth.providers=e2e/good,e2e/bad",
+).split()
 
 
 def infra(*args: str) -> str:
@@ -603,6 +608,79 @@ class FailedDeploy(unittest.TestCase):
         self.assertEqual(len(deleting), 2, second.stderr)
         deletion = deleting[1].split("Change set for", 1)[0]
         self.assertNotIn("CREATE_", deletion, "the retry re-printed the failed attempt's events")
+
+
+class Hotswap(unittest.TestCase):
+    """`infra deploy --hotswap --local`: a code change runs within seconds, without a change set;
+    another change falls back to a change set and says which property is not hotswappable."""
+
+    SOURCE = "functions/orders-api/src/handler.rs"
+    MESSAGE = "a JSON array of orders is required"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.orders = APP.apis["Dev/Orders"] + "orders"
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+        cls.token = subprocess.run(
+            [INFRA, "token", "--endpoint-url", APP.endpoint, "--region", APP.session.region_name],
+            capture_output=True, text=True, env=env, check=True,
+        ).stdout.strip()
+
+    def hotswap(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [INFRA, "deploy", "--hotswap", "--local", "Dev/Orders", *CONTEXT, *args],
+            capture_output=True, text=True, stdin=subprocess.DEVNULL,
+        )
+
+    def message(self) -> str:
+        status, answer = http("POST", self.orders, b"", {"Authorization": f"Bearer {self.token}"})
+        self.assertEqual(status, 400, answer)
+        return json.dumps(answer)
+
+    def test_a_code_change_is_hotswapped_and_answers(self):
+        self.assertIn(self.MESSAGE, self.message())
+        with open(self.SOURCE) as f:
+            original = f.read()
+        changed = f"{self.MESSAGE} (hotswapped {RUN})"
+        self.assertIn(f'"{self.MESSAGE}"', original)
+        try:
+            with open(self.SOURCE, "w") as f:
+                f.write(original.replace(f'"{self.MESSAGE}"', f'"{changed}"'))
+            swapped = self.hotswap()
+            self.assertEqual(swapped.returncode, 0, swapped.stderr)
+            self.assertRegex(swapped.stderr, r"Dev/Orders \(Dev-Orders\): OrdersApiFunction\w+ \(.+\): code updated in [0-9.]+ s \(hotswap\)")
+            self.assertIn("drift from its template", swapped.stderr)
+            self.assertNotIn("change set", swapped.stderr)
+            self.assertIn(changed, self.message(), "the new code answers")
+        finally:
+            with open(self.SOURCE, "w") as f:
+                f.write(original)
+            restored = self.hotswap()
+        self.assertEqual(restored.returncode, 0, restored.stderr)
+        self.assertNotIn(changed, self.message(), "the restored code answers again")
+
+    def test_an_environment_change_falls_back_to_a_change_set_and_says_why(self):
+        scratch = tempfile.mkdtemp(prefix="e2e-hotswap-")
+        assembly = os.path.join(os.environ.get("INFRA_LOCAL_DIR", ".infra-local"), "cdk.out")
+        for name in os.listdir(assembly):
+            if name.endswith(".json"):
+                with open(os.path.join(assembly, name)) as src, open(os.path.join(scratch, name), "w") as dst:
+                    dst.write(src.read())
+        path = os.path.join(scratch, "Dev-Orders.template.json")
+        with open(path) as f:
+            template = json.load(f)
+        function = next(k for k in template["Resources"] if k.startswith("OrdersApiFunction")
+                        and template["Resources"][k]["Type"] == "AWS::Lambda::Function")
+        template["Resources"][function]["Properties"]["Environment"]["Variables"]["E2E_HOTSWAP"] = RUN
+        with open(path, "w") as f:
+            json.dump(template, f)
+        fallback = self.hotswap("--app", scratch, "--no-execute")
+        self.assertEqual(fallback.returncode, 0, fallback.stderr)
+        self.assertIn(
+            f"Dev/Orders (Dev-Orders): {function}.Properties.Environment changed: not hotswappable; deploying with a change set",
+            fallback.stderr,
+        )
+        self.assertIn("created and not executed", fallback.stderr)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@
 #  1. `infra local up` (engine started, functions built for this machine, every stack
 #     deployed); each asset zip is checked to hold its own function's binary;
 #  2. scripts/e2e.py: two-factor → JWT → orders, the auction with the real functions,
-#     its schedule, the token collector against a local OAuth endpoint, a failing deploy;
+#     its schedule, the token collector against a local OAuth endpoint, a failing deploy,
+#     `infra deploy --hotswap` of a code change and its fallback to a change set;
 #  3. a second `infra local up` changes nothing (every stack "no changes");
 #  4. `infra destroy` removes the app;
 #  5. the AWS CDK CLI bootstraps and deploys the same assembly, `infra deploy` on top finds
@@ -29,6 +30,7 @@ export INFRA_LOCAL_DIR="${INFRA_LOCAL_DIR:-$ROOT/target/e2e/infra-local}"
 PORT="${E2E_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 CONTEXT=(-c auction.waitSeconds=1 -c auction.maxAttempts=3 -c auction.rateMinutes=1
   -c oauth.providers=e2e/good,e2e/bad)
+export E2E_CONTEXT="${CONTEXT[*]}" # for scripts/e2e.py's commands that synthesize
 ASSEMBLY="$INFRA_LOCAL_DIR/cdk.out"
 LOGS="$ROOT/target/e2e"
 mkdir -p "$LOGS"

@@ -212,14 +212,8 @@ pub(crate) fn rust_function_asset(
             hash_file(&mut hasher, file, &digest);
         }
     }
-    let mut dirs = vec![crate_dir.to_owned()];
-    collect_path_dependencies(root, sources, crate_dir, workspace.as_deref(), &mut dirs)?;
-    dirs.sort();
-    for dir in &dirs {
-        let base = root.join(dir);
-        let files = sources
-            .listing(&base)
-            .map_err(|e| format!("cannot read {dir}: {e}"))?;
+    for (dir, files) in source_dirs(root, sources, crate_dir, workspace.as_deref())? {
+        let base = root.join(&dir);
         for rel in files.iter() {
             let digest = sources
                 .digest(&base.join(rel))
@@ -235,6 +229,51 @@ pub(crate) fn rust_function_asset(
         package: Some(package),
         architecture: Some(architecture),
     })
+}
+
+/// The files of one directory, relative to it and sorted.
+type Listing = Rc<Vec<String>>;
+
+/// The crate directories a function's hash covers (the crate and its path
+/// dependencies, sorted), each with its files (see [`list_files`]).
+fn source_dirs(
+    root: &Path,
+    sources: &mut Sources,
+    crate_dir: &str,
+    workspace: Option<&toml::Table>,
+) -> Result<Vec<(String, Listing)>, String> {
+    let mut dirs = vec![crate_dir.to_owned()];
+    collect_path_dependencies(root, sources, crate_dir, workspace, &mut dirs)?;
+    dirs.sort();
+    dirs.into_iter()
+        .map(|dir| {
+            let files = sources
+                .listing(&root.join(&dir))
+                .map_err(|e| format!("cannot read {dir}: {e}"))?;
+            Ok((dir, files))
+        })
+        .collect()
+}
+
+/// The files whose contents make the asset hash of the function crate at
+/// `crate_dir` (relative to `root`): the workspace's `Cargo.toml` (its
+/// profiles) and `Cargo.lock`, and every file of the crate and of the crates
+/// it depends on by path. A change to any of them changes the hash; what
+/// `infra watch` watches. Paths are relative to `root`.
+pub fn function_sources(root: &Path, crate_dir: &str) -> Result<Vec<PathBuf>, String> {
+    let mut sources = Sources::default();
+    let workspace = sources.manifest(root).ok();
+    let mut out: Vec<PathBuf> = Vec::new();
+    if workspace.is_some() {
+        out.push(PathBuf::from("Cargo.toml"));
+    }
+    if root.join("Cargo.lock").is_file() {
+        out.push(PathBuf::from("Cargo.lock"));
+    }
+    for (dir, files) in source_dirs(root, &mut sources, crate_dir, workspace.as_deref())? {
+        out.extend(files.iter().map(|rel| Path::new(&dir).join(rel)));
+    }
+    Ok(out)
 }
 
 /// The asset of a synthesized template, hashed from its bytes.
@@ -400,6 +439,31 @@ mod tests {
         rust_function_asset(root, &mut Sources::default(), "fns/api", arch)
             .unwrap()
             .hash
+    }
+
+    #[test]
+    fn sources_are_the_files_the_hash_covers() {
+        let ws = workspace();
+        let root = ws.path();
+        fs::create_dir_all(root.join("fns/api/target")).unwrap();
+        fs::write(root.join("fns/api/target/junk"), "x").unwrap();
+        let listed: Vec<String> = function_sources(root, "fns/api")
+            .unwrap()
+            .iter()
+            .map(|p| normalize(p))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                "Cargo.toml",
+                "Cargo.lock",
+                "fns/api/Cargo.toml",
+                "fns/api/src/main.rs",
+                "fns/shared/Cargo.toml",
+                "fns/shared/src/main.rs"
+            ]
+        );
+        assert!(function_sources(root, "fns/missing").is_err());
     }
 
     #[test]

@@ -3,9 +3,11 @@
 use std::io::IsTerminal as _;
 
 use super::aws::{AssemblyArgs, AwsArgs};
+use super::target::Target;
 use super::GlobalArgs;
 use crate::deploy::assembly::{dependency_order, Assembly};
 use crate::deploy::changeset::RequireApproval;
+use crate::deploy::hotswap::{self, Outcome};
 use crate::deploy::stack::{deploy, format_outputs, DeployOptions, Deployed};
 
 /// Deploy stacks in dependency order: build missing function zips (when
@@ -35,6 +37,16 @@ pub struct Deploy {
     /// IAM role CloudFormation assumes to create, update and delete the stacks' resources (the delivery pipeline's deploy role); default: the caller's credentials.
     #[arg(long, value_name = "ARN")]
     role_arn: Option<String>,
+    /// Update only function code and state machine definitions, directly
+    /// (Lambda UpdateFunctionCode, Step Functions UpdateStateMachine), when
+    /// nothing else changed; otherwise deploy with a change set and say why.
+    /// The stack then drifts from its template: for development only.
+    #[arg(long)]
+    hotswap: bool,
+    /// Deploy to the engine of 'infra local up' (its endpoint and region),
+    /// with the functions built for this machine as 'infra local up' builds them.
+    #[arg(long, conflicts_with_all = ["profile", "region", "endpoint_url", "role_arn"])]
+    local: bool,
     #[command(flatten)]
     assembly: AssemblyArgs,
     #[command(flatten)]
@@ -60,26 +72,21 @@ fn parse_parameter(s: &str) -> Result<(Option<String>, String, String), String> 
 impl Deploy {
     /// Runs the command.
     pub fn run(&self, global: &GlobalArgs) -> anyhow::Result<()> {
-        let (dir, synthesized) = self.assembly.prepare(global)?;
+        let runtime = crate::deploy::runtime()?;
+        let target = Target::new(self.local, &self.aws, &runtime)?;
+        let (dir, synthesized) = match &self.assembly.app {
+            Some(dir) => (dir.clone(), None),
+            None => {
+                let (dir, synthesized) = target.synthesize(global, &self.assembly.output)?;
+                (dir, Some(synthesized))
+            }
+        };
         let assembly = Assembly::read(&dir)?;
         let selected = dependency_order(&assembly.select(&self.stacks, self.all)?);
         if let Some(synthesized) = &synthesized {
             // Only the functions of the selected stacks, and only those not built yet.
-            let names: Vec<&str> = selected.iter().map(|s| s.artifact_id.as_str()).collect();
-            let app = crate::deploy::build::jobs(synthesized, &[])?;
-            let mut jobs = app.clone();
-            jobs.retain(|j| {
-                synthesized
-                    .stacks
-                    .iter()
-                    .filter(|s| names.contains(&s.artifact_id.as_str()))
-                    .any(|s| s.assets.iter().any(|a| a.hash == j.hash))
-                    && !dir.join(&j.file_name).exists()
-            });
-            if !jobs.is_empty() {
-                let opts = crate::deploy::build::Options::default();
-                crate::deploy::build::build(&super::source_root()?, &dir, &jobs, &app, &opts)?;
-            }
+            let ids: Vec<&str> = selected.iter().map(|s| s.artifact_id.as_str()).collect();
+            target.build(&dir, synthesized, &ids)?;
         }
         let opts = DeployOptions {
             parameters: self.parameters.clone(),
@@ -88,12 +95,19 @@ impl Deploy {
             execute: !self.no_execute,
             role_arn: self.role_arn.clone(),
             interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
-            ..DeployOptions::default()
+            poll: target.poll(),
         };
-        crate::deploy::runtime()?.block_on(async {
-            let session = self.aws.session().await;
+        runtime.block_on(async {
+            let session = target.session().await;
             for stack in &selected {
-                let result = deploy(&session, &dir, stack, &opts).await?;
+                let result = if self.hotswap {
+                    match hotswap::deploy(&session, &dir, stack, &opts).await? {
+                        Outcome::ChangeSet(deployed) => deployed,
+                        Outcome::Hotswapped(_) | Outcome::NothingToDo => continue,
+                    }
+                } else {
+                    deploy(&session, &dir, stack, &opts).await?
+                };
                 if let Deployed::Done(outputs) | Deployed::NoChanges(outputs) = &result {
                     print!("{}", format_outputs(&stack.stack_name, outputs));
                 }

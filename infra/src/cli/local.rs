@@ -118,7 +118,7 @@ impl Up {
 /// Builds every function asset for this machine's CPU into `dir`: the engine
 /// runs `bootstrap` as a host process. The templates are untouched (they still
 /// declare the deployed architecture); only these zips differ from `cdk.out/`'s.
-fn build_for_host(
+pub(super) fn build_for_host(
     root: &std::path::Path,
     dir: &std::path::Path,
     synthesized: &constructs::CloudAssembly,
@@ -394,7 +394,10 @@ impl Down {
     }
 }
 
-fn require_running(runtime: &tokio::runtime::Runtime, layout: &Layout) -> anyhow::Result<Engine> {
+pub(super) fn require_running(
+    runtime: &tokio::runtime::Runtime,
+    layout: &Layout,
+) -> anyhow::Result<Engine> {
     runtime.block_on(engine::running(layout)).context(
         "the local engine is not running; start it and deploy the app with 'infra local up'",
     )

@@ -11,7 +11,9 @@ mod list;
 mod local;
 mod pipeline;
 mod synth;
+mod target;
 mod token;
+mod watch;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -74,6 +76,7 @@ enum Command {
     Token(token::Token),
     Pipeline(pipeline::Pipeline),
     Local(local::Local),
+    Watch(watch::Watch),
 }
 
 impl Cli {
@@ -91,6 +94,7 @@ impl Cli {
             Command::Graph(cmd) => cmd.run(&self.global),
             Command::Pipeline(cmd) => cmd.run(&self.global),
             Command::Local(cmd) => cmd.run(&self.global),
+            Command::Watch(cmd) => cmd.run(&self.global),
         }
     }
 }

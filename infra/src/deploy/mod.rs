@@ -12,6 +12,7 @@ pub mod build;
 pub mod changeset;
 pub mod diff;
 pub mod events;
+pub mod hotswap;
 pub mod session;
 pub mod stack;
 pub mod token;

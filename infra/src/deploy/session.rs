@@ -101,6 +101,16 @@ impl Session {
         aws_sdk_s3::Client::from_conf(s3)
     }
 
+    /// A Lambda client for `region` (hotswapping function code).
+    pub fn lambda(&self, region: Option<&str>) -> aws_sdk_lambda::Client {
+        aws_sdk_lambda::Client::new(&self.config_for(region))
+    }
+
+    /// A Step Functions client for `region` (hotswapping state machine definitions).
+    pub fn sfn(&self, region: Option<&str>) -> aws_sdk_sfn::Client {
+        aws_sdk_sfn::Client::new(&self.config_for(region))
+    }
+
     /// A Secrets Manager client.
     pub fn secrets_manager(&self) -> aws_sdk_secretsmanager::Client {
         aws_sdk_secretsmanager::Client::new(&self.config)
