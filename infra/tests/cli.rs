@@ -32,6 +32,61 @@ fn first_stack(cwd: &Path) -> String {
         .to_owned()
 }
 
+/// Without `INFRA_SOURCE_ROOT`, the sources are those of the workspace the
+/// binary was built from, wherever it runs: the same bytes from any directory.
+#[test]
+fn synth_writes_the_same_bytes_from_any_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let read = |out: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<_> = std::fs::read_dir(out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let mut assemblies = Vec::new();
+    for (i, cwd) in [dir.path(), workspace, &workspace.join("functions")]
+        .into_iter()
+        .enumerate()
+    {
+        let out = dir.path().join(format!("out{i}"));
+        let run = Command::new(env!("CARGO_BIN_EXE_infra"))
+            .args(["synth", "--quiet", "-o"])
+            .arg(&out)
+            .current_dir(cwd)
+            .env_remove("INFRA_SOURCE_ROOT")
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "from {}: {}",
+            cwd.display(),
+            text(&run.stderr)
+        );
+        assemblies.push(read(&out));
+    }
+    assert!(
+        assemblies[0].len() > 4,
+        "templates, asset manifests, manifest.json, tree.json"
+    );
+    assert_eq!(
+        assemblies[0], assemblies[1],
+        "a temporary directory and the workspace"
+    );
+    assert_eq!(
+        assemblies[1], assemblies[2],
+        "the workspace and a subdirectory"
+    );
+}
+
 #[test]
 fn synth_writes_a_deterministic_assembly() {
     let dir = tempfile::tempdir().unwrap();

@@ -16,7 +16,7 @@ mod token;
 mod watch;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -116,20 +116,30 @@ impl GlobalArgs {
 }
 
 /// The workspace root, which function asset paths are relative to: the
-/// `INFRA_SOURCE_ROOT` variable, else the nearest ancestor of the current
-/// directory that holds `Cargo.lock` and `functions/`.
+/// `INFRA_SOURCE_ROOT` variable; else the workspace this binary was built
+/// from (the app crate's own location), so that `infra synth` writes the same
+/// bytes from any directory; else, for a binary moved off its checkout, the
+/// nearest ancestor of the current directory that holds `Cargo.lock` and
+/// `functions/`.
 fn source_root() -> anyhow::Result<PathBuf> {
     if let Some(root) = std::env::var_os("INFRA_SOURCE_ROOT") {
         return Ok(PathBuf::from(root));
     }
+    let is_root = |dir: &Path| dir.join("Cargo.lock").is_file() && dir.join("functions").is_dir();
+    // The app crate is `<workspace>/infra`.
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new(env!("CARGO_MANIFEST_DIR")));
+    if is_root(built_from) {
+        return Ok(built_from.to_path_buf());
+    }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    for dir in cwd.ancestors() {
-        if dir.join("Cargo.lock").is_file() && dir.join("functions").is_dir() {
-            return Ok(dir.to_path_buf());
-        }
+    if let Some(dir) = cwd.ancestors().find(|dir| is_root(dir)) {
+        return Ok(dir.to_path_buf());
     }
     bail!(
-        "cannot find the workspace root (a directory with Cargo.lock and functions/) above '{}'; run from inside the repository or set INFRA_SOURCE_ROOT",
+        "cannot find the workspace root (a directory with Cargo.lock and functions/): '{}' (where this binary was built) no longer has them, nor has any directory above '{}'; run from inside the repository or set INFRA_SOURCE_ROOT",
+        built_from.display(),
         cwd.display()
     )
 }
