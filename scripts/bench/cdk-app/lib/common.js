@@ -6,6 +6,7 @@
 
 const path = require("path");
 const { Duration, RemovalPolicy } = require("aws-cdk-lib");
+const dynamodb = require("aws-cdk-lib/aws-dynamodb");
 const iam = require("aws-cdk-lib/aws-iam");
 const kms = require("aws-cdk-lib/aws-kms");
 const lambda = require("aws-cdk-lib/aws-lambda");
@@ -115,4 +116,21 @@ function privateTopic(stack, id, key, displayName) {
   return new sns.Topic(stack, id, { displayName, masterKey: key, enforceSSL: true });
 }
 
-module.exports = { ENV, ROOT, logGroup, privateBucket, privateTopic, rustFunction, stackKey };
+/**
+ * An on-demand table encrypted with `key`, point-in-time recovery on, whose items expire at
+ * their `expires_at`; `sortKey` is optional. Keys are `{ name, type }` (dynamodb.AttributeType).
+ */
+function expiringTable(stack, id, key, partitionKey, sortKey) {
+  return new dynamodb.Table(stack, id, {
+    partitionKey,
+    sortKey,
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+    encryptionKey: key,
+    timeToLiveAttribute: "expires_at",
+    removalPolicy: ENV.removalPolicy,
+  });
+}
+
+module.exports = { ENV, ROOT, expiringTable, logGroup, privateBucket, privateTopic, rustFunction, stackKey };

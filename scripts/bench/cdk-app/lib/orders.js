@@ -7,7 +7,7 @@ const { CfnOutput, Duration, Stack } = require("aws-cdk-lib");
 const apigateway = require("aws-cdk-lib/aws-apigateway");
 const dynamodb = require("aws-cdk-lib/aws-dynamodb");
 const secretsmanager = require("aws-cdk-lib/aws-secretsmanager");
-const { ENV, logGroup, rustFunction, stackKey } = require("./common");
+const { ENV, expiringTable, logGroup, rustFunction, stackKey } = require("./common");
 const { restApi } = require("./rest-api");
 
 /** Adds the Orders stack to `stage`; returns it, its JWT secret and the secret's key. */
@@ -17,26 +17,15 @@ function ordersStack(stage) {
   });
   const key = stackKey(stack, `Orders (${ENV.name}): table, JWT signing secret, function environments and logs`);
 
-  const table = new dynamodb.Table(stack, "Table", {
-    partitionKey: { name: "record_id", type: dynamodb.AttributeType.STRING },
-    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
-    encryptionKey: key,
-    timeToLiveAttribute: "expires_at",
-    removalPolicy: ENV.removalPolicy,
-  });
+  const table = expiringTable(stack, "Table", key, { name: "record_id", type: dynamodb.AttributeType.STRING });
   // Records per principal per minute (the per-principal rate limit).
-  const rateTable = new dynamodb.Table(stack, "RateTable", {
-    partitionKey: { name: "owner", type: dynamodb.AttributeType.STRING },
-    sortKey: { name: "window", type: dynamodb.AttributeType.NUMBER },
-    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
-    encryptionKey: key,
-    timeToLiveAttribute: "expires_at",
-    removalPolicy: ENV.removalPolicy,
-  });
+  const rateTable = expiringTable(
+    stack,
+    "RateTable",
+    key,
+    { name: "owner", type: dynamodb.AttributeType.STRING },
+    { name: "window", type: dynamodb.AttributeType.NUMBER },
+  );
   const secret = new secretsmanager.Secret(stack, "JwtSecret", {
     secretName: `orders/${ENV.name}/jwt-signing-key`,
     description: "HMAC key (HS256) that signs the JWTs the orders API accepts",

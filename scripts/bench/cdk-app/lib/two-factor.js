@@ -6,12 +6,11 @@
 const { CfnOutput, Duration, Stack } = require("aws-cdk-lib");
 const cloudwatch = require("aws-cdk-lib/aws-cloudwatch");
 const cloudwatchActions = require("aws-cdk-lib/aws-cloudwatch-actions");
-const sns = require("aws-cdk-lib/aws-sns");
 const apigateway = require("aws-cdk-lib/aws-apigateway");
 const dynamodb = require("aws-cdk-lib/aws-dynamodb");
 const iam = require("aws-cdk-lib/aws-iam");
 const secretsmanager = require("aws-cdk-lib/aws-secretsmanager");
-const { ENV, logGroup, rustFunction, stackKey } = require("./common");
+const { ENV, expiringTable, logGroup, privateTopic, rustFunction, stackKey } = require("./common");
 const { restApi } = require("./rest-api");
 
 /** The From address of the code emails (`-c otp.sender`, default). */
@@ -23,15 +22,7 @@ function twoFactorStack(stage, orders) {
     description: "Two-factor codes: POST /otp sends a single-use code, POST /otp/verify returns a JWT",
   });
   const key = stackKey(stack, `Two-factor codes (${ENV.name}): table, hash key secret, function environments and logs`);
-  const table = new dynamodb.Table(stack, "CodesTable", {
-    partitionKey: { name: "pk", type: dynamodb.AttributeType.STRING },
-    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
-    encryptionKey: key,
-    timeToLiveAttribute: "expires_at",
-    removalPolicy: ENV.removalPolicy,
-  });
+  const table = expiringTable(stack, "CodesTable", key, { name: "pk", type: dynamodb.AttributeType.STRING });
   const hashKey = new secretsmanager.Secret(stack, "HashKeySecret", {
     secretName: `orders/${ENV.name}/otp-hash-key`,
     description: "HMAC key under which codes and addresses are stored",
@@ -92,11 +83,7 @@ function twoFactorStack(stage, orders) {
   table.grant(verify, "dynamodb:GetItem", "dynamodb:UpdateItem");
 
   // The daily send budget's alarm, notifying an encrypted topic.
-  const alarmTopic = new sns.Topic(stack, "AlarmTopic", {
-    displayName: `Two-factor alarms (${ENV.name})`,
-    masterKey: key,
-    enforceSSL: true,
-  });
+  const alarmTopic = privateTopic(stack, "AlarmTopic", key, `Two-factor alarms (${ENV.name})`);
   const alarm = new cloudwatch.Alarm(stack, "DailyBudgetAlarm", {
     alarmName: `${stack.stackName}-DailyBudgetExhausted`,
     alarmDescription: "POST /otp refused sends: the daily budget (otp.dailyBudget) is spent.",
