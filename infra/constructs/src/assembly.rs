@@ -132,6 +132,10 @@ impl App {
         }
         files.insert("manifest.json".to_owned(), to_bytes(&manifest(&stacks)));
         files.insert("tree.json".to_owned(), to_bytes(&tree_json(&tree)));
+        if let Some(cache) = &tree.sources.cache {
+            // Best effort: without the file the next synthesis reads every source again.
+            let _ = cache.save();
+        }
         Ok(CloudAssembly { stacks, files })
     }
 }

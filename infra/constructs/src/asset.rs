@@ -15,6 +15,7 @@ use std::rc::Rc;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
+use crate::digest_cache::DigestCache;
 use crate::value::{sub, Value};
 
 /// The bootstrap qualifier of the AWS CDK's default bootstrap stack.
@@ -123,6 +124,10 @@ pub(crate) struct Sources {
     manifests: HashMap<PathBuf, Rc<toml::Table>>,
     digests: HashMap<PathBuf, [u8; 32]>,
     listings: HashMap<PathBuf, Rc<Vec<String>>>,
+    /// The workspace's `[profile]` and `[workspace.dependencies]` as hashed.
+    workspace_settings: Option<Rc<WorkspaceSettings>>,
+    /// Digests kept between syntheses ([`crate::App::set_digest_cache`]).
+    pub(crate) cache: Option<DigestCache>,
 }
 
 impl Sources {
@@ -147,14 +152,28 @@ impl Sources {
         if let Some(d) = self.digests.get(path) {
             return Ok(*d);
         }
-        let bytes = fs::read(path)?;
-        let digest: [u8; 32] = if bytes.contains(&b'\r') {
-            Sha256::digest(String::from_utf8_lossy(&bytes).replace("\r\n", "\n")).into()
-        } else {
-            Sha256::digest(&bytes).into()
+        let digest = match &mut self.cache {
+            Some(cache) => cache.digest(path, file_digest)?,
+            None => file_digest(&fs::read(path)?),
         };
         self.digests.insert(path.to_path_buf(), digest);
         Ok(digest)
+    }
+
+    /// The workspace manifest's `[profile]` and `[workspace.dependencies]`
+    /// tables as text, rendered once per app.
+    fn workspace_settings(&mut self, workspace: Option<&toml::Table>) -> Rc<WorkspaceSettings> {
+        Rc::clone(self.workspace_settings.get_or_insert_with(|| {
+            Rc::new(WorkspaceSettings {
+                profiles: workspace
+                    .and_then(|w| w.get("profile"))
+                    .map(|p| p.to_string()),
+                dependencies: workspace
+                    .and_then(|w| w.get("workspace"))
+                    .and_then(|w| w.get("dependencies"))
+                    .map(|d| d.to_string()),
+            })
+        }))
     }
 
     /// The files under `dir`, relative to it and sorted (see [`list_files`]).
@@ -169,6 +188,13 @@ impl Sources {
         self.listings.insert(dir.to_path_buf(), Rc::clone(&files));
         Ok(files)
     }
+}
+
+/// The workspace-wide build settings an asset hash covers, as TOML text.
+#[derive(Debug)]
+struct WorkspaceSettings {
+    profiles: Option<String>,
+    dependencies: Option<String>,
 }
 
 /// Hashes the Rust crate at `crate_dir` (relative to `root`) as built with `architecture`.
@@ -192,20 +218,17 @@ pub(crate) fn rust_function_asset(
         "rust-function/2\0arch={}\0profile=lambda\0runtime=provided.al2023\0",
         architecture.lambda_name()
     ));
-    if let Some(profiles) = workspace.as_ref().and_then(|w| w.get("profile")) {
+    let settings = sources.workspace_settings(workspace.as_deref());
+    if let Some(profiles) = &settings.profiles {
         hasher.update(b"profiles\0");
-        hasher.update(profiles.to_string());
+        hasher.update(profiles);
     }
     // Features and versions declared once for the workspace, and the build's flags
     // (`.cargo/config.toml`: rustflags per target) change the binary without touching a
     // crate's own files.
-    if let Some(deps) = workspace
-        .as_ref()
-        .and_then(|w| w.get("workspace"))
-        .and_then(|w| w.get("dependencies"))
-    {
+    if let Some(dependencies) = &settings.dependencies {
         hasher.update(b"workspace.dependencies\0");
-        hasher.update(deps.to_string());
+        hasher.update(dependencies);
     }
     for file in ["Cargo.lock", ".cargo/config.toml"] {
         if let Ok(digest) = sources.digest(&root.join(file)) {
@@ -274,6 +297,15 @@ pub fn function_sources(root: &Path, crate_dir: &str) -> Result<Vec<PathBuf>, St
         out.extend(files.iter().map(|rel| Path::new(&dir).join(rel)));
     }
     Ok(out)
+}
+
+/// SHA-256 of a file's bytes, CRLF line endings counted as LF.
+fn file_digest(bytes: &[u8]) -> [u8; 32] {
+    if bytes.contains(&b'\r') {
+        Sha256::digest(String::from_utf8_lossy(bytes).replace("\r\n", "\n")).into()
+    } else {
+        Sha256::digest(bytes).into()
+    }
 }
 
 /// The asset of a synthesized template, hashed from its bytes.

@@ -13,6 +13,7 @@
 mod assembly;
 pub mod assertions;
 mod asset;
+mod digest_cache;
 mod elements;
 pub mod logical_id;
 mod render;

@@ -412,7 +412,21 @@ impl App {
     pub fn set_source_root(&self, root: impl Into<std::path::PathBuf>) -> &Self {
         let mut tree = self.scope.tree.borrow_mut();
         tree.source_root = root.into();
+        let cache = tree.sources.cache.take();
         tree.sources = asset::Sources::default();
+        tree.sources.cache = cache;
+        self
+    }
+
+    /// Keeps the digests of the files function assets are hashed from in
+    /// `file` between syntheses, so that the next one reads only the files
+    /// that changed since (see the module `digest_cache` for when a digest is
+    /// trusted: the output never depends on it). Set it before adding
+    /// functions; [`App::synth`] writes it, and a failure to write it is not
+    /// an error (it only costs the next synthesis the reads). Default: none.
+    pub fn set_digest_cache(&self, file: impl Into<std::path::PathBuf>) -> &Self {
+        self.scope.tree.borrow_mut().sources.cache =
+            Some(crate::digest_cache::DigestCache::load(file.into()));
         self
     }
 

@@ -96,6 +96,9 @@ impl Env {
 pub fn build(context: BTreeMap<String, String>, source_root: PathBuf) -> anyhow::Result<App> {
     let env = Env::from_context(&context)?;
     let app = App::with_context(context);
+    // Beside cargo's own fingerprints (ignored by git): the next synthesis reads only the
+    // function sources that changed.
+    app.set_digest_cache(source_root.join("target/.infra-digests"));
     app.set_source_root(source_root);
     let stage = app.stage(env.stage_id());
     let stacks = build_stage(&stage, env);

@@ -1,0 +1,242 @@
+//! A cache of file digests kept between syntheses, so that hashing function
+//! assets reads only the files that changed.
+//!
+//! An entry is used only while the file's size, modification time, change
+//! time and inode are all what they were when it was digested; any write,
+//! rename or `touch` changes one of them. A file changed within the last
+//! [`SETTLE`] is digested but not recorded: a second write in the same clock
+//! tick could leave the times as they were (git's "racy" files). So the cache
+//! can make synthesis faster but never change its output.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The first line of a cache file; other files are ignored.
+const HEADER: &str = "infra-digests 1";
+
+/// How long a file must be unchanged before its digest is recorded.
+const SETTLE: Duration = Duration::from_secs(2);
+
+/// What identifies one version of a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Stamp {
+    size: u64,
+    mtime_ns: i128,
+    ctime_ns: i128,
+    inode: u64,
+}
+
+impl Stamp {
+    fn of(meta: &fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        let (ctime_ns, inode) = {
+            use std::os::unix::fs::MetadataExt;
+            (
+                i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
+                meta.ino(),
+            )
+        };
+        #[cfg(not(unix))]
+        let (ctime_ns, inode) = (0, 0);
+        Stamp {
+            size: meta.len(),
+            mtime_ns: meta.modified().map_or(0, nanos),
+            ctime_ns,
+            inode,
+        }
+    }
+
+    /// Unchanged for [`SETTLE`] as of `now`.
+    fn settled(&self, now: SystemTime) -> bool {
+        let limit = nanos(now) - SETTLE.as_nanos() as i128;
+        self.mtime_ns < limit && self.ctime_ns < limit
+    }
+}
+
+/// Nanoseconds since the Unix epoch (negative before it).
+fn nanos(t: SystemTime) -> i128 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_nanos() as i128,
+        Err(e) => -(e.duration().as_nanos() as i128),
+    }
+}
+
+/// The digests of an earlier synthesis, and those of this one.
+#[derive(Debug)]
+pub(crate) struct DigestCache {
+    file: PathBuf,
+    known: HashMap<PathBuf, (Stamp, [u8; 32])>,
+    /// The entries to write: the settled files digested this time.
+    used: Vec<(PathBuf, Stamp, [u8; 32])>,
+    /// Whether `used` differs from what `file` holds.
+    changed: bool,
+}
+
+impl DigestCache {
+    /// The cache kept in `file`; empty when it is missing or unreadable.
+    pub(crate) fn load(file: PathBuf) -> DigestCache {
+        let known: HashMap<_, _> = fs::read_to_string(&file)
+            .ok()
+            .filter(|text| text.lines().next() == Some(HEADER))
+            .map(|text| text.lines().skip(1).filter_map(parse_line).collect())
+            .unwrap_or_default();
+        DigestCache {
+            file,
+            known,
+            used: Vec::new(),
+            changed: false,
+        }
+    }
+
+    /// The digest of the file at `path`: the recorded one if the file is
+    /// unchanged since, else `compute` of its bytes.
+    pub(crate) fn digest(
+        &mut self,
+        path: &Path,
+        compute: impl FnOnce(&[u8]) -> [u8; 32],
+    ) -> io::Result<[u8; 32]> {
+        self.digest_as_of(path, compute, SystemTime::now())
+    }
+
+    /// [`Self::digest`] with the clock read as `now`.
+    fn digest_as_of(
+        &mut self,
+        path: &Path,
+        compute: impl FnOnce(&[u8]) -> [u8; 32],
+        now: SystemTime,
+    ) -> io::Result<[u8; 32]> {
+        let stamp = Stamp::of(&fs::metadata(path)?);
+        let digest = match self.known.get(path) {
+            Some((known, digest)) if *known == stamp => *digest,
+            _ => {
+                self.changed = true;
+                compute(&fs::read(path)?)
+            }
+        };
+        if stamp.settled(now) {
+            self.used.push((path.to_path_buf(), stamp, digest));
+        } else {
+            self.changed = true;
+        }
+        Ok(digest)
+    }
+
+    /// Writes this synthesis's entries if they differ from the file's
+    /// (atomically: a concurrent synthesis reads the old file or the new).
+    pub(crate) fn save(&self) -> io::Result<()> {
+        if !self.changed && self.used.len() == self.known.len() {
+            return Ok(());
+        }
+        let mut text = format!("{HEADER}\n");
+        for (path, s, digest) in &self.used {
+            text.push_str(&format!(
+                "{} {} {} {} {} {}\n",
+                hex::encode(digest),
+                s.size,
+                s.mtime_ns,
+                s.ctime_ns,
+                s.inode,
+                path.display()
+            ));
+        }
+        if let Some(dir) = self.file.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        let tmp = self
+            .file
+            .with_extension(format!("tmp{}", std::process::id()));
+        fs::write(&tmp, text)?;
+        fs::rename(&tmp, &self.file)
+    }
+}
+
+/// One entry: `digest size mtime ctime inode path` (the path last: it may hold spaces).
+fn parse_line(line: &str) -> Option<(PathBuf, (Stamp, [u8; 32]))> {
+    let mut parts = line.splitn(6, ' ');
+    let mut digest = [0u8; 32];
+    hex::decode_to_slice(parts.next()?, &mut digest).ok()?;
+    let stamp = Stamp {
+        size: parts.next()?.parse().ok()?,
+        mtime_ns: parts.next()?.parse().ok()?,
+        ctime_ns: parts.next()?.parse().ok()?,
+        inode: parts.next()?.parse().ok()?,
+    };
+    Some((PathBuf::from(parts.next()?), (stamp, digest)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A digest that counts its calls.
+    fn counting(calls: &mut u32) -> impl FnOnce(&[u8]) -> [u8; 32] + '_ {
+        move |bytes| {
+            *calls += 1;
+            let mut d = [0u8; 32];
+            d[0] = bytes.len() as u8;
+            d
+        }
+    }
+
+    /// A minute from now: every file written so far is settled then.
+    fn later() -> SystemTime {
+        SystemTime::now() + Duration::from_secs(60)
+    }
+
+    #[test]
+    fn unchanged_files_are_not_read_again_and_changed_ones_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, cache) = (dir.path().join("a b.rs"), dir.path().join("c/digests"));
+        fs::write(&file, "one").unwrap();
+        let mut calls = 0;
+
+        let mut first = DigestCache::load(cache.clone());
+        let d1 = first
+            .digest_as_of(&file, counting(&mut calls), later())
+            .unwrap();
+        first.save().unwrap();
+        let mut second = DigestCache::load(cache.clone());
+        let d2 = second
+            .digest_as_of(&file, counting(&mut calls), later())
+            .unwrap();
+        assert_eq!(d2, d1);
+        assert_eq!(calls, 1, "the second synthesis used the recorded digest");
+        assert!(!second.changed);
+
+        fs::write(&file, "three").unwrap();
+        let mut third = DigestCache::load(cache);
+        let d3 = third
+            .digest_as_of(&file, counting(&mut calls), later())
+            .unwrap();
+        assert_ne!(d3, d1);
+        assert_eq!(calls, 2, "a written file is digested again");
+    }
+
+    #[test]
+    fn a_file_changed_just_now_is_not_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, cache) = (dir.path().join("a.rs"), dir.path().join("digests"));
+        fs::write(&file, "fresh").unwrap();
+        let mut calls = 0;
+        let mut first = DigestCache::load(cache.clone());
+        first.digest(&file, counting(&mut calls)).unwrap();
+        first.save().unwrap();
+        DigestCache::load(cache)
+            .digest(&file, counting(&mut calls))
+            .unwrap();
+        assert_eq!(calls, 2);
+    }
+
+    #[test]
+    fn a_corrupt_or_foreign_file_is_an_empty_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("digests");
+        fs::write(&cache, "something else\nzz 1 2 3 4 /x\n").unwrap();
+        assert!(DigestCache::load(cache.clone()).known.is_empty());
+        fs::write(&cache, format!("{HEADER}\nzz 1 2 3 4 /x\n")).unwrap();
+        assert!(DigestCache::load(cache).known.is_empty());
+    }
+}
