@@ -1,11 +1,11 @@
-//! `cargo run -p cfn-codegen`: regenerate `infra/cfn` from the vendored schemas.
-//! `cargo run -p cfn-codegen -- vendor <cfnlint/data/schemas>`: refresh the vendored schemas.
-//! `cargo run -p cfn-codegen -- check`: exit 1 when `infra/cfn` differs from the generator's output.
+//! `cargo run -p rcdk-codegen`: regenerate `infra/cfn` from the vendored schemas.
+//! `cargo run -p rcdk-codegen -- vendor <cfnlint/data/schemas>`: refresh the vendored schemas.
+//! `cargo run -p rcdk-codegen -- check`: exit 1 when `infra/cfn` differs from the generator's output.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use cfn_codegen::Paths;
+use rcdk_codegen::Paths;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -17,7 +17,7 @@ fn main() -> ExitCode {
         .as_slice()
     {
         [] => regenerate(&paths),
-        ["vendor", dir] => cfn_codegen::vendor(Path::new(dir), &paths).map(|files| {
+        ["vendor", dir] => rcdk_codegen::vendor(Path::new(dir), &paths).map(|files| {
             eprintln!(
                 "vendored {} schemas into {}",
                 files.len(),
@@ -25,20 +25,20 @@ fn main() -> ExitCode {
             )
         }),
         ["check"] => check(&paths),
-        _ => Err("usage: cfn-codegen [vendor <cfnlint/data/schemas dir> | check]".to_owned()),
+        _ => Err("usage: rcdk-codegen [vendor <cfnlint/data/schemas dir> | check]".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("cfn-codegen: {e}");
+            eprintln!("rcdk-codegen: {e}");
             ExitCode::FAILURE
         }
     }
 }
 
 fn regenerate(paths: &Paths) -> Result<(), String> {
-    let generated = cfn_codegen::generate(paths)?;
-    let changed = cfn_codegen::write(paths, &generated)?;
+    let generated = rcdk_codegen::generate(paths)?;
+    let changed = rcdk_codegen::write(paths, &generated)?;
     eprintln!(
         "generated {} files under {} ({changed} changed); {} properties are JsonValue:",
         generated.files.len(),
@@ -52,12 +52,12 @@ fn regenerate(paths: &Paths) -> Result<(), String> {
 }
 
 fn check(paths: &Paths) -> Result<(), String> {
-    let problems = cfn_codegen::drift(paths, &cfn_codegen::generate(paths)?)?;
+    let problems = rcdk_codegen::drift(paths, &rcdk_codegen::generate(paths)?)?;
     if problems.is_empty() {
         return Ok(());
     }
     Err(format!(
-        "generated code is out of date:\n  {}\nrun `cargo run -p cfn-codegen`",
+        "generated code is out of date:\n  {}\nrun `cargo run -p rcdk-codegen`",
         problems.join("\n  ")
     ))
 }

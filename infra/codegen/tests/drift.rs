@@ -1,7 +1,7 @@
 //! The committed `infra/cfn` sources are exactly what the generator produces
 //! from the vendored schemas.
 
-use cfn_codegen::{drift, generate, Paths};
+use rcdk_codegen::{drift, generate, Paths};
 
 #[test]
 fn generated_code_matches_the_vendored_schemas() {
@@ -10,7 +10,7 @@ fn generated_code_matches_the_vendored_schemas() {
     let problems = drift(&paths, &generated).expect("infra/cfn is readable");
     assert!(
         problems.is_empty(),
-        "infra/cfn is out of date with the generator:\n  {}\nRegenerate with `cargo run -p cfn-codegen` and commit the result.",
+        "infra/cfn is out of date with the generator:\n  {}\nRegenerate with `cargo run -p rcdk-codegen` and commit the result.",
         problems.join("\n  ")
     );
 }
@@ -18,14 +18,14 @@ fn generated_code_matches_the_vendored_schemas() {
 #[test]
 fn every_listed_type_is_vendored() {
     let paths = Paths::of_workspace();
-    for t in cfn_codegen::resource_types(&paths).unwrap() {
+    for t in rcdk_codegen::resource_types(&paths).unwrap() {
         let file = paths
             .codegen
             .join("schemas")
-            .join(cfn_codegen::naming::schema_file(&t));
+            .join(rcdk_codegen::naming::schema_file(&t));
         assert!(
             file.is_file(),
-            "{t}: {} is missing; run `cargo run -p cfn-codegen -- vendor <dir>`",
+            "{t}: {} is missing; run `cargo run -p rcdk-codegen -- vendor <dir>`",
             file.display()
         );
     }
