@@ -9,6 +9,51 @@
 //! This crate does no network I/O and knows nothing of the AWS SDK or of the
 //! command line. It reads files only to hash function assets, and writes only
 //! through [`CloudAssembly::write`].
+//!
+//! Typed resources come from `rcdk-cfn` (generated from the CloudFormation
+//! schemas) and `rcdk-aws` (constructs with secure defaults and grants). Any
+//! `Serialize` struct of properties that implements [`Resource`] is one too,
+//! which is how an app declares a type those crates do not have yet:
+//!
+//! ```
+//! use rcdk_constructs::assertions::Template;
+//! use rcdk_constructs::value::{aws, sub};
+//! use rcdk_constructs::{App, Format, Output, Resource, ResourceRef, Value};
+//! use serde::Serialize;
+//! use serde_json::json;
+//!
+//! /// `AWS::SQS::Queue`, with the one property this app sets.
+//! #[derive(Serialize)]
+//! #[serde(rename_all = "PascalCase")]
+//! struct Queue {
+//!     queue_name: Value<String>,
+//! }
+//!
+//! impl Resource for Queue {
+//!     const TYPE: &'static str = "AWS::SQS::Queue";
+//!     type Handle = ResourceRef;
+//! }
+//!
+//! let app = App::new();
+//! let stack = app.stack("Jobs");
+//! let queue = stack.add("Queue", Queue { queue_name: sub("${AWS::StackName}-jobs") });
+//! stack.output("QueueArn", Output::new(queue.get_att::<String>("Arn")));
+//! stack.output("Region", Output::new(aws::region()));
+//!
+//! // Tests assert on the template, as with the AWS CDK's `Template`.
+//! let template = Template::from_stack(&stack);
+//! template.resource_count_is("AWS::SQS::Queue", 1);
+//! template.has_resource_properties(
+//!     "AWS::SQS::Queue",
+//!     json!({"QueueName": {"Fn::Sub": "${AWS::StackName}-jobs"}}),
+//! );
+//! template.has_output("Region", json!({"Value": {"Ref": "AWS::Region"}}));
+//!
+//! // `synth` renders and validates every stack; `CloudAssembly::write` puts it in `cdk.out/`.
+//! let assembly = app.synth(Format::Json)?;
+//! assert_eq!(assembly.stack("Jobs").map(|s| s.stack_name.as_str()), Some("Jobs"));
+//! # Ok::<(), rcdk_constructs::SynthError>(())
+//! ```
 
 mod assembly;
 pub mod assertions;

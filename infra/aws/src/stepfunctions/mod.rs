@@ -10,7 +10,7 @@
 //! errors that name the construct path and the state.
 //!
 //! ```
-//! use aws_constructs::stepfunctions::{Choice, Condition, Fail, Pass, StateGraph, Succeed};
+//! use rcdk_aws::stepfunctions::{Choice, Condition, Fail, Pass, StateGraph, Succeed};
 //! use serde_json::json;
 //!
 //! let graph = StateGraph::new("Check")
