@@ -108,6 +108,27 @@ if [[ "$RUST_LINT" = 1 ]]; then
   cargo clippy --workspace --all-targets -q -- -D warnings || fail "cargo clippy reported warnings"
 fi
 
+step "package (library crates)"
+# What crates.io would receive for every crate that may be published (`publish` not false):
+# `cargo package` builds each from its packaged sources alone, and crates.io takes at most
+# 10 MB a crate. Measured: 45 s in a fresh target/, 2-4 s warm.
+mapfile -t publishable < <(cargo metadata --no-deps --format-version 1 | python3 -c 'import json, sys
+for p in json.load(sys.stdin)["packages"]:
+    if p["publish"] is None:
+        print(p["name"])')
+if ((${#publishable[@]} == 0)); then
+  end_step "skipped (none)"
+else
+  cargo package --allow-dirty "${publishable[@]/#/--package=}" 2>&1 | grep -v '^warning: ignoring test' \
+    || fail "cargo package failed for: ${publishable[*]}"
+  for name in "${publishable[@]}"; do
+    crate="$(ls -t "${CARGO_TARGET_DIR:-target}/package/$name"-[0-9]*.crate | head -n 1)"
+    size="$(stat -c %s "$crate")"
+    ((size < 10 * 1024 * 1024)) || fail "$crate is $size bytes; crates.io takes at most 10 MB"
+    note "$(basename "$crate"): $((size / 1024)) KiB"
+  done
+fi
+
 step "moto"
 moto_start || fail "moto_server did not start"
 
