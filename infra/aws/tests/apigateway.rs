@@ -2,13 +2,13 @@
 //! throttling, the authorizer, Lambda permissions scoped to their source,
 //! the deployment's dependencies and replacement, gateway responses.
 
-use aws_constructs::apigateway::{
+use constructs::assertions::{Match, Template};
+use constructs::{App, Format, Stack};
+use rcdk_aws::apigateway::{
     Authorization, RequestAuthorizer, RequestAuthorizerProps, RestApi, RestApiProps,
     ACCESS_LOG_FORMAT, CLOUD_WATCH_ROLE_ACTIONS,
 };
-use aws_constructs::lambda::{RustFunction, RustFunctionProps};
-use constructs::assertions::{Match, Template};
-use constructs::{App, Format, Stack};
+use rcdk_aws::lambda::{RustFunction, RustFunctionProps};
 use serde_json::{json, Value as Json};
 
 /// An app rooted at the workspace, so function assets hash real crates.

@@ -1,15 +1,15 @@
 //! Secure defaults of every data-store construct, and the exact IAM each grant writes.
 
-use aws_constructs::dynamodb::{Attribute, Table, TableProps};
-use aws_constructs::events::{Schedule, ScheduleRule};
-use aws_constructs::kms::{Key, KeyProps};
-use aws_constructs::lambda::{DeadLetter, Invocation, RustFunction, RustFunctionProps};
-use aws_constructs::logs::{LogGroup, LogGroupProps};
-use aws_constructs::s3::{Bucket, BucketProps};
-use aws_constructs::secretsmanager::{secret_name, Secret, SecretProps};
-use aws_constructs::sns::{Topic, TopicProps};
 use constructs::assertions::{Match, Template};
 use constructs::{App, Stack};
+use rcdk_aws::dynamodb::{Attribute, Table, TableProps};
+use rcdk_aws::events::{Schedule, ScheduleRule};
+use rcdk_aws::kms::{Key, KeyProps};
+use rcdk_aws::lambda::{DeadLetter, Invocation, RustFunction, RustFunctionProps};
+use rcdk_aws::logs::{LogGroup, LogGroupProps};
+use rcdk_aws::s3::{Bucket, BucketProps};
+use rcdk_aws::secretsmanager::{secret_name, Secret, SecretProps};
+use rcdk_aws::sns::{Topic, TopicProps};
 use serde_json::{json, Value as Json};
 
 /// An app rooted at the workspace, so function assets hash real crates.

@@ -1,15 +1,15 @@
 //! The StateMachine construct: its role's statements (exact actions and
 //! resources), logging, tracing, and the rendered definition.
 
-use aws_constructs::iam::Role;
-use aws_constructs::lambda::{RustFunction, RustFunctionProps};
-use aws_constructs::sns::{Topic, TopicProps};
-use aws_constructs::stepfunctions::{
+use constructs::assertions::{Match, Template};
+use constructs::{App, Stack};
+use rcdk_aws::iam::Role;
+use rcdk_aws::lambda::{RustFunction, RustFunctionProps};
+use rcdk_aws::sns::{Topic, TopicProps};
+use rcdk_aws::stepfunctions::{
     errors, Catch, LogLevel, Retry, StateGraph, StateMachine, StateMachineProps, Succeed, Task,
     TaskInput,
 };
-use constructs::assertions::{Match, Template};
-use constructs::{App, Stack};
 use serde_json::json;
 
 fn app() -> App {
@@ -153,7 +153,7 @@ fn definition_is_an_object_with_substitutions_for_the_arns() {
 fn options_error_level_execution_data_no_tracing_given_log_group() {
     let app = app();
     let stack = app.stack("S");
-    let shared = aws_constructs::logs::LogGroup::new(&stack, "Shared", Default::default());
+    let shared = rcdk_aws::logs::LogGroup::new(&stack, "Shared", Default::default());
     let m = machine(&stack, |graph| StateMachineProps {
         log_level: LogLevel::Error,
         include_execution_data: true,

@@ -1,20 +1,20 @@
 //! Generated resources added to a stack synthesize into the expected template.
 
-use cfn::dynamodb::table::{
-    AttributeDefinition, AttributeType, BillingMode, KeySchema, KeyType, OnDemandThroughput,
-};
-use cfn::dynamodb::{Table, TableRef};
-use cfn::iam::role::Policy;
-use cfn::iam::{Role, RoleRef};
-use cfn::lambda::function::{Code, Environment, Runtime};
-use cfn::lambda::{Function, FunctionRef};
-use cfn::logs::log_group::RetentionInDays;
-use cfn::logs::LogGroup;
-use cfn::s3::bucket::{VersioningConfiguration, VersioningConfigurationStatus};
-use cfn::s3::Bucket;
 use constructs::assertions::Template;
 use constructs::value::{import_value, map};
 use constructs::App;
+use rcdk_cfn::dynamodb::table::{
+    AttributeDefinition, AttributeType, BillingMode, KeySchema, KeyType, OnDemandThroughput,
+};
+use rcdk_cfn::dynamodb::{Table, TableRef};
+use rcdk_cfn::iam::role::Policy;
+use rcdk_cfn::iam::{Role, RoleRef};
+use rcdk_cfn::lambda::function::{Code, Environment, Runtime};
+use rcdk_cfn::lambda::{Function, FunctionRef};
+use rcdk_cfn::logs::log_group::RetentionInDays;
+use rcdk_cfn::logs::LogGroup;
+use rcdk_cfn::s3::bucket::{VersioningConfiguration, VersioningConfigurationStatus};
+use rcdk_cfn::s3::Bucket;
 use serde_json::json;
 
 #[test]

@@ -1,7 +1,7 @@
 //! Logical IDs match the AWS CDK's: the table in `data/logical_ids.json` was
 //! computed by the real `aws-cdk-lib` (see `scripts/cdk-logical-ids.js`).
 
-use constructs::logical_id::make_unique_id;
+use rcdk_constructs::logical_id::make_unique_id;
 use serde::Deserialize;
 
 #[derive(Deserialize)]

@@ -1,9 +1,9 @@
 //! Synthesis of small apps built from a hand-written resource type: the tree,
 //! template elements, cross-stack references, validation and the assembly.
 
-use constructs::assertions::{Match, Template};
-use constructs::value::{aws, if_, sub_with};
-use constructs::{
+use rcdk_constructs::assertions::{Match, Template};
+use rcdk_constructs::value::{aws, if_, sub_with};
+use rcdk_constructs::{
     App, Condition, ConditionExpr, Format, Output, Parameter, RemovalPolicy, Resource, ResourceRef,
     Value,
 };
@@ -98,7 +98,7 @@ fn resources_lists_what_a_scope_holds_in_creation_order() {
     three.add_property_override("Size", json!(3));
     app.stack("Other").add("T", named("elsewhere"));
 
-    let names = |scope: &constructs::Scope| -> Vec<Json> {
+    let names = |scope: &rcdk_constructs::Scope| -> Vec<Json> {
         scope
             .resources()
             .iter()
@@ -218,7 +218,7 @@ fn cross_stack_references_become_exports_imports_and_dependencies() {
         1,
         "one export per value"
     );
-    let order: Vec<&str> = constructs::deployment_order(&assembly.stacks)
+    let order: Vec<&str> = rcdk_constructs::deployment_order(&assembly.stacks)
         .iter()
         .map(|s| s.stack_name.as_str())
         .collect();
@@ -389,7 +389,7 @@ fn assembly_is_deterministic_and_cdk_shaped() {
         ]
     );
     let manifest: Json = serde_json::from_slice(&a.files["manifest.json"]).unwrap();
-    assert_eq!(manifest["version"], constructs::SCHEMA_VERSION);
+    assert_eq!(manifest["version"], rcdk_constructs::SCHEMA_VERSION);
     let orders = &manifest["artifacts"]["Orders"];
     assert_eq!(orders["type"], "aws:cloudformation:stack");
     assert_eq!(orders["environment"], "aws://123456789012/eu-west-1");
