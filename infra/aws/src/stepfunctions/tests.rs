@@ -7,7 +7,8 @@ use serde_json::json;
 use super::*;
 
 fn one(state: impl Into<State>) -> serde_json::Value {
-    state.into().to_json()
+    let state: State = state.into();
+    serde_json::to_value(state).expect("a state serializes")
 }
 
 #[test]
@@ -362,4 +363,125 @@ fn state_machine_reports_definition_problems_at_synthesis() {
         ),
         "{err}"
     );
+}
+
+/// Every field of every state, rendered as text: key order is part of the
+/// output (templates are compared byte for byte), which `Value` equality ignores.
+#[test]
+fn keys_come_in_a_fixed_order() {
+    let graph = StateGraph::new("Invoke")
+        .comment("all fields")
+        .timeout_seconds(60)
+        .state(
+            "Invoke",
+            Task::lambda_invoke("arn:f")
+                .comment("c")
+                .input_path("$.in")
+                .output_path("$.out")
+                .payload(TaskInput::Value(json!({"a.$": "$.a"})))
+                .result_selector(json!({"P.$": "$.Payload"}))
+                .result_path("$.r")
+                .timeout_seconds(30)
+                .heartbeat_seconds(10)
+                .retry(
+                    Retry::on(["E"])
+                        .interval_seconds(1)
+                        .max_attempts(2)
+                        .backoff_rate(1.5)
+                        .max_delay_seconds(9)
+                        .jitter(Jitter::None),
+                )
+                .catch(Catch::on(["F"], "Notify").result_path("$.e"))
+                .next("Bare"),
+        )
+        .state(
+            "Bare",
+            Task::lambda_function("arn:g").comment("c").next("Notify"),
+        )
+        .state(
+            "Notify",
+            Task::sns_publish("arn:t", TaskInput::Path("$".into()))
+                .subject("s")
+                .comment("c")
+                .discard_result()
+                .next("Pick"),
+        )
+        .state(
+            "Pick",
+            Choice::new()
+                .comment("c")
+                .input_path("$.in")
+                .output_path("$.out")
+                .when(Condition::string_equals("$.s", "x"), "Sleep")
+                .when(Condition::not(Condition::is_null("$.n")), "SleepPath")
+                .otherwise("Until"),
+        )
+        .state(
+            "Sleep",
+            Wait::seconds(1)
+                .comment("c")
+                .input_path("$")
+                .next("SleepPath"),
+        )
+        .state("SleepPath", Wait::seconds_path("$.d").next("Until"))
+        .state(
+            "Until",
+            Wait::timestamp("2026-01-01T00:00:00Z").next("UntilPath"),
+        )
+        .state("UntilPath", Wait::timestamp_path("$.t").next("Each"))
+        .state(
+            "Each",
+            Map::new(
+                StateGraph::new("P")
+                    .comment("inner")
+                    .timeout_seconds(5)
+                    .state("P", Pass::new().end()),
+            )
+            .comment("c")
+            .input_path("$.in")
+            .output_path("$.out")
+            .items_path("$.items")
+            .item_selector(json!({"i.$": "$$.Map.Item.Value"}))
+            .max_concurrency(2)
+            .result_selector(json!({"x.$": "$"}))
+            .result_path("$.m")
+            .retry(Retry::on([errors::ALL]))
+            .catch(Catch::on([errors::ALL], "Stop"))
+            .next("Shape"),
+        )
+        .state(
+            "Shape",
+            Pass::new()
+                .comment("c")
+                .input_path("$.in")
+                .output_path("$.out")
+                .result(json!({"k": 1}))
+                .parameters(json!({"p.$": "$.p"}))
+                .result_path("$.s")
+                .next("Ok"),
+        )
+        .state(
+            "Ok",
+            Succeed::new()
+                .comment("c")
+                .input_path("$.i")
+                .output_path("$.o"),
+        )
+        .state("Stop", Fail::new("Boom").cause("why").comment("c"));
+    let expected = concat!(
+        r#"{"Comment":"all fields","StartAt":"Invoke","TimeoutSeconds":60,"States":{"#,
+        r#""Invoke":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Comment":"c","InputPath":"$.in","Parameters":{"FunctionName":"arn:f","Payload":{"a.$":"$.a"}},"ResultSelector":{"P.$":"$.Payload"},"ResultPath":"$.r","OutputPath":"$.out","TimeoutSeconds":30,"HeartbeatSeconds":10,"Retry":[{"ErrorEquals":["E"],"IntervalSeconds":1,"MaxAttempts":2,"BackoffRate":1.5,"MaxDelaySeconds":9,"JitterStrategy":"NONE"}],"Catch":[{"ErrorEquals":["F"],"ResultPath":"$.e","Next":"Notify"}],"Next":"Bare"},"#,
+        r#""Bare":{"Type":"Task","Resource":"arn:g","Comment":"c","Next":"Notify"},"#,
+        r#""Notify":{"Type":"Task","Resource":"arn:aws:states:::sns:publish","Comment":"c","Parameters":{"TopicArn":"arn:t","Message.$":"$","Subject":"s"},"ResultPath":null,"Next":"Pick"},"#,
+        r#""Pick":{"Type":"Choice","Comment":"c","InputPath":"$.in","OutputPath":"$.out","Choices":[{"Variable":"$.s","StringEquals":"x","Next":"Sleep"},{"Not":{"Variable":"$.n","IsNull":true},"Next":"SleepPath"}],"Default":"Until"},"#,
+        r#""Sleep":{"Type":"Wait","Comment":"c","InputPath":"$","Seconds":1,"Next":"SleepPath"},"#,
+        r#""SleepPath":{"Type":"Wait","SecondsPath":"$.d","Next":"Until"},"#,
+        r#""Until":{"Type":"Wait","Timestamp":"2026-01-01T00:00:00Z","Next":"UntilPath"},"#,
+        r#""UntilPath":{"Type":"Wait","TimestampPath":"$.t","Next":"Each"},"#,
+        r#""Each":{"Type":"Map","ItemsPath":"$.items","ItemSelector":{"i.$":"$$.Map.Item.Value"},"MaxConcurrency":2,"ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"Comment":"inner","StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"Comment":"c","InputPath":"$.in","ResultSelector":{"x.$":"$"},"ResultPath":"$.m","OutputPath":"$.out","Retry":[{"ErrorEquals":["States.ALL"]}],"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Stop"}],"Next":"Shape"},"#,
+        r#""Shape":{"Type":"Pass","Result":{"k":1},"Comment":"c","InputPath":"$.in","Parameters":{"p.$":"$.p"},"ResultPath":"$.s","OutputPath":"$.out","Next":"Ok"},"#,
+        r#""Ok":{"Type":"Succeed","Comment":"c","InputPath":"$.i","OutputPath":"$.o"},"#,
+        r#""Stop":{"Type":"Fail","Comment":"c","Error":"Boom","Cause":"why"}}}"#,
+    );
+    assert_eq!(graph.to_json().to_string(), expected);
 }
