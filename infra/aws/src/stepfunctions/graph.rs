@@ -16,7 +16,7 @@ pub const MAX_STATE_NAME_LEN: usize = 80;
 /// processor of a [`super::Map`]. States are kept in the order they were
 /// added, which is the order they are rendered in. Serializes as the ASL
 /// definition, with references to resources inline (as intrinsics).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct StateGraph {
     #[serde(skip_serializing_if = "Option::is_none")]

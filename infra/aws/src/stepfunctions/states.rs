@@ -11,6 +11,9 @@ use constructs::{JsonValue, Value};
 use serde::{Serialize, Serializer};
 
 use super::graph::{serialize_item_processor, StateGraph};
+use crate::iam::Grantable;
+use crate::lambda::RustFunction;
+use crate::sns::Topic;
 
 /// Error names the runtime raises, for `Retry` and `Catch`.
 pub mod errors {
@@ -382,11 +385,13 @@ enum Parameters {
 /// [`Task::lambda_function`] (the function ARN as `Resource`, the CDK's
 /// `payloadResponseOnly`) is there for definitions that want the bare payload.
 ///
-/// The state machine's role is granted what each task calls (see
-/// [`super::StateMachine`]).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// A task takes the construct it calls, so the state machine's role is
+/// granted what the task needs on it, keys included (see [`super::StateMachine`]).
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Task {
+    #[serde(skip)]
+    target: Target,
     resource: Value<String>,
     #[serde(flatten)]
     io: Io<Parameters>,
@@ -402,9 +407,21 @@ pub struct Task {
     pub(crate) transition: Option<Transition>,
 }
 
+/// The construct a task calls.
+#[derive(Clone, Debug)]
+enum Target {
+    Function(RustFunction),
+    Topic(Topic),
+}
+
 impl Task {
-    fn with(resource: impl Into<Value<String>>, parameters: Option<Parameters>) -> Task {
+    fn with(
+        target: Target,
+        resource: impl Into<Value<String>>,
+        parameters: Option<Parameters>,
+    ) -> Task {
         Task {
+            target,
             resource: resource.into(),
             io: Io {
                 parameters,
@@ -421,11 +438,12 @@ impl Task {
     /// Invokes a Lambda function synchronously through
     /// `arn:aws:states:::lambda:invoke`. The payload defaults to the state's
     /// whole effective input (`"Payload.$": "$"`); see [`Task::payload`].
-    pub fn lambda_invoke(function_arn: impl Into<Value<String>>) -> Task {
+    pub fn lambda_invoke(function: &RustFunction) -> Task {
         Task::with(
+            Target::Function(function.clone()),
             "arn:aws:states:::lambda:invoke",
             Some(Parameters::LambdaInvoke {
-                function_name: function_arn.into(),
+                function_name: function.arn(),
                 payload: Payload::Path("$".into()),
             }),
         )
@@ -434,17 +452,18 @@ impl Task {
     /// Invokes a Lambda function with its ARN as the `Resource`: the
     /// state's effective input is the payload and the result is the
     /// function's result alone.
-    pub fn lambda_function(function_arn: impl Into<Value<String>>) -> Task {
-        Task::with(function_arn, None)
+    pub fn lambda_function(function: &RustFunction) -> Task {
+        Task::with(Target::Function(function.clone()), function.arn(), None)
     }
 
     /// Publishes `message` to an SNS topic through `arn:aws:states:::sns:publish`.
     /// A JSON object or a path to one is sent as its JSON text.
-    pub fn sns_publish(topic_arn: impl Into<Value<String>>, message: TaskInput) -> Task {
+    pub fn sns_publish(topic: &Topic, message: TaskInput) -> Task {
         Task::with(
+            Target::Topic(topic.clone()),
             "arn:aws:states:::sns:publish",
             Some(Parameters::SnsPublish {
-                topic_arn: topic_arn.into(),
+                topic_arn: topic.arn(),
                 message: message.into(),
                 subject: None,
             }),
@@ -487,16 +506,16 @@ impl Task {
     result_path_methods!();
     task_like_methods!();
 
-    /// The resource the task calls, with the IAM actions it needs on it.
-    pub(crate) fn required_grants(&self) -> (&'static [&'static str], &Value<String>) {
-        match &self.io.parameters {
-            Some(Parameters::LambdaInvoke { function_name, .. }) => {
-                (crate::lambda::INVOKE_ACTIONS, function_name)
+    /// Lets `grantee` (the state machine) call what the task calls:
+    /// invoke the function, or publish to the topic (and use its key).
+    pub(crate) fn grant_call(&self, grantee: &dyn Grantable) {
+        match &self.target {
+            Target::Function(function) => {
+                function.grant_invoke(grantee);
             }
-            Some(Parameters::SnsPublish { topic_arn, .. }) => {
-                (crate::sns::TOPIC_PUBLISH_ACTIONS, topic_arn)
+            Target::Topic(topic) => {
+                topic.grant_publish(grantee);
             }
-            None => (crate::lambda::INVOKE_ACTIONS, &self.resource),
         }
     }
 }
@@ -764,7 +783,7 @@ impl Wait {
 
 /// A `Map` state: runs an inline state graph (`ItemProcessor`, mode
 /// `INLINE`) for each item of an array of the input.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Map {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -930,7 +949,7 @@ impl Fail {
 /// Any state; serializes as its ASL JSON object, `Type` first. Intrinsics
 /// (ARNs of resources in the stack) are still inline: [`StateGraph::render`]
 /// turns them into substitutions.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(tag = "Type")]
 pub enum State {
     /// A `Task`.
