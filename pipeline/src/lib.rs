@@ -203,11 +203,11 @@ const CLOUDFORMATION_SERVICE: &str = "cloudformation.amazonaws.com";
 /// The CodeBuild variable holding the deploy role's ARN.
 pub const DEPLOY_ROLE_ENV: &str = "DEPLOY_ROLE_ARN";
 
-/// The bootstrap staging bucket, `cdk-<qualifier>-assets-<account>-<region>`.
+/// The ARN of the bootstrap staging bucket ([`constructs::staging_bucket_name`]).
 pub fn staging_bucket_arn() -> Value<String> {
     sub(format!(
-        "arn:${{AWS::Partition}}:s3:::cdk-{}-assets-${{AWS::AccountId}}-${{AWS::Region}}",
-        constructs::BOOTSTRAP_QUALIFIER
+        "arn:${{AWS::Partition}}:s3:::{}",
+        constructs::staging_bucket_template()
     ))
 }
 

@@ -293,7 +293,8 @@ fn manifest(stacks: &[StackArtifact]) -> Json {
             "assumeRoleArn": role("deploy"),
             "cloudFormationExecutionRoleArn": role("cfn-exec"),
             "stackTemplateAssetObjectUrl": format!(
-                "s3://cdk-{BOOTSTRAP_QUALIFIER}-assets-${{AWS::AccountId}}-${{AWS::Region}}/{template_asset}"
+                "s3://{}/{template_asset}",
+                asset::staging_bucket_template()
             ),
             "requiresBootstrapStackVersion": REQUIRED_BOOTSTRAP_VERSION,
             "bootstrapStackVersionSsmParameter": version_parameter,

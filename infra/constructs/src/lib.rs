@@ -25,7 +25,10 @@ pub use assembly::{
     deployment_order, CloudAssembly, Format, StackArtifact, SynthError, REQUIRED_BOOTSTRAP_VERSION,
     SCHEMA_VERSION,
 };
-pub use asset::{function_sources, Architecture, AssetLocation, FileAsset, BOOTSTRAP_QUALIFIER};
+pub use asset::{
+    function_sources, staging_bucket_name, staging_bucket_template, Architecture, AssetLocation,
+    FileAsset, BOOTSTRAP_QUALIFIER,
+};
 pub use elements::{Condition, ConditionExpr, Output, Parameter, ParameterRef};
 pub use resource::Resource;
 pub use tree::{App, RemovalPolicy, ResourceRef, Scope, Stack, Stage};
