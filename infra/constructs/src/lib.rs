@@ -15,6 +15,7 @@ pub mod assertions;
 mod asset;
 mod elements;
 pub mod logical_id;
+mod order;
 mod render;
 mod resource;
 mod tree;
@@ -22,14 +23,14 @@ mod validate;
 pub mod value;
 
 pub use assembly::{
-    deployment_order, CloudAssembly, Format, StackArtifact, SynthError, REQUIRED_BOOTSTRAP_VERSION,
-    SCHEMA_VERSION,
+    CloudAssembly, Format, StackArtifact, SynthError, REQUIRED_BOOTSTRAP_VERSION, SCHEMA_VERSION,
 };
 pub use asset::{
     function_sources, staging_bucket_name, staging_bucket_template, Architecture, AssetLocation,
     FileAsset, BOOTSTRAP_QUALIFIER,
 };
 pub use elements::{Condition, ConditionExpr, Output, Parameter, ParameterRef};
+pub use order::{deployment_order, DependencyCycle, Dependent};
 pub use resource::Resource;
 pub use tree::{App, RemovalPolicy, ResourceRef, Scope, Stack, Stage};
 pub use validate::{MAX_RESOURCES, MAX_TEMPLATE_BYTES};
