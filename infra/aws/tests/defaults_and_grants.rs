@@ -6,7 +6,7 @@ use aws_constructs::kms::{Key, KeyProps};
 use aws_constructs::lambda::{DeadLetter, Invocation, RustFunction, RustFunctionProps};
 use aws_constructs::logs::{LogGroup, LogGroupProps};
 use aws_constructs::s3::{Bucket, BucketProps};
-use aws_constructs::secretsmanager::{secret_name, Secret, SecretProps};
+use aws_constructs::secretsmanager::{app_secret, Secret, SecretProps};
 use aws_constructs::sns::{Topic, TopicProps};
 use constructs::assertions::{Match, Template};
 use constructs::{App, Stack};
@@ -299,7 +299,7 @@ fn topic_is_encrypted_and_tls_only_and_publish_is_scoped() {
 #[test]
 fn secret_is_generated_and_read_is_scoped_to_its_arn() {
     let stack = stack();
-    let name = secret_name("orders", "dev", "jwt-signing-key").unwrap();
+    let name = app_secret("orders", "dev", "jwt-signing-key").unwrap();
     let secret = Secret::new(&stack, "SigningKey", SecretProps::new(name));
     let f = function(&stack, "Authorizer");
     secret.grant_read(&f);

@@ -56,7 +56,7 @@ use aws_constructs::dynamodb::{Attribute, Table, TableProps};
 use aws_constructs::iam::{self, Grantable, PolicyStatement};
 use aws_constructs::kms::{Key, KeyProps, GENERATE_DATA_KEY_ACTIONS};
 use aws_constructs::lambda::{RustFunction, RustFunctionProps};
-use aws_constructs::secretsmanager::{secret_name, Secret, SecretProps};
+use aws_constructs::secretsmanager::{app_secret, Secret, SecretProps};
 use aws_constructs::sns::{Topic, TopicProps};
 use cfn::cloudwatch::alarm::{ComparisonOperator, Dimension, Statistic, TreatMissingData};
 use cfn::cloudwatch::Alarm;
@@ -181,7 +181,7 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
             ..TableProps::new(Attribute::string(PARTITION_KEY))
         },
     );
-    let name = secret_name(APP, env.name(), HASH_KEY_SECRET)
+    let name = app_secret(APP, env.name(), HASH_KEY_SECRET)
         .unwrap_or_else(|e| unreachable!("constant secret name parts are valid: {e}"));
     let hash_key = Secret::new(
         &stack,
