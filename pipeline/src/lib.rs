@@ -1,4 +1,4 @@
-//! A self-mutating delivery pipeline (DESIGN.md item 6), as one construct:
+//! A self-mutating delivery pipeline, as one construct:
 //!
 //! ```text
 //! Source (GitHub, CodeStar connection)

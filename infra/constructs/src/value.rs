@@ -4,7 +4,7 @@
 //! resolves at deploy time. Intrinsics keep references to other constructs by
 //! construct path, not by logical ID, so that IDs can be overridden after the
 //! reference was taken and so that references across stacks can be turned into
-//! exports and imports when the stack is rendered (see [`crate::render`]).
+//! exports and imports when the stack is rendered ([`crate::App::synth`]).
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! The auction pipeline stack (DESIGN.md item 2): a state machine that polls
+//! The auction pipeline stack: a state machine that polls
 //! the results generator ("Lambda A") until results are ready, then runs the
 //! order processor ("Lambda B") for each order, publishing each failed order
 //! to the notifications topic; an EventBridge rule starts it every 5 minutes.

@@ -1,4 +1,4 @@
-//! The orders stack (DESIGN.md items 1 and 3): `POST /orders` on a REST API,
+//! The orders stack: `POST /orders` on a REST API,
 //! behind a REQUEST authorizer that verifies an HS256 JWT whose key is a
 //! generated Secrets Manager secret, proxied to the orders API function,
 //! which writes the orders to a table whose items expire after 24 hours.

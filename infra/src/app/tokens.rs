@@ -1,4 +1,4 @@
-//! The OAuth token collector stack (DESIGN.md item 4): on a schedule, a
+//! The OAuth token collector stack: on a schedule, a
 //! function obtains an access token for each configured provider and
 //! organization with the client-credentials grant, stores it encrypted with
 //! its expiry, and tells a topic about every refresh and every failure.

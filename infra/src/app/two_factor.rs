@@ -1,4 +1,4 @@
-//! The two-factor stack (DESIGN.md item 5): `POST /otp` sends a single-use
+//! The two-factor stack: `POST /otp` sends a single-use
 //! 6-digit code to an email address (or by SMS), `POST /otp/verify` checks it
 //! and answers with a short-lived JWT signed with the orders API's key, which
 //! the orders authorizer accepts.
