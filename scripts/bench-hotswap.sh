@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Save-to-answer time of `infra watch --local` (issue 13): with the app running on
+# Save-to-answer time of `infra watch --local`: with the app running on
 # `infra local up`, save a one-line change to functions/orders-api (the message of its
 # "empty body" answer) and time until the API answers with the new text, N times.
 #

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Synthesis of the whole app, ours against the AWS CDK, side by side on this machine
-# (issue 13): whole-process wall time with hyperfine (warm-up runs, then medians),
+# Synthesis of the whole app, ours against the AWS CDK, side by side on this machine:
+# whole-process wall time with hyperfine (warm-up runs, then medians),
 # CPU time, and peak memory (max RSS, /usr/bin/time -v).
 #
 #   scripts/bench-synth.sh

@@ -150,6 +150,9 @@ fn state_machine_role_grants_exactly_what_the_tasks_call() {
                 {"Fn::GetAtt": [id(&t, "AWS::Lambda::Function", "ResultsGenerator"), "Arn"]},
                 {"Fn::GetAtt": [id(&t, "AWS::Lambda::Function", "OrderProcessor"), "Arn"]}
             ]},
+            // The SNS task's grant: the topic's key, then the topic.
+            {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+             "Resource": {"Fn::GetAtt": [key, "Arn"]}},
             {"Effect": "Allow", "Action": "sns:Publish",
              "Resource": {"Ref": id(&t, "AWS::SNS::Topic", "NotificationsTopic")}},
             // Log delivery and X-Ray have no resource-level permissions.
@@ -159,10 +162,7 @@ fn state_machine_role_grants_exactly_what_the_tasks_call() {
                 "logs:PutResourcePolicy", "logs:UpdateLogDelivery"], "Resource": "*"},
             {"Effect": "Allow", "Action": [
                 "xray:GetSamplingRules", "xray:GetSamplingTargets",
-                "xray:PutTelemetryRecords", "xray:PutTraceSegments"], "Resource": "*"},
-            // Publishing to the topic encrypted with the stack's key.
-            {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-             "Resource": {"Fn::GetAtt": [key, "Arn"]}}
+                "xray:PutTelemetryRecords", "xray:PutTraceSegments"], "Resource": "*"}
         ])
     );
 }

@@ -333,6 +333,7 @@ fn stages_and_actions_in_order() {
 fn deploy_actions_follow_the_apps_deployment_order() {
     let assembly = synth(&[]).unwrap();
     let order: Vec<String> = deployment_order(&assembly.stacks)
+        .expect("no cycle")
         .into_iter()
         .map(|s| s.stack_name.clone())
         .filter(|n| n.starts_with("Dev-"))

@@ -1,4 +1,4 @@
-//! A self-mutating delivery pipeline (DESIGN.md item 6), as one construct:
+//! A self-mutating delivery pipeline, as one construct:
 //!
 //! ```text
 //! Source (GitHub, CodeStar connection)
@@ -28,26 +28,23 @@ pub mod boundary;
 pub mod buildspec;
 mod managed;
 mod perms;
+mod stages;
+mod steps;
 pub mod tools;
 
 pub use boundary::{permissions_boundary_arn, permissions_boundary_name};
 pub use buildspec::{BuildSpec, Phase};
 pub use perms::*;
+pub use steps::BuildStep;
 
 use aws_constructs::iam::{grant, PolicyStatement, Role};
 use aws_constructs::kms::{Key, KeyProps};
 use aws_constructs::logs::{LogGroup, LogGroupProps};
 use aws_constructs::s3::{Bucket, BucketProps};
 use aws_constructs::sns::{Topic, TopicProps};
-use cfn::codebuild::project::{
-    Artifacts as BuildArtifacts, CloudWatchLogsConfig, Environment as BuildEnvironment,
-    EnvironmentVariable as BuildVariable, LogsConfig, ProjectCache, Source as BuildSource,
-};
-use cfn::codebuild::{Project, ProjectRef};
 use cfn::codepipeline::pipeline::{
-    ActionDeclaration, ActionTypeId, ArtifactStore, Category, EncryptionKey, ExecutionMode,
-    GitBranchFilterCriteria, GitConfiguration, GitPushFilter, InputArtifact, OutputArtifact,
-    PipelineTriggerDeclaration, PipelineType, ProviderType, StageDeclaration, Type,
+    ArtifactStore, EncryptionKey, ExecutionMode, GitBranchFilterCriteria, GitConfiguration,
+    GitPushFilter, PipelineTriggerDeclaration, PipelineType, ProviderType, Type,
 };
 use cfn::codepipeline::{Pipeline as CfnPipeline, PipelineRef};
 use cfn::events::rule::Target;
@@ -56,6 +53,8 @@ use cfn::logs::log_group::RetentionInDays;
 use constructs::value::{join, list, sub};
 use constructs::{RemovalPolicy, Scope, Value};
 use serde_json::json;
+
+use steps::{Step, StepContext};
 
 /// The artifact holding the checked-out repository.
 pub const SOURCE_ARTIFACT: &str = "Source";
@@ -168,17 +167,6 @@ pub struct Pipeline {
     assets: BuildStep,
 }
 
-/// A CodeBuild project with its role and buildspec.
-#[derive(Clone, Debug)]
-pub struct BuildStep {
-    /// The project.
-    pub project: ProjectRef,
-    /// The project's service role.
-    pub role: Role,
-    /// What it runs.
-    pub spec: BuildSpec,
-}
-
 /// `arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/<name>/*`.
 pub fn stack_arn(stack_name: &str) -> Value<String> {
     sub(format!(
@@ -203,11 +191,11 @@ const CLOUDFORMATION_SERVICE: &str = "cloudformation.amazonaws.com";
 /// The CodeBuild variable holding the deploy role's ARN.
 pub const DEPLOY_ROLE_ENV: &str = "DEPLOY_ROLE_ARN";
 
-/// The bootstrap staging bucket, `cdk-<qualifier>-assets-<account>-<region>`.
+/// The ARN of the bootstrap staging bucket ([`constructs::staging_bucket_name`]).
 pub fn staging_bucket_arn() -> Value<String> {
     sub(format!(
-        "arn:${{AWS::Partition}}:s3:::cdk-{}-assets-${{AWS::AccountId}}-${{AWS::Region}}",
-        constructs::BOOTSTRAP_QUALIFIER
+        "arn:${{AWS::Partition}}:s3:::{}",
+        constructs::staging_bucket_template()
     ))
 }
 
@@ -222,6 +210,190 @@ fn pass_roles(grantee: &Role, roles: &[&Role], service: &str) {
     );
 }
 
+/// The CodeBuild steps, in pipeline order.
+const STEPS: [Step; 3] = [Step::Build, Step::UpdatePipeline, Step::Assets];
+
+/// Where the pipeline keeps its artifacts and build logs, all under one key.
+struct Storage {
+    key: Key,
+    bucket: Bucket,
+    logs: LogGroup,
+}
+
+impl Storage {
+    fn new(scope: &Scope, log_retention: RetentionInDays) -> Storage {
+        let key = Key::new(
+            scope,
+            "ArtifactKey",
+            KeyProps {
+                description: Some(
+                    "Pipeline artifacts, build logs and failure notifications".into(),
+                ),
+                removal_policy: RemovalPolicy::Retain,
+            },
+        );
+        let bucket = Bucket::new(
+            scope,
+            "ArtifactBucket",
+            BucketProps {
+                encryption_key: Some(key.clone()),
+                noncurrent_version_expiration_days: 30,
+                ..BucketProps::default()
+            },
+        );
+        let logs = LogGroup::new(
+            scope,
+            "BuildLogs",
+            LogGroupProps {
+                retention: log_retention,
+                encryption_key: Some(key.clone()),
+                removal_policy: RemovalPolicy::Retain,
+                log_group_name: None,
+            },
+        );
+        Storage { key, bucket, logs }
+    }
+}
+
+/// The role CloudFormation assumes for the change sets: the caller's deploy
+/// statements (as managed policies), the role statements under the
+/// permissions boundary, and reading what the deployed resources read
+/// (artifacts, and function zips in the staging bucket).
+fn deploy_role(
+    scope: &Scope,
+    props: &PipelineProps,
+    pipeline_stack: &str,
+    deployed: &[&str],
+    bucket: &Bucket,
+) -> Role {
+    let deploy_role = Role::new(scope, "DeployRole", CLOUDFORMATION_SERVICE);
+    managed::attach(
+        scope,
+        "DeployPolicy",
+        &deploy_role,
+        &props.deploy_statements,
+    );
+    if !props.boundary_statements.is_empty() && !deployed.is_empty() {
+        boundary::add_policy(scope, pipeline_stack, &props.boundary_statements);
+        for statement in boundary::role_statements(pipeline_stack, deployed, &props.role_services) {
+            deploy_role.add_to_policy(statement);
+        }
+    }
+    // Artifacts the deployed resources may read (as the AWS CDK grants its deployment role).
+    bucket.grant_read(&deploy_role);
+    // Lambda fetches function code from the staging bucket with the caller's (CloudFormation's) permissions.
+    grant(
+        &deploy_role,
+        STAGING_READ_ACTIONS,
+        vec![join("", [staging_bucket_arn(), Value::from("/*")])],
+    );
+    deploy_role
+}
+
+/// UpdatePipeline runs `infra deploy` of the pipeline stack, handing
+/// CloudFormation the deploy role; it (the pipeline template, when large) and
+/// Assets (function zips) publish to the staging bucket.
+fn grant_deploy_and_publish(
+    update: &BuildStep,
+    assets: &BuildStep,
+    deploy_role: &Role,
+    pipeline_stack: &str,
+) {
+    grant(
+        &update.role,
+        INFRA_DEPLOY_ACTIONS,
+        vec![stack_arn(pipeline_stack)],
+    );
+    grant(
+        &update.role,
+        BOOTSTRAP_READ_ACTIONS,
+        vec![stack_arn(TOOLKIT_STACK)],
+    );
+    pass_roles(&update.role, &[deploy_role], CLOUDFORMATION_SERVICE);
+    let staging = staging_bucket_arn();
+    for step in [update, assets] {
+        grant(&step.role, STAGING_LIST_ACTIONS, vec![staging.clone()]);
+        grant(
+            &step.role,
+            STAGING_PUBLISH_ACTIONS,
+            vec![join("", [staging.clone(), Value::from("/*")])],
+        );
+    }
+}
+
+/// The pipeline's role: the artifacts, the connection, and running the steps.
+fn pipeline_role(
+    scope: &Scope,
+    props: &PipelineProps,
+    bucket: &Bucket,
+    steps: &[&BuildStep],
+) -> Role {
+    let role = Role::new(scope, "Role", "codepipeline.amazonaws.com");
+    bucket.grant_read(&role);
+    bucket.grant_put(&role);
+    grant(&role, BUCKET_VERSIONING_ACTIONS, vec![bucket.arn()]);
+    grant(
+        &role,
+        CONNECTION_USE_ACTIONS,
+        vec![Value::from(props.connection_arn.clone())],
+    );
+    grant(
+        &role,
+        CODEBUILD_RUN_ACTIONS,
+        steps.iter().map(|s| s.project.arn()).collect(),
+    );
+    role
+}
+
+/// A topic that hears of failed executions from an EventBridge rule.
+fn notify_failures(
+    scope: &Scope,
+    id: &str,
+    pipeline_stack: &str,
+    key: &Key,
+    pipeline: &PipelineRef,
+) -> Topic {
+    let topic = Topic::new(
+        scope,
+        "FailureTopic",
+        TopicProps {
+            encryption_key: Some(key.clone()),
+            display_name: Some(format!("{pipeline_stack} pipeline failures")),
+        },
+    );
+    // Named, so that the key policy can name the rule's ARN without a
+    // reference (the key → rule → pipeline → role policy → key cycle).
+    let rule_name = format!("{pipeline_stack}-{id}-Failed");
+    let rule_arn = sub(format!(
+        "arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/{rule_name}"
+    ));
+    scope.scope("FailureRule").add(
+        "Resource",
+        Rule::new()
+            .name(rule_name)
+            .description("Pipeline execution failed")
+            .event_pattern(json!({
+                "source": ["aws.codepipeline"],
+                "detail-type": ["CodePipeline Pipeline Execution State Change"],
+                "detail": {"state": ["FAILED"], "pipeline": [pipeline.ref_()]},
+            }))
+            .state(cfn::events::rule::State::Enabled)
+            .targets(list([Target::new("Topic", topic.arn())])),
+    );
+    topic.allow_service_publish("events.amazonaws.com", rule_arn);
+    // No condition on the key: when EventBridge delivers to an encrypted topic, the KMS
+    // request carries neither aws:SourceArn nor aws:SourceAccount (the EventBridge user
+    // guide says they are not supported there), so a condition would drop every
+    // notification silently. The topic policy above keeps the rule condition: only
+    // this rule may publish, and nothing else reaches the key through the topic.
+    key.allow_service(
+        Value::from("events.amazonaws.com"),
+        aws_constructs::kms::GENERATE_DATA_KEY_ACTIONS,
+        None,
+    );
+    topic
+}
+
 impl Pipeline {
     /// Adds the pipeline under `scope`, which must be inside a stack: that
     /// stack is the one UpdatePipeline deploys.
@@ -234,218 +406,38 @@ impl Pipeline {
                 props.repository
             ));
         }
-
-        let key = Key::new(
-            &scope,
-            "ArtifactKey",
-            KeyProps {
-                description: Some(
-                    "Pipeline artifacts, build logs and failure notifications".into(),
-                ),
-                removal_policy: RemovalPolicy::Retain,
-            },
-        );
-        let bucket = Bucket::new(
-            &scope,
-            "ArtifactBucket",
-            BucketProps {
-                encryption_key: Some(key.clone()),
-                noncurrent_version_expiration_days: 30,
-                ..BucketProps::default()
-            },
-        );
-        let logs = LogGroup::new(
-            &scope,
-            "BuildLogs",
-            LogGroupProps {
-                retention: props.log_retention,
-                encryption_key: Some(key.clone()),
-                removal_policy: RemovalPolicy::Retain,
-                log_group_name: None,
-            },
-        );
-
-        let deploy_role = Role::new(&scope, "DeployRole", "cloudformation.amazonaws.com");
-        managed::attach(
-            &scope,
-            "DeployPolicy",
-            &deploy_role,
-            &props.deploy_statements,
-        );
+        let storage = Storage::new(&scope, props.log_retention);
         let deployed: Vec<&str> = props
             .stages
             .iter()
             .flat_map(|s| s.stacks.iter().map(String::as_str))
             .collect();
-        if !props.boundary_statements.is_empty() && !deployed.is_empty() {
-            boundary::add_policy(&scope, &pipeline_stack, &props.boundary_statements);
-            for statement in
-                boundary::role_statements(&pipeline_stack, &deployed, &props.role_services)
-            {
-                deploy_role.add_to_policy(statement);
-            }
-        }
-        // Artifacts the deployed resources may read (as the AWS CDK grants its deployment role).
-        bucket.grant_read(&deploy_role);
-        // Lambda fetches function code from the staging bucket with the caller's (CloudFormation's) permissions.
-        grant(
-            &deploy_role,
-            STAGING_READ_ACTIONS,
-            vec![join("", [staging_bucket_arn(), Value::from("/*")])],
-        );
+        let deploy_role = deploy_role(&scope, &props, &pipeline_stack, &deployed, &storage.bucket);
 
-        let context: String = props
-            .synth_context
-            .iter()
-            .map(|(k, v)| format!(" -c {k}={v}"))
-            .collect();
-        let build_spec = BuildSpec::new()
-            .env("CARGO_TERM_COLOR", "never")
-            .commands(Phase::Install, tools::install_commands(props.arch))
-            .commands(
-                Phase::Build,
-                [
-                    ". \"$HOME/.cargo/env\"".to_owned(),
-                    format!("export PATH=\"{}/bin:$PATH\"", tools::LAMBDA_VENV),
-                    "cargo build --release --locked -p infra".to_owned(),
-                    format!("target/release/infra synth --quiet -o cdk.out{context}"),
-                    format!("target/release/infra build --arch arm64{context}"),
-                ],
-            )
-            .artifact_files(["cdk.out/**/*", "target/release/infra"])
-            .cache_paths(["/root/.cargo/registry/**/*", "target/**/*"]);
-        // CloudFormation updates the pipeline stack with the deploy role, as
-        // it deploys the app's stacks: this step's role only drives the change set.
-        let update_spec = BuildSpec::new().commands(
-            Phase::Build,
-            [
-                // Zip artifacts do not always keep the executable bit.
-                "chmod +x target/release/infra".to_owned(),
-                format!(
-                "./target/release/infra deploy {pipeline_stack} --app cdk.out --require-approval never --role-arn \"${DEPLOY_ROLE_ENV}\""
-            ),
-            ],
-        );
-        let assets_spec = BuildSpec::new().commands(
-            Phase::Build,
-            [
-                "chmod +x target/release/infra",
-                "./target/release/infra pipeline publish --app cdk.out",
-            ],
-        );
-
-        let step = |id: &str, description: &str, spec: BuildSpec| -> BuildStep {
-            let role = Role::new(&scope, &format!("{id}Role"), "codebuild.amazonaws.com");
-            let mut environment = BuildEnvironment::new(
-                props.arch.environment_type(),
-                props.arch.image(),
-                if id == "Build" {
-                    "BUILD_GENERAL1_LARGE"
-                } else {
-                    "BUILD_GENERAL1_SMALL"
-                },
-            );
-            if id == "UpdatePipeline" {
-                environment = environment.environment_variables(list([BuildVariable::new(
-                    deploy_role.arn(),
-                    DEPLOY_ROLE_ENV,
-                )]));
-            }
-            let mut cfn_project = Project::new(
-                BuildArtifacts::new("CODEPIPELINE"),
-                role.arn(),
-                environment,
-                BuildSource::new("CODEPIPELINE").build_spec(spec.to_yaml()),
-            )
-            .description(description)
-            .encryption_key(key.arn())
-            .timeout_in_minutes(if id == "Build" { 60 } else { 20 })
-            .logs_config(LogsConfig::new().cloud_watch_logs(
-                CloudWatchLogsConfig::new("ENABLED").group_name(logs.log_group_name()),
-            ));
-            if spec.has_cache() {
-                // The buildspec's cache paths, kept in the artifact bucket (encrypted, TLS-only),
-                // which the step's role reads and writes.
-                cfn_project = cfn_project.cache(ProjectCache::new("S3").location(join(
-                    "",
-                    [
-                        bucket.bucket_name(),
-                        Value::from(format!("/{CACHE_PREFIX}/{id}")),
-                    ],
-                )));
-            }
-            let project = scope.scope(id).add("Resource", cfn_project);
-            role.add_policy_dependent(&project);
-            grant(&role, LOGS_WRITE_ACTIONS, vec![logs.arn()]);
-            bucket.grant_read(&role);
-            BuildStep {
-                project,
-                role,
-                spec,
-            }
+        let steps = StepContext {
+            scope: &scope,
+            arch: props.arch,
+            key: &storage.key,
+            bucket: &storage.bucket,
+            logs: &storage.logs,
+            synth_context: props
+                .synth_context
+                .iter()
+                .map(|(k, v)| format!(" -c {k}={v}"))
+                .collect(),
+            pipeline_stack: &pipeline_stack,
+            deploy_role: &deploy_role,
         };
-        let build = step(
-            "Build",
-            "Builds the functions with cargo-lambda and synthesizes the app",
-            build_spec,
-        );
-        bucket.grant_put(&build.role);
-        let update = step(
-            "UpdatePipeline",
-            "Deploys the pipeline's own stack from the synthesized assembly",
-            update_spec,
-        );
-        let assets = step(
-            "Assets",
-            "Publishes the function zips to the CDK staging bucket",
-            assets_spec,
-        );
+        let [build, update, assets] = STEPS.map(|step| step.add(&steps));
+        grant_deploy_and_publish(&update, &assets, &deploy_role, &pipeline_stack);
 
-        // UpdatePipeline: `infra deploy` of the pipeline stack, handing CloudFormation the deploy role.
-        let staging = staging_bucket_arn();
-        grant(
-            &update.role,
-            INFRA_DEPLOY_ACTIONS,
-            vec![stack_arn(&pipeline_stack)],
-        );
-        grant(
-            &update.role,
-            BOOTSTRAP_READ_ACTIONS,
-            vec![stack_arn(TOOLKIT_STACK)],
-        );
-        pass_roles(&update.role, &[&deploy_role], CLOUDFORMATION_SERVICE);
-        // UpdatePipeline (the pipeline template, when large) and Assets (function zips) publish to staging.
-        for step in [&update, &assets] {
-            grant(&step.role, STAGING_LIST_ACTIONS, vec![staging.clone()]);
-            grant(
-                &step.role,
-                STAGING_PUBLISH_ACTIONS,
-                vec![join("", [staging.clone(), Value::from("/*")])],
-            );
-        }
-
-        // ---- the pipeline role ----
-        let role = Role::new(&scope, "Role", "codepipeline.amazonaws.com");
-        bucket.grant_read(&role);
-        bucket.grant_put(&role);
-        grant(&role, BUCKET_VERSIONING_ACTIONS, vec![bucket.arn()]);
-        grant(
-            &role,
-            CONNECTION_USE_ACTIONS,
-            vec![Value::from(props.connection_arn.clone())],
-        );
-        grant(
-            &role,
-            CODEBUILD_RUN_ACTIONS,
-            vec![
-                build.project.arn(),
-                update.project.arn(),
-                assets.project.arn(),
-            ],
-        );
-        let deployed: Vec<Value<String>> = deployed.iter().map(|n| stack_arn(n)).collect();
+        let role = pipeline_role(&scope, &props, &storage.bucket, &[&build, &update, &assets]);
         if !deployed.is_empty() {
-            grant(&role, CHANGE_SET_ACTIONS, deployed);
+            grant(
+                &role,
+                CHANGE_SET_ACTIONS,
+                deployed.iter().map(|n| stack_arn(n)).collect(),
+            );
             pass_roles(&role, &[&deploy_role], CLOUDFORMATION_SERVICE);
         }
         // CloudFormation updating this stack hands the projects and the pipeline their roles.
@@ -456,108 +448,23 @@ impl Pipeline {
         );
         pass_roles(&deploy_role, &[&role], "codepipeline.amazonaws.com");
 
-        // ---- stages ----
-        let action = |category: Category, owner: &str, provider: &str, name: &str| {
-            ActionDeclaration::new(ActionTypeId::new(owner, category, "1", provider), name)
-        };
-        let codebuild = |name: &str, project: &ProjectRef, output: Option<&str>| {
-            let mut a = action(Category::Build, "AWS", "CodeBuild", name)
-                .configuration(json!({ "ProjectName": project.ref_() }))
-                .input_artifacts(list([InputArtifact::new(if output.is_some() {
-                    SOURCE_ARTIFACT
-                } else {
-                    BUILD_ARTIFACT
-                })]))
-                .run_order(1);
-            if let Some(out) = output {
-                a = a.output_artifacts(list([OutputArtifact::new(out)]));
-            }
-            a
-        };
-        let mut stages = vec![
-            StageDeclaration::new(
-                list([action(
-                    Category::Source,
-                    "AWS",
-                    "CodeStarSourceConnection",
-                    "GitHub",
-                )
-                .configuration(json!({
-                    "ConnectionArn": props.connection_arn,
-                    "FullRepositoryId": props.repository,
-                    "BranchName": props.branch,
-                    "OutputArtifactFormat": "CODE_ZIP",
-                    "DetectChanges": false,
-                }))
-                .output_artifacts(list([OutputArtifact::new(SOURCE_ARTIFACT)]))
-                .run_order(1)]),
-                "Source",
-            ),
-            StageDeclaration::new(
-                list([codebuild("Synth", &build.project, Some(BUILD_ARTIFACT))]),
-                "Build",
-            ),
-            StageDeclaration::new(
-                list([codebuild("SelfMutate", &update.project, None)]),
-                "UpdatePipeline",
-            ),
-            StageDeclaration::new(
-                list([codebuild("Publish", &assets.project, None)]),
-                "Assets",
-            ),
-        ];
-        for stage in &props.stages {
-            let mut actions = Vec::new();
-            let mut order = 1;
-            if stage.manual_approval {
-                actions
-                    .push(action(Category::Approval, "AWS", "Manual", "Approve").run_order(order));
-                order += 1;
-            }
-            for stack in &stage.stacks {
-                let change_set = format!("{stack}-pipeline");
-                actions.push(
-                    action(Category::Deploy, "AWS", "CloudFormation", &format!("{stack}.Prepare"))
-                        .configuration(json!({
-                            "ActionMode": "CHANGE_SET_REPLACE",
-                            "StackName": stack,
-                            "ChangeSetName": change_set,
-                            "TemplatePath": format!("{BUILD_ARTIFACT}::cdk.out/{stack}.template.json"),
-                            "Capabilities": "CAPABILITY_IAM,CAPABILITY_NAMED_IAM,CAPABILITY_AUTO_EXPAND",
-                            "RoleArn": deploy_role.arn(),
-                        }))
-                        .input_artifacts(list([InputArtifact::new(BUILD_ARTIFACT)]))
-                        .run_order(order),
-                );
-                actions.push(
-                    action(
-                        Category::Deploy,
-                        "AWS",
-                        "CloudFormation",
-                        &format!("{stack}.Deploy"),
-                    )
-                    .configuration(json!({
-                        "ActionMode": "CHANGE_SET_EXECUTE",
-                        "StackName": stack,
-                        "ChangeSetName": change_set,
-                    }))
-                    .run_order(order + 1),
-                );
-                order += 2;
-            }
-            stages.push(StageDeclaration::new(list(actions), stage.name.as_str()));
+        let mut stage_declarations = vec![stages::source(&props)];
+        for (step, built) in STEPS.into_iter().zip([&build, &update, &assets]) {
+            stage_declarations.push(stages::codebuild(step, built));
         }
-
+        for stage in &props.stages {
+            stage_declarations.push(stages::deploy(stage, &deploy_role));
+        }
         let resource = scope.add(
             "Resource",
-            CfnPipeline::new(list(stages), role.arn())
+            CfnPipeline::new(list(stage_declarations), role.arn())
                 .name(pipeline_name(&pipeline_stack, id))
                 .pipeline_type(PipelineType::V2)
                 .execution_mode(ExecutionMode::Superseded)
                 .restart_execution_on_update(true)
                 .artifact_store(
-                    ArtifactStore::new(Type::S3, bucket.bucket_name())
-                        .encryption_key(EncryptionKey::new("KMS", key.arn())),
+                    ArtifactStore::new(Type::S3, storage.bucket.bucket_name())
+                        .encryption_key(EncryptionKey::new("KMS", storage.key.arn())),
                 )
                 .triggers(list([PipelineTriggerDeclaration::new(
                     ProviderType::CodeStarSourceConnection,
@@ -569,51 +476,12 @@ impl Pipeline {
                 ])))])),
         );
         role.add_policy_dependent(&resource);
-
-        // ---- failure notification ----
-        let topic = Topic::new(
-            &scope,
-            "FailureTopic",
-            TopicProps {
-                encryption_key: Some(key.clone()),
-                display_name: Some(format!("{pipeline_stack} pipeline failures")),
-            },
-        );
-        // Named, so that the key policy can name the rule's ARN without a
-        // reference (the key → rule → pipeline → role policy → key cycle).
-        let rule_name = format!("{pipeline_stack}-{id}-Failed");
-        let rule_arn = sub(format!(
-            "arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/{rule_name}"
-        ));
-        scope.scope("FailureRule").add(
-            "Resource",
-            Rule::new()
-                .name(rule_name)
-                .description("Pipeline execution failed")
-                .event_pattern(json!({
-                    "source": ["aws.codepipeline"],
-                    "detail-type": ["CodePipeline Pipeline Execution State Change"],
-                    "detail": {"state": ["FAILED"], "pipeline": [resource.ref_()]},
-                }))
-                .state(cfn::events::rule::State::Enabled)
-                .targets(list([Target::new("Topic", topic.arn())])),
-        );
-        topic.allow_service_publish("events.amazonaws.com", rule_arn.clone());
-        // No condition on the key: when EventBridge delivers to an encrypted topic, the KMS
-        // request carries neither aws:SourceArn nor aws:SourceAccount (the EventBridge user
-        // guide says they are not supported there), so a condition would drop every
-        // notification silently. The topic policy above keeps the rule condition: only
-        // this rule may publish, and nothing else reaches the key through the topic.
-        key.allow_service(
-            Value::from("events.amazonaws.com"),
-            aws_constructs::kms::GENERATE_DATA_KEY_ACTIONS,
-            None,
-        );
+        let topic = notify_failures(&scope, id, &pipeline_stack, &storage.key, &resource);
 
         Pipeline {
             resource,
             topic,
-            bucket,
+            bucket: storage.bucket,
             deploy_role,
             build,
             update,

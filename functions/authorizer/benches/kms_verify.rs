@@ -1,5 +1,5 @@
 //! What verifying a token would cost with a KMS HMAC key (`VerifyMac`), so that no function
-//! holds the signing key (issue 12, finding 6): one warm `VerifyMac` of a token's signing
+//! holds the signing key (an alternative a security review of the token rules raised): one warm `VerifyMac` of a token's signing
 //! input, and one `GenerateMac` (what issuing a token would cost), each a signed HTTPS-less
 //! request on a reused connection to `KMS_ENDPOINT` (moto, or the engine of `infra local`).
 //! Compare with `verify` (`authorizer/warm_cache_verify`), the HS256 verification in process.

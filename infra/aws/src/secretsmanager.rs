@@ -15,23 +15,10 @@ pub const SECRET_READ_ACTIONS: &[&str] = &[
     "secretsmanager:GetSecretValue",
 ];
 
-/// The name of an application secret, `{app}/{env}/{name}`; each part is
-/// non-empty and made of letters, digits and `-_+=.@`. (Per-organization tool
-/// credentials use `{app}/{tool}/{org}`, the same shape.)
-pub fn secret_name(app: &str, env: &str, name: &str) -> Result<String, String> {
-    for (what, part) in [("app", app), ("env", env), ("name", name)] {
-        let ok = !part.is_empty()
-            && part
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_+=.@".contains(c));
-        if !ok {
-            return Err(format!(
-                "secret name part {what} = '{part}' must be non-empty letters, digits or -_+=.@"
-            ));
-        }
-    }
-    Ok(format!("{app}/{env}/{name}"))
-}
+/// The names of application secrets, `{app}/{env}/{name}`, and of
+/// per-organization tool credentials, `{app}/{tool}/{org}`: the rules the
+/// functions' secrets client applies too.
+pub use secret_names::{app_secret, tool_secret, NameError};
 
 /// The ARN of the secret named `name` in the stack's account and region, for
 /// secrets the app reads but does not create (credentials a person stores).
@@ -47,7 +34,7 @@ pub fn secret_arn_for_name(name: &str) -> Value<String> {
 /// Settings of a [`Secret`].
 #[derive(Clone, Debug)]
 pub struct SecretProps {
-    /// The secret's name, from [`secret_name`].
+    /// The secret's name, from [`app_secret`].
     pub name: String,
     /// What the secret is for. Default: none.
     pub description: Option<String>,
@@ -128,21 +115,5 @@ impl Secret {
             key.grant_decrypt(grantee);
         }
         grant(grantee, SECRET_READ_ACTIONS, vec![self.arn()])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_follow_app_env_name() {
-        assert_eq!(
-            secret_name("orders", "dev", "jwt-key").unwrap(),
-            "orders/dev/jwt-key"
-        );
-        let err = secret_name("orders", "d/ev", "k").unwrap_err();
-        assert!(err.contains("env = 'd/ev'"), "{err}");
-        assert!(secret_name("", "dev", "k").is_err());
     }
 }

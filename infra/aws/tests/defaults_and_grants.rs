@@ -8,7 +8,7 @@ use rcdk_aws::kms::{Key, KeyProps};
 use rcdk_aws::lambda::{DeadLetter, Invocation, RustFunction, RustFunctionProps};
 use rcdk_aws::logs::{LogGroup, LogGroupProps};
 use rcdk_aws::s3::{Bucket, BucketProps};
-use rcdk_aws::secretsmanager::{secret_name, Secret, SecretProps};
+use rcdk_aws::secretsmanager::{app_secret, Secret, SecretProps};
 use rcdk_aws::sns::{Topic, TopicProps};
 use serde_json::{json, Value as Json};
 
@@ -299,7 +299,7 @@ fn topic_is_encrypted_and_tls_only_and_publish_is_scoped() {
 #[test]
 fn secret_is_generated_and_read_is_scoped_to_its_arn() {
     let stack = stack();
-    let name = secret_name("orders", "dev", "jwt-signing-key").unwrap();
+    let name = app_secret("orders", "dev", "jwt-signing-key").unwrap();
     let secret = Secret::new(&stack, "SigningKey", SecretProps::new(name));
     let f = function(&stack, "Authorizer");
     secret.grant_read(&f);

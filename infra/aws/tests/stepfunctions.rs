@@ -4,6 +4,7 @@
 use constructs::assertions::{Match, Template};
 use constructs::{App, Stack};
 use rcdk_aws::iam::Role;
+use rcdk_aws::kms::{Key, KeyProps};
 use rcdk_aws::lambda::{RustFunction, RustFunctionProps};
 use rcdk_aws::sns::{Topic, TopicProps};
 use rcdk_aws::stepfunctions::{
@@ -29,14 +30,14 @@ fn machine(stack: &Stack, props: impl FnOnce(StateGraph) -> StateMachineProps) -
     let graph = StateGraph::new("Invoke")
         .state(
             "Invoke",
-            Task::lambda_invoke(function.arn())
+            Task::lambda_invoke(&function)
                 .retry(Retry::on(errors::LAMBDA_TRANSIENT.iter().copied()))
                 .catch(Catch::on([errors::ALL], "Notify").result_path("$.error"))
                 .next("Done"),
         )
         .state(
             "Notify",
-            Task::sns_publish(topic.arn(), TaskInput::Path("$".into())).next("Done"),
+            Task::sns_publish(&topic, TaskInput::Path("$".into())).next("Done"),
         )
         .state("Done", Succeed::new());
     StateMachine::new(stack, "Machine", props(graph))
@@ -82,6 +83,48 @@ fn role_has_exactly_the_task_grants_log_delivery_and_xray() {
                 "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
              "Resource": "*"}
         ]})
+    );
+}
+
+#[test]
+fn publishing_to_an_encrypted_topic_grants_the_topics_key() {
+    let app = app();
+    let stack = app.stack("S");
+    let key = Key::new(&stack, "Key", KeyProps::default());
+    let topic = Topic::new(
+        &stack,
+        "Topic",
+        TopicProps {
+            encryption_key: Some(key),
+            ..TopicProps::default()
+        },
+    );
+    let graph = StateGraph::new("Notify").state(
+        "Notify",
+        Task::sns_publish(&topic, TaskInput::Path("$".into())).end(),
+    );
+    StateMachine::new(
+        &stack,
+        "Machine",
+        StateMachineProps {
+            log_level: LogLevel::Off,
+            tracing: false,
+            ..StateMachineProps::new(graph)
+        },
+    );
+    let t = Template::from_stack(&stack);
+    let policies = t.find_resources(
+        "AWS::IAM::Policy",
+        &json!({"Properties": {"Roles": [{"Ref": role_logical_id(&t)}]}}),
+    );
+    assert_eq!(
+        policies[0].1["Properties"]["PolicyDocument"]["Statement"],
+        json!([
+            {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+             "Resource": {"Fn::GetAtt": [logical_id(&t, "AWS::KMS::Key"), "Arn"]}},
+            {"Effect": "Allow", "Action": "sns:Publish",
+             "Resource": {"Ref": logical_id(&t, "AWS::SNS::Topic")}}
+        ])
     );
 }
 

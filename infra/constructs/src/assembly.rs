@@ -15,6 +15,7 @@ use std::path::Path;
 use serde_json::{json, Map, Value as Json};
 
 use crate::asset::{self, FileAsset, BOOTSTRAP_QUALIFIER};
+use crate::order::Dependent;
 use crate::render::{self, RenderedStack};
 use crate::tree::{App, Kind, NodeId, Tree};
 use crate::validate;
@@ -297,7 +298,8 @@ fn manifest(stacks: &[StackArtifact]) -> Json {
             "assumeRoleArn": role("deploy"),
             "cloudFormationExecutionRoleArn": role("cfn-exec"),
             "stackTemplateAssetObjectUrl": format!(
-                "s3://cdk-{BOOTSTRAP_QUALIFIER}-assets-${{AWS::AccountId}}-${{AWS::Region}}/{template_asset}"
+                "s3://{}/{template_asset}",
+                asset::staging_bucket_template()
             ),
             "requiresBootstrapStackVersion": REQUIRED_BOOTSTRAP_VERSION,
             "bootstrapStackVersionSsmParameter": version_parameter,
@@ -384,20 +386,12 @@ fn tree_json(tree: &Tree) -> Json {
     json!({ "version": "tree-0.1", "tree": node(tree, 0) })
 }
 
-/// The stacks in an order that deploys every stack after the stacks it
-/// depends on; otherwise in creation order.
-pub fn deployment_order(stacks: &[StackArtifact]) -> Vec<&StackArtifact> {
-    let mut done: Vec<&str> = Vec::with_capacity(stacks.len());
-    let mut out = Vec::with_capacity(stacks.len());
-    while out.len() < stacks.len() {
-        let next = stacks.iter().find(|s| {
-            !done.contains(&s.artifact_id.as_str())
-                && s.dependencies.iter().all(|d| done.contains(&d.as_str()))
-        });
-        // Synthesis rejects cycles, so a ready stack always exists; stop rather than loop if not.
-        let Some(next) = next else { break };
-        done.push(&next.artifact_id);
-        out.push(next);
+impl Dependent for StackArtifact {
+    fn id(&self) -> &str {
+        &self.artifact_id
     }
-    out
+
+    fn dependencies(&self) -> &[String] {
+        &self.dependencies
+    }
 }

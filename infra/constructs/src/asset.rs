@@ -107,11 +107,21 @@ impl AssetLocation {
     }
 }
 
+/// The bootstrap staging bucket of `account` and `region`,
+/// `cdk-hnb659fds-assets-<account>-<region>` (the AWS CDK's default bootstrap).
+pub fn staging_bucket_name(account: &str, region: &str) -> String {
+    format!("cdk-{BOOTSTRAP_QUALIFIER}-assets-{account}-{region}")
+}
+
+/// The staging bucket's name with `${AWS::AccountId}` and `${AWS::Region}`:
+/// a `Fn::Sub` template, and the form asset manifests use.
+pub fn staging_bucket_template() -> String {
+    staging_bucket_name("${AWS::AccountId}", "${AWS::Region}")
+}
+
 /// The staging bucket name, as the AWS CDK's default synthesizer writes it.
 pub(crate) fn staging_bucket() -> Value<String> {
-    sub(format!(
-        "cdk-{BOOTSTRAP_QUALIFIER}-assets-${{AWS::AccountId}}-${{AWS::Region}}"
-    ))
+    sub(staging_bucket_template())
 }
 
 /// What hashing function assets reads, read once per app: a workspace's
@@ -422,7 +432,7 @@ pub(crate) fn manifest_entry(asset: &FileAsset) -> Json {
         "source": { "path": asset.source_path, "packaging": "file" },
         "destinations": {
             "current_account-current_region": {
-                "bucketName": format!("cdk-{BOOTSTRAP_QUALIFIER}-assets-${{AWS::AccountId}}-${{AWS::Region}}"),
+                "bucketName": staging_bucket_template(),
                 "objectKey": asset.object_key(),
                 "assumeRoleArn": format!("arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/cdk-{BOOTSTRAP_QUALIFIER}-file-publishing-role-${{AWS::AccountId}}-${{AWS::Region}}")
             }

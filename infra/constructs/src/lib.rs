@@ -61,6 +61,7 @@ mod asset;
 mod digest_cache;
 mod elements;
 pub mod logical_id;
+mod order;
 mod render;
 mod resource;
 mod tree;
@@ -68,11 +69,14 @@ mod validate;
 pub mod value;
 
 pub use assembly::{
-    deployment_order, CloudAssembly, Format, StackArtifact, SynthError, REQUIRED_BOOTSTRAP_VERSION,
-    SCHEMA_VERSION,
+    CloudAssembly, Format, StackArtifact, SynthError, REQUIRED_BOOTSTRAP_VERSION, SCHEMA_VERSION,
 };
-pub use asset::{function_sources, Architecture, AssetLocation, FileAsset, BOOTSTRAP_QUALIFIER};
+pub use asset::{
+    function_sources, staging_bucket_name, staging_bucket_template, Architecture, AssetLocation,
+    FileAsset, BOOTSTRAP_QUALIFIER,
+};
 pub use elements::{Condition, ConditionExpr, Output, Parameter, ParameterRef};
+pub use order::{deployment_order, DependencyCycle, Dependent};
 pub use resource::Resource;
 pub use tree::{App, RemovalPolicy, ResourceRef, Scope, Stack, Stage};
 pub use validate::{MAX_RESOURCES, MAX_TEMPLATE_BYTES};

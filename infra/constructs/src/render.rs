@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::{json, Map, Value as Json};
 
 use crate::logical_id::{is_valid, make_unique_id, MAX_ID_LEN};
+use crate::order::DependencyCycle;
 use crate::tree::{Kind, NodeId, Tree};
 use crate::value::{CONDITION_MARKER, GETATT_MARKER, REF_MARKER};
 
@@ -401,11 +402,8 @@ fn check_dependency_cycles(tree: &Tree, stacks: &[RenderedStack], errors: &mut V
     let mut state = HashMap::new();
     for s in stacks {
         if let Some(cycle) = visit(s.node, &deps, &mut state, &mut Vec::new()) {
-            let names: Vec<&str> = cycle.iter().map(|&n| tree.nodes[n].path.as_str()).collect();
-            errors.push(format!(
-                "stacks depend on each other in a cycle: {}; move the shared resources into one stack",
-                names.join(" -> ")
-            ));
+            let names = cycle.iter().map(|&n| tree.nodes[n].path.clone()).collect();
+            errors.push(DependencyCycle(names).to_string());
             return;
         }
     }

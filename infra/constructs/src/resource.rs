@@ -33,6 +33,21 @@ impl<R: Resource> ErasedResource for R {
     }
 }
 
+/// What a resource's properties are while [`crate::ResourceRef::update_properties`]
+/// has them out of the tree.
+pub(crate) struct BeingUpdated;
+
+impl ErasedResource for BeingUpdated {
+    fn to_json(&self) -> Result<Json, serde_json::Error> {
+        Err(serde::ser::Error::custom(
+            "the resource's properties are being updated",
+        ))
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
 /// A resource node's data.
 pub(crate) struct ResourceData {
     pub(crate) resource_type: &'static str,

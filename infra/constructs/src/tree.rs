@@ -13,7 +13,7 @@ use std::rc::Rc;
 use serde_json::Value as Json;
 
 use crate::asset::{self, Architecture, AssetLocation};
-use crate::resource::{ErasedResource, Resource, ResourceData};
+use crate::resource::{BeingUpdated, ErasedResource, Resource, ResourceData};
 use crate::value::{getatt_marker, ref_marker, Value};
 
 /// Index of a node in the tree's arena.
@@ -713,21 +713,26 @@ impl ResourceRef {
     }
 
     /// Changes the typed properties after the resource was added (for
-    /// higher-level constructs that accumulate settings, like grants).
+    /// higher-level constructs that accumulate settings, like grants). `f`
+    /// may read other constructs (their attributes, paths, properties): the
+    /// properties are taken out of the tree while it runs, so the tree is
+    /// not borrowed. This resource's own [`ResourceRef::properties_json`]
+    /// is an error meanwhile.
     ///
     /// # Panics
     /// If `R` is not the resource's type; typed handles make that impossible.
     pub fn update_properties<R: Resource>(&self, f: impl FnOnce(&mut R)) {
-        self.update(|d| {
-            let props: &mut dyn Any = d.properties.as_any_mut();
-            match props.downcast_mut::<R>() {
-                Some(props) => f(props),
-                None => panic!(
-                    "update_properties::<{}> called on a {} resource",
-                    R::TYPE,
-                    d.resource_type
-                ),
-            }
-        });
+        let mut properties: Box<dyn ErasedResource> = Box::new(BeingUpdated);
+        self.update(|d| std::mem::swap(&mut d.properties, &mut properties));
+        let typed: &mut dyn Any = properties.as_any_mut();
+        match typed.downcast_mut::<R>() {
+            Some(typed) => f(typed),
+            None => panic!(
+                "update_properties::<{}> called on a {} resource",
+                R::TYPE,
+                self.resource_type()
+            ),
+        }
+        self.update(|d| d.properties = properties);
     }
 }

@@ -219,6 +219,7 @@ fn cross_stack_references_become_exports_imports_and_dependencies() {
         "one export per value"
     );
     let order: Vec<&str> = rcdk_constructs::deployment_order(&assembly.stacks)
+        .expect("no cycle")
         .iter()
         .map(|s| s.stack_name.as_str())
         .collect();
@@ -496,5 +497,34 @@ fn stack_and_resource_settings_reach_the_assembly() {
     assert_eq!(
         manifest["artifacts"]["Top"]["properties"]["terminationProtection"],
         true
+    );
+}
+
+#[test]
+fn update_properties_may_read_other_constructs() {
+    let app = App::new();
+    let stack = app.stack("S");
+    let source = stack.add("Source", named("source"));
+    let target = stack.add("Target", named("target"));
+    // The closure reads another resource's attribute and properties, and the
+    // path of a scope: each borrows the construct tree.
+    target.update_properties(|t: &mut Thing| {
+        t.name = Some(source.arn());
+        t.policy = Some(Value::Literal(source.properties_json().unwrap()));
+    });
+    let t = Template::from_stack(&stack);
+    let things = t.find_resources("Test::Thing", &json!({}));
+    let id = |prefix: &str| {
+        things
+            .iter()
+            .find(|(id, _)| id.starts_with(prefix))
+            .unwrap()
+    };
+    assert_eq!(
+        id("Target").1["Properties"],
+        json!({
+            "Name": {"Fn::GetAtt": [id("Source").0, "Arn"]},
+            "Policy": {"Name": "source"}
+        })
     );
 }

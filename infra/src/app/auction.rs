@@ -1,4 +1,4 @@
-//! The auction pipeline stack (DESIGN.md item 2): a state machine that polls
+//! The auction pipeline stack: a state machine that polls
 //! the results generator ("Lambda A") until results are ready, then runs the
 //! order processor ("Lambda B") for each order, publishing each failed order
 //! to the notifications topic; an EventBridge rule starts it every 5 minutes.
@@ -33,7 +33,7 @@ use aws_constructs::stepfunctions::{
     errors, Catch, Choice, Condition, Fail, Jitter, Map, Pass, Retry, StateGraph, StateMachine,
     StateMachineProps, Succeed, Task, TaskInput, Wait,
 };
-use constructs::{Stack, Stage, Value};
+use constructs::{Stack, Stage};
 use serde_json::json;
 
 use super::{read_context, Env};
@@ -142,16 +142,9 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
             log_retention: env.log_retention(),
             log_removal_policy: env.removal_policy(),
             encryption_key: Some(key.clone()),
-            ..StateMachineProps::new(definition(
-                generator.arn(),
-                processor.arn(),
-                topic.arn(),
-                polling,
-            ))
+            ..StateMachineProps::new(definition(&generator, &processor, &topic, polling))
         },
     );
-    // The definition's SNS task grants sns:Publish; this adds the topic key.
-    topic.grant_publish(&machine);
 
     let rule = ScheduleRule::new(
         &stack,
@@ -194,9 +187,9 @@ fn lambda_retry() -> Retry {
 /// entry per order: `{order, index, result}` or `{order, index, error,
 /// notification}`).
 pub fn definition(
-    generator: Value<String>,
-    processor: Value<String>,
-    topic: Value<String>,
+    generator: &RustFunction,
+    processor: &RustFunction,
+    topic: &Topic,
     polling: Polling,
 ) -> StateGraph {
     let process_order = StateGraph::new("ProcessOrder")
@@ -306,12 +299,16 @@ mod tests {
 
     #[test]
     fn the_definition_is_valid() {
-        let d = definition(
-            "arn:a".into(),
-            "arn:b".into(),
-            "arn:t".into(),
-            Polling::default(),
-        );
+        let stack = constructs::App::new().stack("S");
+        let function = |id: &str| {
+            RustFunction::new(
+                &stack,
+                id,
+                RustFunctionProps::new("functions/results-generator"),
+            )
+        };
+        let topic = Topic::new(&stack, "Topic", TopicProps::default());
+        let d = definition(&function("A"), &function("B"), &topic, Polling::default());
         assert_eq!(d.validate(), Vec::<String>::new());
     }
 }

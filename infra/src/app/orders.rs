@@ -1,4 +1,4 @@
-//! The orders stack (DESIGN.md items 1 and 3): `POST /orders` on a REST API,
+//! The orders stack: `POST /orders` on a REST API,
 //! behind a REQUEST authorizer that verifies an HS256 JWT whose key is a
 //! generated Secrets Manager secret, proxied to the orders API function,
 //! which writes the orders to a table whose items expire after 24 hours.
@@ -54,7 +54,7 @@ use aws_constructs::dynamodb::{Attribute, Table, TableProps};
 use aws_constructs::iam;
 use aws_constructs::kms::{Key, KeyProps};
 use aws_constructs::lambda::{RustFunction, RustFunctionProps};
-use aws_constructs::secretsmanager::{secret_name, Secret, SecretProps};
+use aws_constructs::secretsmanager::{app_secret, Secret, SecretProps};
 use constructs::{Output, Stack, Stage};
 
 use super::Env;
@@ -196,7 +196,7 @@ pub fn build(stage: &Stage, env: Env) -> Orders {
         },
     );
 
-    let name = secret_name(APP, env.name(), JWT_SECRET)
+    let name = app_secret(APP, env.name(), JWT_SECRET)
         .unwrap_or_else(|e| unreachable!("constant secret name parts are valid: {e}"));
     let secret = Secret::new(
         &stack,

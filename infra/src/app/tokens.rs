@@ -1,4 +1,4 @@
-//! The OAuth token collector stack (DESIGN.md item 4): on a schedule, a
+//! The OAuth token collector stack: on a schedule, a
 //! function obtains an access token for each configured provider and
 //! organization with the client-credentials grant, stores it encrypted with
 //! its expiry, and tells a topic about every refresh and every failure.
@@ -37,7 +37,9 @@ use aws_constructs::lambda::{DeadLetter, Invocation, RustFunction, RustFunctionP
 use aws_constructs::s3::{
     Bucket, BucketProps, BUCKET_LIST_ACTIONS, BUCKET_PUT_ACTIONS, BUCKET_READ_ACTIONS,
 };
-use aws_constructs::secretsmanager::{secret_arn_for_name, secret_name, SECRET_READ_ACTIONS};
+use aws_constructs::secretsmanager::{
+    secret_arn_for_name, tool_secret, NameError, SECRET_READ_ACTIONS,
+};
 use aws_constructs::sns::{Topic, TopicProps};
 use constructs::{Output, Stack, Stage};
 use serde_json::json;
@@ -69,8 +71,8 @@ pub struct Provider {
 
 impl Provider {
     /// The name of the secret holding this provider's client credentials.
-    pub fn secret_name(&self) -> Result<String, String> {
-        secret_name(APP, &self.tool, &self.org)
+    pub fn secret_name(&self) -> Result<String, NameError> {
+        tool_secret(APP, &self.tool, &self.org)
     }
 }
 

@@ -1,4 +1,4 @@
-//! The two-factor stack (DESIGN.md item 5): `POST /otp` sends a single-use
+//! The two-factor stack: `POST /otp` sends a single-use
 //! 6-digit code to an email address (or by SMS), `POST /otp/verify` checks it
 //! and answers with a short-lived JWT signed with the orders API's key, which
 //! the orders authorizer accepts.
@@ -56,7 +56,7 @@ use aws_constructs::dynamodb::{Attribute, Table, TableProps};
 use aws_constructs::iam::{self, Grantable, PolicyStatement};
 use aws_constructs::kms::{Key, KeyProps, GENERATE_DATA_KEY_ACTIONS};
 use aws_constructs::lambda::{RustFunction, RustFunctionProps};
-use aws_constructs::secretsmanager::{secret_name, Secret, SecretProps};
+use aws_constructs::secretsmanager::{app_secret, Secret, SecretProps};
 use aws_constructs::sns::{Topic, TopicProps};
 use cfn::cloudwatch::alarm::{ComparisonOperator, Dimension, Statistic, TreatMissingData};
 use cfn::cloudwatch::Alarm;
@@ -181,7 +181,7 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
             ..TableProps::new(Attribute::string(PARTITION_KEY))
         },
     );
-    let name = secret_name(APP, env.name(), HASH_KEY_SECRET)
+    let name = app_secret(APP, env.name(), HASH_KEY_SECRET)
         .unwrap_or_else(|e| unreachable!("constant secret name parts are valid: {e}"));
     let hash_key = Secret::new(
         &stack,

@@ -15,7 +15,7 @@ impl List {
     /// Runs the command.
     pub fn run(&self, global: &GlobalArgs) -> anyhow::Result<()> {
         let assembly = global.synthesize()?;
-        let stacks = constructs::deployment_order(&assembly.stacks);
+        let stacks = constructs::deployment_order(&assembly.stacks)?;
         let text = match global.format {
             None => table(&stacks),
             Some(format) => {

@@ -8,6 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
+use constructs::{deployment_order, Dependent};
 use serde_json::Value as Json;
 
 /// One file asset of a stack, as listed in `<Stack>.assets.json`.
@@ -121,6 +122,8 @@ impl Assembly {
             }
             stacks.push(read_stack(dir, id, artifact, artifacts)?);
         }
+        deployment_order(&stacks)
+            .with_context(|| format!("cannot deploy the stacks of {}", manifest_path.display()))?;
         Ok(Assembly {
             dir: dir.to_path_buf(),
             stacks,
@@ -168,32 +171,25 @@ impl Assembly {
     }
 }
 
-/// `stacks` ordered so that each comes after the stacks it depends on (among
-/// those selected); otherwise in the given order.
-pub fn dependency_order<'a>(stacks: &[&'a Stack]) -> Vec<&'a Stack> {
-    let ids: Vec<&str> = stacks.iter().map(|s| s.artifact_id.as_str()).collect();
-    let mut done: Vec<&str> = Vec::new();
-    let mut out = Vec::new();
-    while out.len() < stacks.len() {
-        let next = stacks.iter().find(|s| {
-            !done.contains(&s.artifact_id.as_str())
-                && s.dependencies
-                    .iter()
-                    .all(|d| done.contains(&d.as_str()) || !ids.contains(&d.as_str()))
-        });
-        let Some(next) = next else {
-            // A cycle (which synthesis rejects): keep the remaining stacks in order.
-            out.extend(
-                stacks
-                    .iter()
-                    .filter(|s| !done.contains(&s.artifact_id.as_str())),
-            );
-            break;
-        };
-        done.push(&next.artifact_id);
-        out.push(*next);
+impl Dependent for Stack {
+    fn id(&self) -> &str {
+        &self.artifact_id
     }
-    out
+
+    fn dependencies(&self) -> &[String] {
+        &self.dependencies
+    }
+}
+
+/// `stacks` ordered so that each comes after the stacks it depends on (among
+/// those selected); otherwise in the given order ([`constructs::deployment_order`]).
+/// [`Assembly::read`] refuses an assembly whose stacks depend on each other in
+/// a cycle, so such an order exists.
+pub fn dependency_order<'a>(stacks: &[&'a Stack]) -> Vec<&'a Stack> {
+    deployment_order(stacks).map_or_else(
+        |_| stacks.to_vec(),
+        |order| order.into_iter().copied().collect(),
+    )
 }
 
 fn read_json(path: &Path) -> anyhow::Result<Json> {
@@ -381,5 +377,31 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("stack 'Nope' is not in"), "{err}");
+    }
+
+    #[test]
+    fn refuses_stacks_that_depend_on_each_other() {
+        use cfn::sns::Topic;
+        let app = constructs::App::new();
+        let topic = app.stack("A").add("Topic", Topic::new());
+        app.stack("B").add(
+            "Sub",
+            cfn::sns::Subscription::new(topic.ref_(), "email").endpoint("ops@example.com"),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        app.synth(constructs::Format::Json)
+            .unwrap()
+            .write(dir.path())
+            .unwrap();
+        // A manifest edited by hand (or by another tool) so that A also waits for B.
+        let path = dir.path().join("manifest.json");
+        let mut manifest: Json = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        manifest["artifacts"]["A"]["dependencies"] = serde_json::json!(["B"]);
+        fs::write(&path, manifest.to_string()).unwrap();
+        let err = format!("{:#}", Assembly::read(dir.path()).unwrap_err());
+        assert!(
+            err.contains("stacks depend on each other in a cycle: A -> B -> A"),
+            "{err}"
+        );
     }
 }

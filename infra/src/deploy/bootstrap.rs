@@ -48,9 +48,7 @@ pub fn template(encryption: BucketEncryptionKind) -> String {
     let bucket = stack.add(
         "StagingBucket",
         Bucket::new()
-            .bucket_name(sub(format!(
-                "cdk-{BOOTSTRAP_QUALIFIER}-assets-${{AWS::AccountId}}-${{AWS::Region}}"
-            )))
+            .bucket_name(sub(constructs::staging_bucket_template()))
             .bucket_encryption(BucketEncryption::new(list([
                 ServerSideEncryptionRule::new()
                     .server_side_encryption_by_default(sse)

@@ -22,12 +22,7 @@ pub struct Environment {
 impl Environment {
     /// The staging bucket of this environment, `cdk-hnb659fds-assets-<account>-<region>`.
     pub fn staging_bucket(&self) -> String {
-        format!(
-            "cdk-{}-assets-{}-{}",
-            constructs::BOOTSTRAP_QUALIFIER,
-            self.account,
-            self.region
-        )
+        constructs::staging_bucket_name(&self.account, &self.region)
     }
 }
 

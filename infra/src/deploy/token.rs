@@ -2,16 +2,12 @@
 //! authorizer reads from Secrets Manager (`functions/authorizer`), with the
 //! `iss` and `aud` it requires and no longer a lifetime than it accepts.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
-use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value as Json};
-use sha2::Sha256;
 
 use crate::app::orders::TOKEN_MAX_LIFETIME_SECONDS;
 
-/// Shortest key the authorizer accepts (its `MIN_KEY_LEN`).
-pub const MIN_KEY_LEN: usize = 32;
+/// Shortest key the authorizer accepts.
+pub use jwt_hs256::MIN_KEY_LEN;
 
 /// What to put in the token.
 #[derive(Debug, Clone)]
@@ -50,7 +46,9 @@ pub fn signing_key(secret: &str, json_key: Option<&str>) -> anyhow::Result<Vec<u
     Ok(key.into_bytes())
 }
 
-/// Signs `claims` at `now` (Unix seconds) as an HS256 JWT.
+/// Signs `claims` at `now` (Unix seconds) as an HS256 JWT, with the signer
+/// the functions use (`jwt-hs256`); `key` comes from [`signing_key`], which
+/// refuses short keys with a message that says what to do.
 pub fn issue(key: &[u8], claims: &Claims, now: i64) -> String {
     let mut payload = Map::new();
     payload.insert("sub".into(), json!(claims.subject));
@@ -61,14 +59,7 @@ pub fn issue(key: &[u8], claims: &Claims, now: i64) -> String {
     );
     payload.insert("iss".into(), json!(claims.issuer));
     payload.insert("aud".into(), json!(claims.audience));
-    let mut token = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
-    token.push('.');
-    token.push_str(&URL_SAFE_NO_PAD.encode(Json::Object(payload).to_string()));
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
-    mac.update(token.as_bytes());
-    token.push('.');
-    token.push_str(&URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()));
-    token
+    jwt_hs256::sign_hs256(key, &Json::Object(payload))
 }
 
 /// `900`, `90s`, `15m`, `1h`, `1d` → seconds.

@@ -4,22 +4,69 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use constructs::JsonValue;
+use serde::{Serialize, Serializer};
 use serde_json::{json, Map as JsonMap};
 
-use super::states::{errors, Integration, State, Task};
+use super::states::{errors, State, Task};
 
 /// Longest state name the service accepts.
 pub const MAX_STATE_NAME_LEN: usize = 80;
 
 /// States and where to start: a state machine's definition, or the item
 /// processor of a [`super::Map`]. States are kept in the order they were
-/// added, which is the order they are rendered in.
-#[derive(Clone, Debug, PartialEq)]
+/// added, which is the order they are rendered in. Serializes as the ASL
+/// definition, with references to resources inline (as intrinsics).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct StateGraph {
-    start_at: String,
-    states: Vec<(String, State)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     comment: Option<String>,
+    start_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     timeout_seconds: Option<u32>,
+    #[serde(serialize_with = "serialize_states")]
+    states: Vec<(String, State)>,
+}
+
+/// How a Map runs its item processor; serializes as `{"Mode": "INLINE"}`.
+#[derive(Serialize)]
+#[serde(tag = "Mode", rename_all = "UPPERCASE")]
+enum ProcessorConfig {
+    Inline,
+}
+
+/// A Map's `ItemProcessor`: its mode, then the graph without
+/// `TimeoutSeconds`, which only a top-level definition may set (validation
+/// reports it).
+pub(crate) fn serialize_item_processor<S: Serializer>(
+    graph: &StateGraph,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct ItemProcessor<'a> {
+        processor_config: ProcessorConfig,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        comment: Option<&'a str>,
+        start_at: &'a str,
+        #[serde(serialize_with = "serialize_states")]
+        states: &'a [(String, State)],
+    }
+    ItemProcessor {
+        processor_config: ProcessorConfig::Inline,
+        comment: graph.comment.as_deref(),
+        start_at: &graph.start_at,
+        states: &graph.states,
+    }
+    .serialize(serializer)
+}
+
+/// States as the ASL `States` object: name → state, in order.
+fn serialize_states<S: Serializer>(
+    states: &[(String, State)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(states.iter().map(|(name, state)| (name, state)))
 }
 
 /// A definition rendered for CloudFormation: the ASL object with
@@ -89,30 +136,8 @@ impl StateGraph {
     /// The definition as ASL JSON, with references to resources inline (as
     /// intrinsics). CloudFormation needs [`StateGraph::render`] instead.
     pub fn to_json(&self) -> JsonValue {
-        let mut o = JsonMap::new();
-        if let Some(c) = &self.comment {
-            o.insert("Comment".into(), json!(c));
-        }
-        o.insert("StartAt".into(), json!(self.start_at));
-        if let Some(t) = self.timeout_seconds {
-            o.insert("TimeoutSeconds".into(), json!(t));
-        }
-        let states: JsonMap<String, JsonValue> = self
-            .states
-            .iter()
-            .map(|(n, s)| (n.clone(), s.to_json()))
-            .collect();
-        o.insert("States".into(), JsonValue::Object(states));
-        JsonValue::Object(o)
-    }
-
-    /// For a Map's `ItemProcessor`: no `TimeoutSeconds` (validation reports it).
-    pub(crate) fn to_json_without_top_level(&self) -> JsonValue {
-        let mut json = self.to_json();
-        if let JsonValue::Object(o) = &mut json {
-            o.remove("TimeoutSeconds");
-        }
-        json
+        // Cannot fail: every map key is a string and every value serializes.
+        serde_json::to_value(self).unwrap_or_default()
     }
 
     /// The definition for a template: every intrinsic value becomes a
@@ -210,8 +235,8 @@ impl StateGraph {
                 if c.rules.is_empty() {
                     problems.push(format!("state '{name}' (Choice) has no choice rules"));
                 }
-                for (condition, _) in &c.rules {
-                    for p in condition.problems() {
+                for rule in &c.rules {
+                    for p in rule.condition.problems() {
                         problems.push(format!("state '{name}' (Choice): {p}"));
                     }
                 }
@@ -351,20 +376,5 @@ fn extract(value: &mut JsonValue, state: &str, field: &str, subs: &mut Substitut
             }
         }
         _ => {}
-    }
-}
-
-impl Task {
-    /// The resources a task calls, with the IAM actions it needs on them.
-    pub(crate) fn required_grants(&self) -> (&'static [&'static str], &constructs::Value<String>) {
-        match &self.integration {
-            Integration::LambdaInvoke { function_arn, .. }
-            | Integration::LambdaFunction { function_arn } => {
-                (crate::lambda::INVOKE_ACTIONS, function_arn)
-            }
-            Integration::SnsPublish { topic_arn, .. } => {
-                (crate::sns::TOPIC_PUBLISH_ACTIONS, topic_arn)
-            }
-        }
     }
 }

@@ -77,8 +77,8 @@ impl StateMachineProps {
 ///
 /// The role (`Role`, assumed by `states.amazonaws.com`) has only:
 /// - what the tasks call: `lambda:InvokeFunction` on each invoked function,
-///   `sns:Publish` on each topic published to (a topic encrypted with a
-///   customer-managed key also needs `topic.grant_publish(&machine)` for the key);
+///   `sns:Publish` on each topic published to, and for a topic encrypted with
+///   a customer-managed key, `kms:Decrypt` and `kms:GenerateDataKey` on the key;
 /// - log delivery ([`LOG_DELIVERY_ACTIONS`]) and X-Ray ([`XRAY_ACTIONS`]) on
 ///   `*`: neither API has resource-level permissions, so `*` is the only
 ///   resource IAM accepts (the CloudWatch Logs vended-logs delivery is set up
@@ -105,8 +105,7 @@ impl StateMachine {
         }
         let role = Role::new(&scope, "Role", "states.amazonaws.com");
         for task in props.definition.tasks() {
-            let (actions, resource) = task.required_grants();
-            grant(&role, actions, vec![resource.clone()]);
+            task.grant_call(&role);
         }
 
         let log_group = props.log_group.clone().unwrap_or_else(|| {

@@ -2,14 +2,18 @@
 //!
 //! Each state type is a struct with builder methods for the fields the
 //! language allows on it (a `Wait` has no `ResultPath`, a `Fail` no `Next`),
-//! and renders to the JSON object of the specification with `to_json`.
+//! and serializes (serde) to the JSON object of the specification, keys in
+//! the order the fields are declared.
 //! Transitions name states by string; [`super::StateGraph::validate`] checks
 //! that they exist.
 
 use constructs::{JsonValue, Value};
-use serde_json::{json, Map as JsonMap};
+use serde::{Serialize, Serializer};
 
-use super::StateGraph;
+use super::graph::{serialize_item_processor, StateGraph};
+use crate::iam::Grantable;
+use crate::lambda::RustFunction;
+use crate::sns::Topic;
 
 /// Error names the runtime raises, for `Retry` and `Catch`.
 pub mod errors {
@@ -30,7 +34,8 @@ pub mod errors {
 }
 
 /// Where a state's result goes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
 pub enum ResultPath {
     /// Into the input at this reference path (`$` replaces the input).
     Path(String),
@@ -38,65 +43,48 @@ pub enum ResultPath {
     Discard,
 }
 
-impl ResultPath {
-    fn to_json(&self) -> JsonValue {
-        match self {
-            ResultPath::Path(p) => json!(p),
-            ResultPath::Discard => JsonValue::Null,
-        }
-    }
-}
-
-/// Where a state goes next.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Where a state goes next: `"Next": name` or `"End": true`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub(crate) enum Transition {
     Next(String),
+    #[serde(serialize_with = "serialize_true")]
     End,
 }
 
-/// Input/output processing shared by the states that allow it.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct Io {
+fn serialize_true<S: Serializer>(serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_bool(true)
+}
+
+/// Input/output processing shared by the states that allow it, in the
+/// order the fields are written. `P` is the type of `Parameters`: a payload
+/// template, or a task's typed service parameters.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Io<P = JsonValue> {
+    #[serde(skip_serializing_if = "Option::is_none")]
     comment: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     input_path: Option<String>,
-    output_path: Option<String>,
-    parameters: Option<JsonValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameters: Option<P>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     result_selector: Option<JsonValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     result_path: Option<ResultPath>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output_path: Option<String>,
 }
 
-impl Io {
-    fn write(&self, o: &mut JsonMap<String, JsonValue>) {
-        if let Some(c) = &self.comment {
-            o.insert("Comment".into(), json!(c));
+impl<P> Default for Io<P> {
+    fn default() -> Self {
+        Io {
+            comment: None,
+            input_path: None,
+            parameters: None,
+            result_selector: None,
+            result_path: None,
+            output_path: None,
         }
-        if let Some(p) = &self.input_path {
-            o.insert("InputPath".into(), json!(p));
-        }
-        if let Some(p) = &self.parameters {
-            o.insert("Parameters".into(), p.clone());
-        }
-        if let Some(p) = &self.result_selector {
-            o.insert("ResultSelector".into(), p.clone());
-        }
-        if let Some(p) = &self.result_path {
-            o.insert("ResultPath".into(), p.to_json());
-        }
-        if let Some(p) = &self.output_path {
-            o.insert("OutputPath".into(), json!(p));
-        }
-    }
-}
-
-fn write_transition(t: &Option<Transition>, o: &mut JsonMap<String, JsonValue>) {
-    match t {
-        Some(Transition::Next(n)) => {
-            o.insert("Next".into(), json!(n));
-        }
-        Some(Transition::End) => {
-            o.insert("End".into(), json!(true));
-        }
-        None => {}
     }
 }
 
@@ -182,34 +170,31 @@ macro_rules! task_like_methods {
     };
 }
 
-fn write_retry_catch(retry: &[Retry], catch: &[Catch], o: &mut JsonMap<String, JsonValue>) {
-    if !retry.is_empty() {
-        o.insert(
-            "Retry".into(),
-            retry.iter().map(Retry::to_json).collect::<Vec<_>>().into(),
-        );
-    }
-    if !catch.is_empty() {
-        o.insert(
-            "Catch".into(),
-            catch.iter().map(Catch::to_json).collect::<Vec<_>>().into(),
-        );
+/// A number, written as an integer when it is one (`10`, not `10.0`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Number(f64);
+
+impl From<f64> for Number {
+    fn from(n: f64) -> Number {
+        Number(n)
     }
 }
 
-/// A number as JSON: an integer when it is one (`10`, not `10.0`).
-fn number(n: f64) -> JsonValue {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        json!(n as i64)
-    } else {
-        json!(n)
+impl Serialize for Number {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.0.fract() == 0.0 && self.0.abs() < 9.0e15 {
+            serializer.serialize_i64(self.0 as i64)
+        } else {
+            serializer.serialize_f64(self.0)
+        }
     }
 }
 
 // ---- Retry and Catch ---------------------------------------------------------------------
 
 /// How a retrier spreads its delays.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Jitter {
     /// Exact exponential delays.
     None,
@@ -219,13 +204,20 @@ pub enum Jitter {
 }
 
 /// A retrier: which errors to retry, how often and how long to wait.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Retry {
+    #[serde(rename = "ErrorEquals")]
     errors: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     interval_seconds: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     max_attempts: Option<u32>,
-    backoff_rate: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backoff_rate: Option<Number>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     max_delay_seconds: Option<u32>,
+    #[serde(rename = "JitterStrategy", skip_serializing_if = "Option::is_none")]
     jitter: Option<Jitter>,
 }
 
@@ -261,7 +253,7 @@ impl Retry {
 
     /// Multiplier of the interval at each retry (`BackoffRate`, at least 1).
     pub fn backoff_rate(mut self, rate: f64) -> Self {
-        self.backoff_rate = Some(rate);
+        self.backoff_rate = Some(Number(rate));
         self
     }
 
@@ -280,39 +272,17 @@ impl Retry {
     pub(crate) fn errors(&self) -> &[String] {
         &self.errors
     }
-
-    fn to_json(&self) -> JsonValue {
-        let mut o = JsonMap::new();
-        o.insert("ErrorEquals".into(), json!(self.errors));
-        if let Some(s) = self.interval_seconds {
-            o.insert("IntervalSeconds".into(), json!(s));
-        }
-        if let Some(n) = self.max_attempts {
-            o.insert("MaxAttempts".into(), json!(n));
-        }
-        if let Some(r) = self.backoff_rate {
-            o.insert("BackoffRate".into(), number(r));
-        }
-        if let Some(s) = self.max_delay_seconds {
-            o.insert("MaxDelaySeconds".into(), json!(s));
-        }
-        if let Some(j) = self.jitter {
-            let j = match j {
-                Jitter::None => "NONE",
-                Jitter::Full => "FULL",
-            };
-            o.insert("JitterStrategy".into(), json!(j));
-        }
-        JsonValue::Object(o)
-    }
 }
 
 /// A catcher: which errors go to which state, and where the error goes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Catch {
+    #[serde(rename = "ErrorEquals")]
     errors: Vec<String>,
-    next: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     result_path: Option<ResultPath>,
+    next: String,
 }
 
 impl Catch {
@@ -343,16 +313,6 @@ impl Catch {
     pub(crate) fn next_state(&self) -> &str {
         &self.next
     }
-
-    fn to_json(&self) -> JsonValue {
-        let mut o = JsonMap::new();
-        o.insert("ErrorEquals".into(), json!(self.errors));
-        if let Some(p) = &self.result_path {
-            o.insert("ResultPath".into(), p.to_json());
-        }
-        o.insert("Next".into(), json!(self.next));
-        JsonValue::Object(o)
-    }
 }
 
 // ---- Task --------------------------------------------------------------------------------
@@ -366,29 +326,48 @@ pub enum TaskInput {
     Value(JsonValue),
 }
 
-impl TaskInput {
-    fn write(&self, field: &str, o: &mut JsonMap<String, JsonValue>) {
-        match self {
-            TaskInput::Path(p) => o.insert(format!("{field}.$"), json!(p)),
-            TaskInput::Value(v) => o.insert(field.to_owned(), v.clone()),
-        };
-    }
-}
+/// Declares a task parameter that takes a [`TaskInput`]: `"<Name>.$"` for
+/// a path, `"<Name>"` for a value.
+macro_rules! task_input_field {
+    ($name:ident, $path_key:literal) => {
+        #[derive(Clone, Debug, PartialEq, Serialize)]
+        enum $name {
+            #[serde(rename = $path_key)]
+            Path(String),
+            $name(JsonValue),
+        }
 
-/// The service a task calls.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Integration {
-    /// `arn:aws:states:::lambda:invoke` (the optimised integration).
+        impl From<TaskInput> for $name {
+            fn from(input: TaskInput) -> Self {
+                match input {
+                    TaskInput::Path(p) => $name::Path(p),
+                    TaskInput::Value(v) => $name::$name(v),
+                }
+            }
+        }
+    };
+}
+task_input_field!(Payload, "Payload.$");
+task_input_field!(Message, "Message.$");
+
+/// The `Parameters` of a service integration.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+enum Parameters {
+    /// `arn:aws:states:::lambda:invoke`.
+    #[serde(rename_all = "PascalCase")]
     LambdaInvoke {
-        function_arn: Value<String>,
-        payload: TaskInput,
+        function_name: Value<String>,
+        #[serde(flatten)]
+        payload: Payload,
     },
-    /// The function ARN as `Resource`: the result is the payload alone.
-    LambdaFunction { function_arn: Value<String> },
     /// `arn:aws:states:::sns:publish`.
+    #[serde(rename_all = "PascalCase")]
     SnsPublish {
         topic_arn: Value<String>,
-        message: TaskInput,
+        #[serde(flatten)]
+        message: Message,
+        #[serde(skip_serializing_if = "Option::is_none")]
         subject: Option<String>,
     },
 }
@@ -406,24 +385,48 @@ pub(crate) enum Integration {
 /// [`Task::lambda_function`] (the function ARN as `Resource`, the CDK's
 /// `payloadResponseOnly`) is there for definitions that want the bare payload.
 ///
-/// The state machine's role is granted what each task calls (see
-/// [`super::StateMachine`]).
-#[derive(Clone, Debug, PartialEq)]
+/// A task takes the construct it calls, so the state machine's role is
+/// granted what the task needs on it, keys included (see [`super::StateMachine`]).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Task {
-    pub(crate) integration: Integration,
-    io: Io,
+    #[serde(skip)]
+    target: Target,
+    resource: Value<String>,
+    #[serde(flatten)]
+    io: Io<Parameters>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     timeout_seconds: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     heartbeat_seconds: Option<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) retry: Vec<Retry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) catch: Vec<Catch>,
+    #[serde(flatten)]
     pub(crate) transition: Option<Transition>,
 }
 
+/// The construct a task calls.
+#[derive(Clone, Debug)]
+enum Target {
+    Function(RustFunction),
+    Topic(Topic),
+}
+
 impl Task {
-    fn with(integration: Integration) -> Task {
+    fn with(
+        target: Target,
+        resource: impl Into<Value<String>>,
+        parameters: Option<Parameters>,
+    ) -> Task {
         Task {
-            integration,
-            io: Io::default(),
+            target,
+            resource: resource.into(),
+            io: Io {
+                parameters,
+                ..Io::default()
+            },
             timeout_seconds: None,
             heartbeat_seconds: None,
             retry: Vec::new(),
@@ -435,44 +438,50 @@ impl Task {
     /// Invokes a Lambda function synchronously through
     /// `arn:aws:states:::lambda:invoke`. The payload defaults to the state's
     /// whole effective input (`"Payload.$": "$"`); see [`Task::payload`].
-    pub fn lambda_invoke(function_arn: impl Into<Value<String>>) -> Task {
-        Task::with(Integration::LambdaInvoke {
-            function_arn: function_arn.into(),
-            payload: TaskInput::Path("$".into()),
-        })
+    pub fn lambda_invoke(function: &RustFunction) -> Task {
+        Task::with(
+            Target::Function(function.clone()),
+            "arn:aws:states:::lambda:invoke",
+            Some(Parameters::LambdaInvoke {
+                function_name: function.arn(),
+                payload: Payload::Path("$".into()),
+            }),
+        )
     }
 
     /// Invokes a Lambda function with its ARN as the `Resource`: the
     /// state's effective input is the payload and the result is the
     /// function's result alone.
-    pub fn lambda_function(function_arn: impl Into<Value<String>>) -> Task {
-        Task::with(Integration::LambdaFunction {
-            function_arn: function_arn.into(),
-        })
+    pub fn lambda_function(function: &RustFunction) -> Task {
+        Task::with(Target::Function(function.clone()), function.arn(), None)
     }
 
     /// Publishes `message` to an SNS topic through `arn:aws:states:::sns:publish`.
     /// A JSON object or a path to one is sent as its JSON text.
-    pub fn sns_publish(topic_arn: impl Into<Value<String>>, message: TaskInput) -> Task {
-        Task::with(Integration::SnsPublish {
-            topic_arn: topic_arn.into(),
-            message,
-            subject: None,
-        })
+    pub fn sns_publish(topic: &Topic, message: TaskInput) -> Task {
+        Task::with(
+            Target::Topic(topic.clone()),
+            "arn:aws:states:::sns:publish",
+            Some(Parameters::SnsPublish {
+                topic_arn: topic.arn(),
+                message: message.into(),
+                subject: None,
+            }),
+        )
     }
 
     /// The payload of a `lambda_invoke` task. Ignored by other tasks (a
     /// `lambda_function` task sends its effective input: use `input_path`).
     pub fn payload(mut self, payload: TaskInput) -> Self {
-        if let Integration::LambdaInvoke { payload: p, .. } = &mut self.integration {
-            *p = payload;
+        if let Some(Parameters::LambdaInvoke { payload: p, .. }) = &mut self.io.parameters {
+            *p = payload.into();
         }
         self
     }
 
     /// The subject of an `sns_publish` task (email subject line). Default: none.
     pub fn subject(mut self, subject: impl Into<String>) -> Self {
-        if let Integration::SnsPublish { subject: s, .. } = &mut self.integration {
+        if let Some(Parameters::SnsPublish { subject: s, .. }) = &mut self.io.parameters {
             *s = Some(subject.into());
         }
         self
@@ -497,52 +506,17 @@ impl Task {
     result_path_methods!();
     task_like_methods!();
 
-    fn to_json(&self) -> JsonValue {
-        let mut o = JsonMap::new();
-        o.insert("Type".into(), json!("Task"));
-        let mut parameters = JsonMap::new();
-        let resource: Value<String> = match &self.integration {
-            Integration::LambdaInvoke {
-                function_arn,
-                payload,
-            } => {
-                parameters.insert("FunctionName".into(), json!(function_arn));
-                payload.write("Payload", &mut parameters);
-                Value::from("arn:aws:states:::lambda:invoke")
+    /// Lets `grantee` (the state machine) call what the task calls:
+    /// invoke the function, or publish to the topic (and use its key).
+    pub(crate) fn grant_call(&self, grantee: &dyn Grantable) {
+        match &self.target {
+            Target::Function(function) => {
+                function.grant_invoke(grantee);
             }
-            Integration::LambdaFunction { function_arn } => function_arn.clone(),
-            Integration::SnsPublish {
-                topic_arn,
-                message,
-                subject,
-            } => {
-                parameters.insert("TopicArn".into(), json!(topic_arn));
-                message.write("Message", &mut parameters);
-                if let Some(s) = subject {
-                    parameters.insert("Subject".into(), json!(s));
-                }
-                Value::from("arn:aws:states:::sns:publish")
+            Target::Topic(topic) => {
+                topic.grant_publish(grantee);
             }
-        };
-        o.insert("Resource".into(), json!(resource));
-        if let Some(c) = &self.io.comment {
-            o.insert("Comment".into(), json!(c));
         }
-        let io = Io {
-            comment: None,
-            parameters: (!parameters.is_empty()).then_some(JsonValue::Object(parameters)),
-            ..self.io.clone()
-        };
-        io.write(&mut o);
-        if let Some(s) = self.timeout_seconds {
-            o.insert("TimeoutSeconds".into(), json!(s));
-        }
-        if let Some(s) = self.heartbeat_seconds {
-            o.insert("HeartbeatSeconds".into(), json!(s));
-        }
-        write_retry_catch(&self.retry, &self.catch, &mut o);
-        write_transition(&self.transition, &mut o);
-        JsonValue::Object(o)
     }
 }
 
@@ -551,95 +525,116 @@ impl Task {
 /// A typed Choice rule condition. Build one with the constructor functions
 /// (`Condition::boolean_equals("$.ready", true)`) and combine with
 /// [`Condition::and`], [`Condition::or`], [`Condition::not`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Condition(ConditionKind);
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 enum ConditionKind {
-    Compare {
-        variable: String,
-        operator: &'static str,
-        value: JsonValue,
-    },
     And(Vec<Condition>),
     Or(Vec<Condition>),
     Not(Box<Condition>),
+    #[serde(untagged)]
+    Compare {
+        #[serde(rename = "Variable")]
+        variable: String,
+        #[serde(flatten)]
+        test: Test,
+    },
+}
+
+/// A comparison operator with its operand; serializes as `"<Operator>": operand`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+enum Test {
+    BooleanEquals(bool),
+    StringEquals(String),
+    StringMatches(String),
+    StringLessThan(String),
+    StringGreaterThan(String),
+    NumericEquals(Number),
+    NumericLessThan(Number),
+    NumericLessThanEquals(Number),
+    NumericGreaterThan(Number),
+    NumericGreaterThanEquals(Number),
+    NumericGreaterThanEqualsPath(String),
+    TimestampLessThan(String),
+    TimestampGreaterThan(String),
+    IsPresent(bool),
+    IsNull(bool),
+    IsBoolean(bool),
+    IsNumeric(bool),
+    IsString(bool),
 }
 
 macro_rules! comparisons {
-    ($($(#[$doc:meta])* $name:ident($ty:ty) => $op:literal, $conv:expr;)*) => {
+    ($($(#[$doc:meta])* $name:ident($ty:ty) => $test:ident;)*) => {
         $(
             $(#[$doc])*
             pub fn $name(variable: impl Into<String>, value: $ty) -> Condition {
-                #[allow(clippy::redundant_closure_call)]
-                let value = ($conv)(value);
-                Condition::compare(variable, $op, value)
+                Condition::compare(variable, Test::$test(value.into()))
+            }
+        )*
+    };
+}
+
+macro_rules! type_tests {
+    ($($(#[$doc:meta])* $name:ident => $test:ident;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(variable: impl Into<String>) -> Condition {
+                Condition::compare(variable, Test::$test(true))
             }
         )*
     };
 }
 
 impl Condition {
-    fn compare(variable: impl Into<String>, operator: &'static str, value: JsonValue) -> Condition {
+    fn compare(variable: impl Into<String>, test: Test) -> Condition {
         Condition(ConditionKind::Compare {
             variable: variable.into(),
-            operator,
-            value,
+            test,
         })
     }
 
     comparisons! {
         /// `BooleanEquals`.
-        boolean_equals(bool) => "BooleanEquals", |v: bool| json!(v);
+        boolean_equals(bool) => BooleanEquals;
         /// `StringEquals`.
-        string_equals(&str) => "StringEquals", |v: &str| json!(v);
+        string_equals(&str) => StringEquals;
         /// `StringMatches` (`*` is a wildcard).
-        string_matches(&str) => "StringMatches", |v: &str| json!(v);
+        string_matches(&str) => StringMatches;
         /// `StringLessThan`.
-        string_less_than(&str) => "StringLessThan", |v: &str| json!(v);
+        string_less_than(&str) => StringLessThan;
         /// `StringGreaterThan`.
-        string_greater_than(&str) => "StringGreaterThan", |v: &str| json!(v);
+        string_greater_than(&str) => StringGreaterThan;
         /// `NumericEquals`.
-        number_equals(f64) => "NumericEquals", number;
+        number_equals(f64) => NumericEquals;
         /// `NumericLessThan`.
-        number_less_than(f64) => "NumericLessThan", number;
+        number_less_than(f64) => NumericLessThan;
         /// `NumericLessThanEquals`.
-        number_less_than_equals(f64) => "NumericLessThanEquals", number;
+        number_less_than_equals(f64) => NumericLessThanEquals;
         /// `NumericGreaterThan`.
-        number_greater_than(f64) => "NumericGreaterThan", number;
+        number_greater_than(f64) => NumericGreaterThan;
         /// `NumericGreaterThanEquals`.
-        number_greater_than_equals(f64) => "NumericGreaterThanEquals", number;
+        number_greater_than_equals(f64) => NumericGreaterThanEquals;
         /// `NumericGreaterThanEqualsPath`: compares with the number at another path.
-        number_greater_than_equals_path(&str) => "NumericGreaterThanEqualsPath", |v: &str| json!(v);
+        number_greater_than_equals_path(&str) => NumericGreaterThanEqualsPath;
         /// `TimestampLessThan` (RFC 3339 timestamp).
-        timestamp_less_than(&str) => "TimestampLessThan", |v: &str| json!(v);
+        timestamp_less_than(&str) => TimestampLessThan;
         /// `TimestampGreaterThan` (RFC 3339 timestamp).
-        timestamp_greater_than(&str) => "TimestampGreaterThan", |v: &str| json!(v);
+        timestamp_greater_than(&str) => TimestampGreaterThan;
     }
 
-    /// `IsPresent: true`: the path exists in the input.
-    pub fn is_present(variable: impl Into<String>) -> Condition {
-        Condition::compare(variable, "IsPresent", json!(true))
-    }
-
-    /// `IsNull: true`.
-    pub fn is_null(variable: impl Into<String>) -> Condition {
-        Condition::compare(variable, "IsNull", json!(true))
-    }
-
-    /// `IsBoolean: true`.
-    pub fn is_boolean(variable: impl Into<String>) -> Condition {
-        Condition::compare(variable, "IsBoolean", json!(true))
-    }
-
-    /// `IsNumeric: true`.
-    pub fn is_numeric(variable: impl Into<String>) -> Condition {
-        Condition::compare(variable, "IsNumeric", json!(true))
-    }
-
-    /// `IsString: true`.
-    pub fn is_string(variable: impl Into<String>) -> Condition {
-        Condition::compare(variable, "IsString", json!(true))
+    type_tests! {
+        /// `IsPresent: true`: the path exists in the input.
+        is_present => IsPresent;
+        /// `IsNull: true`.
+        is_null => IsNull;
+        /// `IsBoolean: true`.
+        is_boolean => IsBoolean;
+        /// `IsNumeric: true`.
+        is_numeric => IsNumeric;
+        /// `IsString: true`.
+        is_string => IsString;
     }
 
     /// All of `conditions`.
@@ -671,42 +666,26 @@ impl Condition {
             ConditionKind::Not(c) => c.problems(),
         }
     }
+}
 
-    fn write(&self, o: &mut JsonMap<String, JsonValue>) {
-        match &self.0 {
-            ConditionKind::Compare {
-                variable,
-                operator,
-                value,
-            } => {
-                o.insert("Variable".into(), json!(variable));
-                o.insert((*operator).into(), value.clone());
-            }
-            ConditionKind::And(c) => {
-                o.insert("And".into(), c.iter().map(Condition::to_json).collect());
-            }
-            ConditionKind::Or(c) => {
-                o.insert("Or".into(), c.iter().map(Condition::to_json).collect());
-            }
-            ConditionKind::Not(c) => {
-                o.insert("Not".into(), c.to_json());
-            }
-        }
-    }
-
-    /// The condition as a JSON object (a Choice rule without `Next`).
-    pub fn to_json(&self) -> JsonValue {
-        let mut o = JsonMap::new();
-        self.write(&mut o);
-        JsonValue::Object(o)
-    }
+/// A Choice rule: a condition and the state it leads to.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub(crate) struct Rule {
+    #[serde(flatten)]
+    pub(crate) condition: Condition,
+    #[serde(rename = "Next")]
+    pub(crate) next: String,
 }
 
 /// A `Choice` state: the first rule whose condition holds picks the next state.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Choice {
+    #[serde(flatten)]
     io: Io,
-    pub(crate) rules: Vec<(Condition, String)>,
+    #[serde(rename = "Choices")]
+    pub(crate) rules: Vec<Rule>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) default: Option<String>,
 }
 
@@ -722,7 +701,10 @@ impl Choice {
 
     /// Goes to `next` when `condition` holds (rules are tried in order).
     pub fn when(mut self, condition: Condition, next: impl Into<String>) -> Self {
-        self.rules.push((condition, next.into()));
+        self.rules.push(Rule {
+            condition,
+            next: next.into(),
+        });
         self
     }
 
@@ -734,27 +716,6 @@ impl Choice {
     }
 
     common_methods!();
-
-    fn to_json(&self) -> JsonValue {
-        let mut o = JsonMap::new();
-        o.insert("Type".into(), json!("Choice"));
-        self.io.write(&mut o);
-        let rules: Vec<JsonValue> = self
-            .rules
-            .iter()
-            .map(|(c, next)| {
-                let mut r = JsonMap::new();
-                c.write(&mut r);
-                r.insert("Next".into(), json!(next));
-                JsonValue::Object(r)
-            })
-            .collect();
-        o.insert("Choices".into(), rules.into());
-        if let Some(d) = &self.default {
-            o.insert("Default".into(), json!(d));
-        }
-        JsonValue::Object(o)
-    }
 }
 
 impl Default for Choice {
@@ -765,7 +726,8 @@ impl Default for Choice {
 
 // ---- Wait --------------------------------------------------------------------------------
 
-#[derive(Clone, Debug, PartialEq)]
+/// How long a `Wait` waits; serializes as `"<Field>": value`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 enum Duration {
     Seconds(u32),
     SecondsPath(String),
@@ -774,10 +736,13 @@ enum Duration {
 }
 
 /// A `Wait` state: pauses for a time or until a timestamp.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Wait {
+    #[serde(flatten)]
     io: Io,
+    #[serde(flatten)]
     duration: Duration,
+    #[serde(flatten)]
     pub(crate) transition: Option<Transition>,
 }
 
@@ -812,36 +777,30 @@ impl Wait {
 
     common_methods!();
     transition_methods!();
-
-    fn to_json(&self) -> JsonValue {
-        let mut o = JsonMap::new();
-        o.insert("Type".into(), json!("Wait"));
-        self.io.write(&mut o);
-        let (k, v) = match &self.duration {
-            Duration::Seconds(s) => ("Seconds", json!(s)),
-            Duration::SecondsPath(p) => ("SecondsPath", json!(p)),
-            Duration::Timestamp(t) => ("Timestamp", json!(t)),
-            Duration::TimestampPath(p) => ("TimestampPath", json!(p)),
-        };
-        o.insert(k.into(), v);
-        write_transition(&self.transition, &mut o);
-        JsonValue::Object(o)
-    }
 }
 
 // ---- Map ---------------------------------------------------------------------------------
 
 /// A `Map` state: runs an inline state graph (`ItemProcessor`, mode
 /// `INLINE`) for each item of an array of the input.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Map {
-    io: Io,
-    pub(crate) processor: Box<StateGraph>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     items_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     item_selector: Option<JsonValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     max_concurrency: Option<u32>,
+    #[serde(rename = "ItemProcessor", serialize_with = "serialize_item_processor")]
+    pub(crate) processor: Box<StateGraph>,
+    #[serde(flatten)]
+    io: Io,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) retry: Vec<Retry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) catch: Vec<Catch>,
+    #[serde(flatten)]
     pub(crate) transition: Option<Transition>,
 }
 
@@ -884,41 +843,19 @@ impl Map {
     transition_methods!();
     result_path_methods!();
     task_like_methods!();
-
-    fn to_json(&self) -> JsonValue {
-        let mut o = JsonMap::new();
-        o.insert("Type".into(), json!("Map"));
-        if let Some(p) = &self.items_path {
-            o.insert("ItemsPath".into(), json!(p));
-        }
-        if let Some(s) = &self.item_selector {
-            o.insert("ItemSelector".into(), s.clone());
-        }
-        if let Some(n) = self.max_concurrency {
-            o.insert("MaxConcurrency".into(), json!(n));
-        }
-        let mut processor = self.processor.to_json_without_top_level();
-        if let JsonValue::Object(p) = &mut processor {
-            let mut with_config = JsonMap::new();
-            with_config.insert("ProcessorConfig".into(), json!({"Mode": "INLINE"}));
-            with_config.append(p);
-            processor = JsonValue::Object(with_config);
-        }
-        o.insert("ItemProcessor".into(), processor);
-        self.io.write(&mut o);
-        write_retry_catch(&self.retry, &self.catch, &mut o);
-        write_transition(&self.transition, &mut o);
-        JsonValue::Object(o)
-    }
 }
 
 // ---- Pass, Succeed, Fail -----------------------------------------------------------------
 
 /// A `Pass` state: passes its input on, optionally transformed or replaced.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Pass {
-    io: Io,
+    #[serde(skip_serializing_if = "Option::is_none")]
     result: Option<JsonValue>,
+    #[serde(flatten)]
+    io: Io,
+    #[serde(flatten)]
     pub(crate) transition: Option<Transition>,
 }
 
@@ -948,17 +885,6 @@ impl Pass {
     common_methods!();
     transition_methods!();
     result_path_methods!();
-
-    fn to_json(&self) -> JsonValue {
-        let mut o = JsonMap::new();
-        o.insert("Type".into(), json!("Pass"));
-        if let Some(r) = &self.result {
-            o.insert("Result".into(), r.clone());
-        }
-        self.io.write(&mut o);
-        write_transition(&self.transition, &mut o);
-        JsonValue::Object(o)
-    }
 }
 
 impl Default for Pass {
@@ -968,8 +894,9 @@ impl Default for Pass {
 }
 
 /// A `Succeed` state: ends the execution (or Map iteration) successfully.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Succeed {
+    #[serde(flatten)]
     io: Io,
 }
 
@@ -980,20 +907,17 @@ impl Succeed {
     }
 
     common_methods!();
-
-    fn to_json(&self) -> JsonValue {
-        let mut o = JsonMap::new();
-        o.insert("Type".into(), json!("Succeed"));
-        self.io.write(&mut o);
-        JsonValue::Object(o)
-    }
 }
 
 /// A `Fail` state: ends the execution with an error name and a cause.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Fail {
+    #[serde(skip_serializing_if = "Option::is_none")]
     comment: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     cause: Option<String>,
 }
 
@@ -1018,27 +942,15 @@ impl Fail {
         self.comment = Some(comment.into());
         self
     }
-
-    fn to_json(&self) -> JsonValue {
-        let mut o = JsonMap::new();
-        o.insert("Type".into(), json!("Fail"));
-        if let Some(c) = &self.comment {
-            o.insert("Comment".into(), json!(c));
-        }
-        if let Some(e) = &self.error {
-            o.insert("Error".into(), json!(e));
-        }
-        if let Some(c) = &self.cause {
-            o.insert("Cause".into(), json!(c));
-        }
-        JsonValue::Object(o)
-    }
 }
 
 // ---- State -------------------------------------------------------------------------------
 
-/// Any state.
-#[derive(Clone, Debug, PartialEq)]
+/// Any state; serializes as its ASL JSON object, `Type` first. Intrinsics
+/// (ARNs of resources in the stack) are still inline: [`StateGraph::render`]
+/// turns them into substitutions.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "Type")]
 pub enum State {
     /// A `Task`.
     Task(Task),
@@ -1081,20 +993,6 @@ impl State {
         }
     }
 
-    /// The state as an ASL JSON object; intrinsics (ARNs of resources in the
-    /// stack) are still inline: [`StateGraph::render`] turns them into substitutions.
-    pub fn to_json(&self) -> JsonValue {
-        match self {
-            State::Task(s) => s.to_json(),
-            State::Choice(s) => s.to_json(),
-            State::Wait(s) => s.to_json(),
-            State::Map(s) => s.to_json(),
-            State::Pass(s) => s.to_json(),
-            State::Succeed(s) => s.to_json(),
-            State::Fail(s) => s.to_json(),
-        }
-    }
-
     /// `Some(transition)` for the states that need `Next` or `End`; `None`
     /// for Choice, Succeed and Fail.
     pub(crate) fn transition(&self) -> Option<&Option<Transition>> {
@@ -1115,8 +1013,8 @@ impl State {
         }
         match self {
             State::Choice(c) => {
-                for (_, next) in &c.rules {
-                    targets.push(("Choices[].Next", next.as_str()));
+                for rule in &c.rules {
+                    targets.push(("Choices[].Next", rule.next.as_str()));
                 }
                 if let Some(d) = &c.default {
                     targets.push(("Default", d.as_str()));

@@ -1,18 +1,33 @@
 //! Rendering of every state type and the validation of graphs.
 
-use constructs::value::sub;
-use constructs::Value;
 use serde_json::json;
 
 use super::*;
+use crate::lambda::{RustFunction, RustFunctionProps};
+use crate::sns::{Topic, TopicProps};
 
 fn one(state: impl Into<State>) -> serde_json::Value {
-    state.into().to_json()
+    let state: State = state.into();
+    serde_json::to_value(state).expect("a state serializes")
+}
+
+/// A function and a topic for tasks to call, in a stack of their own.
+fn targets() -> (RustFunction, Topic) {
+    let stack = constructs::App::new().stack("S");
+    let function = RustFunction::new(&stack, "F", RustFunctionProps::new("functions/f"));
+    let topic = Topic::new(&stack, "T", TopicProps::default());
+    (function, topic)
+}
+
+/// How a reference to `value` appears in a state before rendering.
+fn reference(value: constructs::Value<String>) -> serde_json::Value {
+    serde_json::to_value(value).expect("a value serializes")
 }
 
 #[test]
 fn lambda_invoke_task_with_retry_and_catch() {
-    let task = Task::lambda_invoke("arn:aws:lambda:us-east-1:111111111111:function:f")
+    let (function, _) = targets();
+    let task = Task::lambda_invoke(&function)
         .payload(TaskInput::Path("$.order".into()))
         .result_selector(json!({"Payload.$": "$.Payload"}))
         .result_path("$.result")
@@ -33,7 +48,7 @@ fn lambda_invoke_task_with_retry_and_catch() {
             "Type": "Task",
             "Resource": "arn:aws:states:::lambda:invoke",
             "Parameters": {
-                "FunctionName": "arn:aws:lambda:us-east-1:111111111111:function:f",
+                "FunctionName": reference(function.arn()),
                 "Payload.$": "$.order"
             },
             "ResultSelector": {"Payload.$": "$.Payload"},
@@ -53,19 +68,21 @@ fn lambda_invoke_task_with_retry_and_catch() {
 
 #[test]
 fn lambda_function_task_uses_the_arn_as_resource() {
-    let task = Task::lambda_function("arn:f")
+    let (function, _) = targets();
+    let task = Task::lambda_function(&function)
         .input_path("$.x")
         .output_path("$.y")
         .end();
     assert_eq!(
         one(task),
-        json!({"Type": "Task", "Resource": "arn:f", "InputPath": "$.x", "OutputPath": "$.y", "End": true})
+        json!({"Type": "Task", "Resource": reference(function.arn()), "InputPath": "$.x", "OutputPath": "$.y", "End": true})
     );
 }
 
 #[test]
 fn sns_publish_task() {
-    let task = Task::sns_publish("arn:t", TaskInput::Value(json!({"order.$": "$.order"})))
+    let (_, topic) = targets();
+    let task = Task::sns_publish(&topic, TaskInput::Value(json!({"order.$": "$.order"})))
         .subject("Order failed")
         .discard_result()
         .end();
@@ -74,7 +91,7 @@ fn sns_publish_task() {
         json!({
             "Type": "Task",
             "Resource": "arn:aws:states:::sns:publish",
-            "Parameters": {"TopicArn": "arn:t", "Message": {"order.$": "$.order"}, "Subject": "Order failed"},
+            "Parameters": {"TopicArn": reference(topic.arn()), "Message": {"order.$": "$.order"}, "Subject": "Order failed"},
             "ResultPath": null,
             "End": true
         })
@@ -175,18 +192,17 @@ fn map_with_an_inline_item_processor() {
 
 #[test]
 fn intrinsics_become_substitutions_named_after_state_and_field() {
-    let function: Value<String> = sub("arn:${AWS::Partition}:lambda:::function:f");
-    let topic: Value<String> = sub("arn:topic");
+    let (function, topic) = targets();
     let graph = StateGraph::new("A")
-        .state("A", Task::lambda_invoke(function.clone()).next("M"))
+        .state("A", Task::lambda_invoke(&function).next("M"))
         .state(
             "M",
             Map::new(
                 StateGraph::new("B")
-                    .state("B", Task::lambda_invoke(function).next("Notify"))
+                    .state("B", Task::lambda_invoke(&function).next("Notify"))
                     .state(
                         "Notify",
-                        Task::sns_publish(topic, TaskInput::Path("$".into())).end(),
+                        Task::sns_publish(&topic, TaskInput::Path("$".into())).end(),
                     ),
             )
             .end(),
@@ -210,8 +226,8 @@ fn intrinsics_become_substitutions_named_after_state_and_field() {
     assert_eq!(
         serde_json::to_value(&rendered.substitutions).unwrap(),
         json!({
-            "AFunctionName": {"Fn::Sub": "arn:${AWS::Partition}:lambda:::function:f"},
-            "NotifyTopicArn": {"Fn::Sub": "arn:topic"}
+            "AFunctionName": reference(function.arn()),
+            "NotifyTopicArn": reference(topic.arn())
         })
     );
     assert!(graph.validate().is_empty(), "{:?}", graph.validate());
@@ -243,7 +259,7 @@ fn missing_targets_are_reported_with_the_state_and_the_field() {
         )
         .state(
             "C",
-            Task::lambda_invoke("arn:f")
+            Task::lambda_invoke(&targets().0)
                 .catch(Catch::on(["E"], "Vanished"))
                 .end(),
         );
@@ -267,7 +283,7 @@ fn unreachable_states_and_states_without_an_end() {
     let graph = StateGraph::new("A")
         .state("A", Pass::new().end())
         .state("Island", Wait::seconds(1).next("Island2"))
-        .state("Island2", Task::lambda_invoke("arn:f"));
+        .state("Island2", Task::lambda_invoke(&targets().0));
     let problems = graph.validate();
     assert_eq!(
         problems,
@@ -312,7 +328,7 @@ fn states_all_must_be_alone_and_last() {
     let graph = StateGraph::new("T")
         .state(
             "T",
-            Task::lambda_invoke("arn:f")
+            Task::lambda_invoke(&targets().0)
                 .retry(Retry::on([errors::ALL, "E"]))
                 .catch(Catch::on([errors::ALL], "F"))
                 .catch(Catch::on(["E"], "F"))
@@ -362,4 +378,126 @@ fn state_machine_reports_definition_problems_at_synthesis() {
         ),
         "{err}"
     );
+}
+
+/// Every field of every state, rendered as text: key order is part of the
+/// output (templates are compared byte for byte), which `Value` equality ignores.
+#[test]
+fn keys_come_in_a_fixed_order() {
+    let (function, topic) = targets();
+    let graph = StateGraph::new("Invoke")
+        .comment("all fields")
+        .timeout_seconds(60)
+        .state(
+            "Invoke",
+            Task::lambda_invoke(&function)
+                .comment("c")
+                .input_path("$.in")
+                .output_path("$.out")
+                .payload(TaskInput::Value(json!({"a.$": "$.a"})))
+                .result_selector(json!({"P.$": "$.Payload"}))
+                .result_path("$.r")
+                .timeout_seconds(30)
+                .heartbeat_seconds(10)
+                .retry(
+                    Retry::on(["E"])
+                        .interval_seconds(1)
+                        .max_attempts(2)
+                        .backoff_rate(1.5)
+                        .max_delay_seconds(9)
+                        .jitter(Jitter::None),
+                )
+                .catch(Catch::on(["F"], "Notify").result_path("$.e"))
+                .next("Bare"),
+        )
+        .state(
+            "Bare",
+            Task::lambda_function(&function).comment("c").next("Notify"),
+        )
+        .state(
+            "Notify",
+            Task::sns_publish(&topic, TaskInput::Path("$".into()))
+                .subject("s")
+                .comment("c")
+                .discard_result()
+                .next("Pick"),
+        )
+        .state(
+            "Pick",
+            Choice::new()
+                .comment("c")
+                .input_path("$.in")
+                .output_path("$.out")
+                .when(Condition::string_equals("$.s", "x"), "Sleep")
+                .when(Condition::not(Condition::is_null("$.n")), "SleepPath")
+                .otherwise("Until"),
+        )
+        .state(
+            "Sleep",
+            Wait::seconds(1)
+                .comment("c")
+                .input_path("$")
+                .next("SleepPath"),
+        )
+        .state("SleepPath", Wait::seconds_path("$.d").next("Until"))
+        .state(
+            "Until",
+            Wait::timestamp("2026-01-01T00:00:00Z").next("UntilPath"),
+        )
+        .state("UntilPath", Wait::timestamp_path("$.t").next("Each"))
+        .state(
+            "Each",
+            Map::new(
+                StateGraph::new("P")
+                    .comment("inner")
+                    .timeout_seconds(5)
+                    .state("P", Pass::new().end()),
+            )
+            .comment("c")
+            .input_path("$.in")
+            .output_path("$.out")
+            .items_path("$.items")
+            .item_selector(json!({"i.$": "$$.Map.Item.Value"}))
+            .max_concurrency(2)
+            .result_selector(json!({"x.$": "$"}))
+            .result_path("$.m")
+            .retry(Retry::on([errors::ALL]))
+            .catch(Catch::on([errors::ALL], "Stop"))
+            .next("Shape"),
+        )
+        .state(
+            "Shape",
+            Pass::new()
+                .comment("c")
+                .input_path("$.in")
+                .output_path("$.out")
+                .result(json!({"k": 1}))
+                .parameters(json!({"p.$": "$.p"}))
+                .result_path("$.s")
+                .next("Ok"),
+        )
+        .state(
+            "Ok",
+            Succeed::new()
+                .comment("c")
+                .input_path("$.i")
+                .output_path("$.o"),
+        )
+        .state("Stop", Fail::new("Boom").cause("why").comment("c"));
+    let expected = concat!(
+        r#"{"Comment":"all fields","StartAt":"Invoke","TimeoutSeconds":60,"States":{"#,
+        r#""Invoke":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Comment":"c","InputPath":"$.in","Parameters":{"FunctionName":"${InvokeFunctionName}","Payload":{"a.$":"$.a"}},"ResultSelector":{"P.$":"$.Payload"},"ResultPath":"$.r","OutputPath":"$.out","TimeoutSeconds":30,"HeartbeatSeconds":10,"Retry":[{"ErrorEquals":["E"],"IntervalSeconds":1,"MaxAttempts":2,"BackoffRate":1.5,"MaxDelaySeconds":9,"JitterStrategy":"NONE"}],"Catch":[{"ErrorEquals":["F"],"ResultPath":"$.e","Next":"Notify"}],"Next":"Bare"},"#,
+        r#""Bare":{"Type":"Task","Resource":"${InvokeFunctionName}","Comment":"c","Next":"Notify"},"#,
+        r#""Notify":{"Type":"Task","Resource":"arn:aws:states:::sns:publish","Comment":"c","Parameters":{"TopicArn":"${NotifyTopicArn}","Message.$":"$","Subject":"s"},"ResultPath":null,"Next":"Pick"},"#,
+        r#""Pick":{"Type":"Choice","Comment":"c","InputPath":"$.in","OutputPath":"$.out","Choices":[{"Variable":"$.s","StringEquals":"x","Next":"Sleep"},{"Not":{"Variable":"$.n","IsNull":true},"Next":"SleepPath"}],"Default":"Until"},"#,
+        r#""Sleep":{"Type":"Wait","Comment":"c","InputPath":"$","Seconds":1,"Next":"SleepPath"},"#,
+        r#""SleepPath":{"Type":"Wait","SecondsPath":"$.d","Next":"Until"},"#,
+        r#""Until":{"Type":"Wait","Timestamp":"2026-01-01T00:00:00Z","Next":"UntilPath"},"#,
+        r#""UntilPath":{"Type":"Wait","TimestampPath":"$.t","Next":"Each"},"#,
+        r#""Each":{"Type":"Map","ItemsPath":"$.items","ItemSelector":{"i.$":"$$.Map.Item.Value"},"MaxConcurrency":2,"ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"Comment":"inner","StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"Comment":"c","InputPath":"$.in","ResultSelector":{"x.$":"$"},"ResultPath":"$.m","OutputPath":"$.out","Retry":[{"ErrorEquals":["States.ALL"]}],"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Stop"}],"Next":"Shape"},"#,
+        r#""Shape":{"Type":"Pass","Result":{"k":1},"Comment":"c","InputPath":"$.in","Parameters":{"p.$":"$.p"},"ResultPath":"$.s","OutputPath":"$.out","Next":"Ok"},"#,
+        r#""Ok":{"Type":"Succeed","Comment":"c","InputPath":"$.i","OutputPath":"$.o"},"#,
+        r#""Stop":{"Type":"Fail","Comment":"c","Error":"Boom","Cause":"why"}}}"#,
+    );
+    assert_eq!(graph.render().definition.to_string(), expected);
 }

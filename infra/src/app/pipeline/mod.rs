@@ -1,4 +1,4 @@
-//! The delivery pipeline stack (DESIGN.md item 6): `Pipeline`, outside the
+//! The delivery pipeline stack: `Pipeline`, outside the
 //! environment stages, created only when `-c pipeline=true` is given, so that
 //! `infra synth` without it (what tests, `cdk ls` and developers run) is
 //! unchanged and needs no GitHub connection.
