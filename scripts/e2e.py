@@ -19,6 +19,7 @@ import hmac
 import json
 import os
 import re
+import signal
 import subprocess
 import tempfile
 import threading
@@ -610,9 +611,8 @@ class FailedDeploy(unittest.TestCase):
         self.assertNotIn("CREATE_", deletion, "the retry re-printed the failed attempt's events")
 
 
-class Hotswap(unittest.TestCase):
-    """`infra deploy --hotswap --local`: a code change runs within seconds, without a change set;
-    another change falls back to a change set and says which property is not hotswappable."""
+class OrdersApiCode(unittest.TestCase):
+    """Changes to one line of the orders API's code, and the answer that shows which code runs."""
 
     SOURCE = "functions/orders-api/src/handler.rs"
     MESSAGE = "a JSON array of orders is required"
@@ -626,6 +626,16 @@ class Hotswap(unittest.TestCase):
             capture_output=True, text=True, env=env, check=True,
         ).stdout.strip()
 
+    def answer(self) -> tuple[int, str]:
+        """The API's answer to an empty order list: a 400 whose message comes from SOURCE."""
+        status, answer = http("POST", self.orders, b"", {"Authorization": f"Bearer {self.token}"})
+        return status, json.dumps(answer)
+
+
+class Hotswap(OrdersApiCode):
+    """`infra deploy --hotswap --local`: a code change runs within seconds, without a change set;
+    another change falls back to a change set and says which property is not hotswappable."""
+
     def hotswap(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             [INFRA, "deploy", "--hotswap", "--local", "Dev/Orders", *CONTEXT, *args],
@@ -633,9 +643,9 @@ class Hotswap(unittest.TestCase):
         )
 
     def message(self) -> str:
-        status, answer = http("POST", self.orders, b"", {"Authorization": f"Bearer {self.token}"})
+        status, answer = self.answer()
         self.assertEqual(status, 400, answer)
-        return json.dumps(answer)
+        return answer
 
     def test_a_code_change_is_hotswapped_and_answers(self):
         self.assertIn(self.MESSAGE, self.message())
@@ -681,6 +691,55 @@ class Hotswap(unittest.TestCase):
             fallback.stderr,
         )
         self.assertIn("created and not executed", fallback.stderr)
+
+
+class Watch(OrdersApiCode):
+    """`infra watch --local`: a saved one-line change in a function's sources is rebuilt,
+    hotswapped and answering without any other command; Ctrl-C stops the watcher."""
+
+    def test_a_saved_change_answers_without_a_command(self):
+        source, message = self.SOURCE, self.MESSAGE
+        with open(source) as f:
+            original = f.read()
+        changed = f"{message} (watched {RUN})"
+        lines: list[str] = []
+        watch = subprocess.Popen(
+            [INFRA, "watch", "--local", "Dev/Orders", *CONTEXT],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+        )
+        reader = threading.Thread(target=lambda: lines.extend(watch.stdout), daemon=True)
+        reader.start()
+        try:
+            self.wait_for(lambda: any("save one to rebuild and hotswap" in l for l in lines), 300, lines)
+            with open(source, "w") as f:
+                f.write(original.replace(f'"{message}"', f'"{changed}"'))
+            saved = time.monotonic()
+            # Polled, status unchecked: an answer mid-swap may be a 5xx.
+            self.wait_for(lambda: changed in self.answer()[1], 300, lines)
+            print(f"\n    watch: saved to answering in {time.monotonic() - saved:.1f} s", flush=True)
+            self.assertTrue(any("hotswapped OrdersApiFunction" in l for l in lines), "".join(lines))
+            with open(source, "w") as f:
+                f.write(original)
+            self.wait_for(lambda: changed not in self.answer()[1], 300, lines)
+            watch.send_signal(signal.SIGINT)
+            self.assertEqual(watch.wait(timeout=60), 0, "".join(lines))
+            reader.join(timeout=10)
+            self.assertIn("watch: stopped", "".join(lines))
+        finally:
+            with open(source, "w") as f:
+                f.write(original)
+            if watch.poll() is None:
+                watch.kill()
+                watch.wait()
+            reader.join(timeout=10)
+            watch.stdout.close()
+
+    def wait_for(self, condition, seconds: float, lines: list[str]) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            if time.monotonic() > deadline:
+                self.fail(f"not within {seconds} s; watch printed:\n{''.join(lines)}")
+            time.sleep(0.5)
 
 
 if __name__ == "__main__":
