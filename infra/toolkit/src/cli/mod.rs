@@ -1,18 +1,21 @@
-//! The command line: one module per subcommand, each a `clap::Args` struct with `run`.
+//! The command line: one module per subcommand, each a `clap::Args` struct
+//! with `run(&self, ctx: &Context)`. [`Cli`] is generic over the commands an
+//! app adds ([`Commands`], the extension point); [`crate::Toolkit`] parses and
+//! runs it.
 
-mod aws;
+pub mod aws;
 mod bootstrap;
 mod build;
 mod deploy;
 mod destroy;
 mod diff;
 mod graph;
+mod init;
 mod list;
 mod local;
-mod pipeline;
+pub mod pipeline;
 mod synth;
 mod target;
-mod token;
 mod watch;
 
 use std::collections::BTreeMap;
@@ -20,17 +23,54 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 use clap::{Parser, Subcommand, ValueEnum};
-use constructs::{CloudAssembly, Format};
+use constructs::{App, CloudAssembly, Format};
+
+pub use aws::AwsArgs;
 
 /// AWS infrastructure as typed Rust: synthesize the application's stacks into
 /// a cloud assembly that this tool and the AWS CDK CLI can deploy.
 #[derive(Debug, Parser)]
 #[command(name = "infra", version, propagate_version = true)]
-pub struct Cli {
+pub struct Cli<E: Commands> {
     #[command(flatten)]
     global: GlobalArgs,
     #[command(subcommand)]
-    command: Command,
+    command: Command<E>,
+}
+
+/// Commands an app adds to the toolkit's own (the extension point): a
+/// `clap::Subcommand` enum whose variants become subcommands beside `synth`,
+/// `deploy`…, run with the same [`Context`] as those (the `-c` values, the
+/// output format, the synthesized app). Commands that talk to AWS flatten
+/// [`AwsArgs`] into their arguments, as the toolkit's do.
+pub trait Commands: Subcommand + std::fmt::Debug {
+    /// Runs the selected command.
+    fn run(&self, ctx: &Context) -> anyhow::Result<()>;
+}
+
+/// No commands beyond the toolkit's: the default of [`crate::Toolkit`].
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum NoCommands {}
+
+impl Commands for NoCommands {
+    fn run(&self, _ctx: &Context) -> anyhow::Result<()> {
+        match *self {}
+    }
+}
+
+/// What builds the app: the `-c` values and the source root in, the app out.
+pub type BuildApp = dyn Fn(BTreeMap<String, String>, PathBuf) -> anyhow::Result<App>;
+
+/// The app as the toolkit knows it: how to build it and where its crate is.
+pub(crate) struct AppSpec {
+    pub(crate) build: Box<BuildApp>,
+    pub(crate) crate_dir: PathBuf,
+}
+
+/// What every command runs with: the global options and the app.
+pub struct Context<'a> {
+    global: &'a GlobalArgs,
+    app: &'a AppSpec,
 }
 
 /// Options every command takes.
@@ -64,7 +104,7 @@ impl From<OutputFormat> for Format {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {
+enum Command<E: Commands> {
     Graph(graph::Graph),
     Synth(synth::Synth),
     List(list::List),
@@ -73,28 +113,33 @@ enum Command {
     Deploy(deploy::Deploy),
     Diff(diff::Diff),
     Destroy(destroy::Destroy),
-    Token(token::Token),
-    Pipeline(pipeline::Pipeline),
     Local(local::Local),
     Watch(watch::Watch),
+    Init(init::Init),
+    #[command(flatten)]
+    App(E),
 }
 
-impl Cli {
-    /// Runs the selected command.
-    pub fn run(&self) -> anyhow::Result<()> {
+impl<E: Commands> Cli<E> {
+    /// Runs the selected command for `app`.
+    pub(crate) fn run(&self, app: &AppSpec) -> anyhow::Result<()> {
+        let ctx = &Context {
+            global: &self.global,
+            app,
+        };
         match &self.command {
-            Command::Synth(cmd) => cmd.run(&self.global),
-            Command::List(cmd) => cmd.run(&self.global),
-            Command::Build(cmd) => cmd.run(&self.global),
-            Command::Bootstrap(cmd) => cmd.run(&self.global),
-            Command::Deploy(cmd) => cmd.run(&self.global),
-            Command::Diff(cmd) => cmd.run(&self.global),
-            Command::Destroy(cmd) => cmd.run(&self.global),
-            Command::Token(cmd) => cmd.run(&self.global),
-            Command::Graph(cmd) => cmd.run(&self.global),
-            Command::Pipeline(cmd) => cmd.run(&self.global),
-            Command::Local(cmd) => cmd.run(&self.global),
-            Command::Watch(cmd) => cmd.run(&self.global),
+            Command::Synth(cmd) => cmd.run(ctx),
+            Command::List(cmd) => cmd.run(ctx),
+            Command::Build(cmd) => cmd.run(ctx),
+            Command::Bootstrap(cmd) => cmd.run(ctx),
+            Command::Deploy(cmd) => cmd.run(ctx),
+            Command::Diff(cmd) => cmd.run(ctx),
+            Command::Destroy(cmd) => cmd.run(ctx),
+            Command::Graph(cmd) => cmd.run(ctx),
+            Command::Local(cmd) => cmd.run(ctx),
+            Command::Watch(cmd) => cmd.run(ctx),
+            Command::Init(cmd) => cmd.run(),
+            Command::App(cmd) => cmd.run(ctx),
         }
     }
 }
@@ -106,40 +151,51 @@ fn parse_context(s: &str) -> Result<(String, String), String> {
     }
 }
 
-impl GlobalArgs {
+impl Context<'_> {
+    /// The `-c` values.
+    pub fn values(&self) -> BTreeMap<String, String> {
+        self.global.context.iter().cloned().collect()
+    }
+
+    /// The `--format` chosen, if any.
+    pub fn format(&self) -> Option<OutputFormat> {
+        self.global.format
+    }
+
     /// Builds the application and synthesizes it in memory.
-    fn synthesize(&self) -> anyhow::Result<CloudAssembly> {
-        let context: BTreeMap<String, String> = self.context.iter().cloned().collect();
-        let app = crate::app::build(context, source_root()?)?;
-        Ok(app.synth(self.format.unwrap_or(OutputFormat::Json).into())?)
+    pub fn synthesize(&self) -> anyhow::Result<CloudAssembly> {
+        let app = (self.app.build)(self.values(), self.source_root()?)?;
+        Ok(app.synth(self.format().unwrap_or(OutputFormat::Json).into())?)
+    }
+
+    /// The workspace root, which function asset paths are relative to: the
+    /// `INFRA_SOURCE_ROOT` variable; else the workspace of the app's crate
+    /// (the nearest directory at or above it with a `Cargo.lock`), so that
+    /// `infra synth` writes the same bytes from any directory; else, for a
+    /// binary moved off its checkout, the nearest such directory at or above
+    /// the current one.
+    pub fn source_root(&self) -> anyhow::Result<PathBuf> {
+        if let Some(root) = std::env::var_os("INFRA_SOURCE_ROOT") {
+            return Ok(PathBuf::from(root));
+        }
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        workspace_root(&self.app.crate_dir, &cwd)
     }
 }
 
-/// The workspace root, which function asset paths are relative to: the
-/// `INFRA_SOURCE_ROOT` variable; else the workspace this binary was built
-/// from (the app crate's own location), so that `infra synth` writes the same
-/// bytes from any directory; else, for a binary moved off its checkout, the
-/// nearest ancestor of the current directory that holds `Cargo.lock` and
-/// `functions/`.
-fn source_root() -> anyhow::Result<PathBuf> {
-    if let Some(root) = std::env::var_os("INFRA_SOURCE_ROOT") {
-        return Ok(PathBuf::from(root));
+/// The nearest directory at or above `crate_dir`, else at or above `cwd`,
+/// that holds a `Cargo.lock`.
+fn workspace_root(crate_dir: &Path, cwd: &Path) -> anyhow::Result<PathBuf> {
+    let is_root = |dir: &&Path| dir.join("Cargo.lock").is_file();
+    if let Some(dir) = crate_dir.ancestors().find(is_root) {
+        return Ok(dir.to_path_buf());
     }
-    let is_root = |dir: &Path| dir.join("Cargo.lock").is_file() && dir.join("functions").is_dir();
-    // The app crate is `<workspace>/infra`.
-    let built_from = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or(Path::new(env!("CARGO_MANIFEST_DIR")));
-    if is_root(built_from) {
-        return Ok(built_from.to_path_buf());
-    }
-    let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    if let Some(dir) = cwd.ancestors().find(|dir| is_root(dir)) {
+    if let Some(dir) = cwd.ancestors().find(is_root) {
         return Ok(dir.to_path_buf());
     }
     bail!(
-        "cannot find the workspace root (a directory with Cargo.lock and functions/): '{}' (where this binary was built) no longer has them, nor has any directory above '{}'; run from inside the repository or set INFRA_SOURCE_ROOT",
-        built_from.display(),
+        "cannot find the workspace root (a directory with Cargo.lock): neither '{}' (the app's crate, where this binary was built) nor '{}' is in a workspace; run from inside the app's workspace or set INFRA_SOURCE_ROOT",
+        crate_dir.display(),
         cwd.display()
     )
 }
@@ -177,7 +233,23 @@ mod tests {
 
     #[test]
     fn command_line_is_consistent() {
-        Cli::command().debug_assert();
+        Cli::<NoCommands>::command().debug_assert();
+    }
+
+    #[test]
+    fn the_workspace_is_found_above_the_crate_then_above_the_current_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, other) = (dir.path().join("app"), dir.path().join("other"));
+        std::fs::create_dir_all(app.join("crate/src")).unwrap();
+        std::fs::create_dir_all(other.join("sub")).unwrap();
+        std::fs::write(app.join("Cargo.lock"), "").unwrap();
+        std::fs::write(other.join("Cargo.lock"), "").unwrap();
+        let found = workspace_root(&app.join("crate"), &other.join("sub")).unwrap();
+        assert_eq!(found, app, "the app's own workspace, wherever it runs");
+        let moved = workspace_root(&dir.path().join("gone/crate"), &other.join("sub")).unwrap();
+        assert_eq!(moved, other, "the current directory's, for a moved binary");
+        let err = workspace_root(&dir.path().join("gone"), dir.path()).unwrap_err();
+        assert!(err.to_string().contains("set INFRA_SOURCE_ROOT"), "{err}");
     }
 
     #[test]
