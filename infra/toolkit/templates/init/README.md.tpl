@@ -14,12 +14,14 @@ cargo run -- build            # build the function for Lambda (needs cargo-lambd
 cargo run -- bootstrap        # once per account and region: the staging bucket
 cargo run -- deploy           # build, publish and deploy through a change set
 cargo run -- diff             # what a deploy would change
-cargo run -- local up         # run it all on this machine (needs the toolkit's local engine)
+cargo run -- local up         # run it all on this machine (the local engine: TOOLS_DIR, see below)
 cargo run -- destroy          # delete the stack (the table is kept)
 ```
 
 `cargo run -- --help` lists every command. The AWS commands take `--profile`,
-`--region` and `--endpoint-url`.
+`--region` and `--endpoint-url`. `build` and `local up` use the tools that the
+toolkit's `scripts/tools.sh` installs (cargo-lambda, zig, the local engine):
+point `TOOLS_DIR` at that `.tools/` folder, or put cargo-lambda on `PATH`.
 
 ## Layout
 
