@@ -1,11 +1,8 @@
-//! The application's stacks and the `infra` command line.
+//! The application's stacks and its own commands of the `infra` binary.
 //!
-//! The binary (`src/main.rs`) only parses arguments and renders errors; the
-//! stacks live in [`app`] and each subcommand in its own module of [`cli`].
+//! The binary (`src/main.rs`) hands [`app::build`] and [`cli::AppCommands`]
+//! to the toolkit (`rcdk_toolkit`), which holds every generic command.
 
 pub mod app;
 pub mod cli;
-pub mod deploy;
-pub mod graph;
-pub mod local;
-pub mod tools;
+pub mod token;

@@ -1,18 +1,11 @@
-//! `infra`: synthesize the application's CloudFormation and, with the AWS
-//! commands, deploy it. Exit codes: 0 success, 1 failure (the message says
-//! what to do), 2 invalid command line.
+//! `infra`: the toolkit's command line for this repository's application,
+//! with the app's own commands (`token`, `pipeline`). Exit codes: 0 success,
+//! 1 failure (the message says what to do), 2 invalid command line.
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = infra::cli::Cli::parse();
-    match cli.run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("infra: error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    rcdk_toolkit::Toolkit::new(env!("CARGO_MANIFEST_DIR"), infra::app::build)
+        .commands::<infra::cli::AppCommands>()
+        .run()
 }

@@ -2,12 +2,12 @@
 
 use anyhow::Context as _;
 
-use super::aws::AwsArgs;
-use super::GlobalArgs;
+use rcdk_toolkit::cli::{AwsArgs, Context};
+use rcdk_toolkit::deploy::session::error_message;
+
 use crate::app::orders::{token_audience, token_issuer, APP, JWT_SECRET};
 use crate::app::Env;
-use crate::deploy::session::error_message;
-use crate::deploy::token::{issue, parse_ttl, signing_key, Claims};
+use crate::token::{issue, parse_ttl, signing_key, Claims};
 
 /// Print a short-lived HS256 JWT signed with the API's key from Secrets
 /// Manager, with the iss and aud the API's authorizer requires, ready for
@@ -38,13 +38,13 @@ pub struct Token {
 
 impl Token {
     /// Runs the command.
-    pub fn run(&self, global: &GlobalArgs) -> anyhow::Result<()> {
-        let env = Env::from_context(&global.context.iter().cloned().collect())?;
+    pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+        let env = Env::from_context(&ctx.values())?;
         let secret_id = match &self.secret_id {
             Some(id) => id.clone(),
             None => format!("{APP}/{}/{JWT_SECRET}", env.name()),
         };
-        let secret = crate::deploy::runtime()?.block_on(async {
+        let secret = rcdk_toolkit::deploy::runtime()?.block_on(async {
             let session = self.aws.session().await;
             let sm = session.secrets_manager();
             match sm.get_secret_value().secret_id(&secret_id).send().await {

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use constructs::CloudAssembly;
 
 use super::aws::AwsArgs;
-use super::GlobalArgs;
+use super::Context;
 use crate::deploy::build;
 use crate::deploy::session::Session;
 use crate::local::engine::Engine;
@@ -28,6 +28,7 @@ impl Target {
     /// `Local` with the running engine when `local`, else `Aws`. Fails when
     /// `local` and the engine is not running.
     pub fn new(
+        ctx: &Context,
         local: bool,
         aws: &AwsArgs,
         runtime: &tokio::runtime::Runtime,
@@ -35,7 +36,7 @@ impl Target {
         if !local {
             return Ok(Target::Aws(aws.clone()));
         }
-        let layout = Layout::for_workspace(&super::source_root()?);
+        let layout = Layout::for_workspace(&ctx.source_root()?);
         let engine = super::local::require_running(runtime, &layout)?;
         Ok(Target::Local(engine, layout))
     }
@@ -68,11 +69,11 @@ impl Target {
     /// Synthesizes the app into [`Target::assembly_dir`].
     pub fn synthesize(
         &self,
-        global: &GlobalArgs,
+        ctx: &Context,
         output: &Path,
     ) -> anyhow::Result<(PathBuf, CloudAssembly)> {
         let dir = self.assembly_dir(output);
-        let synthesized = global.synthesize()?;
+        let synthesized = ctx.synthesize()?;
         synthesized
             .write(&dir)
             .with_context(|| format!("cannot write the cloud assembly to '{}'", dir.display()))?;
@@ -85,11 +86,12 @@ impl Target {
     /// `infra local up` does).
     pub fn build(
         &self,
+        ctx: &Context,
         dir: &Path,
         synthesized: &CloudAssembly,
         artifact_ids: &[&str],
     ) -> anyhow::Result<()> {
-        let root = super::source_root()?;
+        let root = ctx.source_root()?;
         match self {
             Target::Aws(_) => build_missing(&root, dir, synthesized, artifact_ids),
             Target::Local(..) => super::local::build_for_host(&root, dir, synthesized),

@@ -65,13 +65,13 @@ impl AssemblyArgs {
     /// Returns the synthesized assembly too when there was one.
     pub fn prepare(
         &self,
-        global: &super::GlobalArgs,
+        ctx: &super::Context,
     ) -> anyhow::Result<(std::path::PathBuf, Option<constructs::CloudAssembly>)> {
         use anyhow::Context as _;
         if let Some(dir) = &self.app {
             return Ok((dir.clone(), None));
         }
-        let assembly = global.synthesize()?;
+        let assembly = ctx.synthesize()?;
         assembly.write(&self.output).with_context(|| {
             format!(
                 "cannot write the cloud assembly to '{}'",

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
-use super::{select_stacks, GlobalArgs};
+use super::{select_stacks, Context};
 
 /// Synthesize the app into a cloud assembly directory (templates, asset
 /// manifests, manifest.json, tree.json). With a single stack selected and no
@@ -24,8 +24,8 @@ pub struct Synth {
 
 impl Synth {
     /// Runs the command.
-    pub fn run(&self, global: &GlobalArgs) -> anyhow::Result<()> {
-        let assembly = global.synthesize()?;
+    pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+        let assembly = ctx.synthesize()?;
         let selected = select_stacks(&assembly, &self.stacks)?;
         assembly.write(&self.output).with_context(|| {
             format!(

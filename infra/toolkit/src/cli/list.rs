@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use super::{GlobalArgs, OutputFormat};
+use super::{Context, OutputFormat};
 
 /// List the app's stacks in deployment order: name, environment and the
 /// stacks each depends on.
@@ -13,10 +13,10 @@ pub struct List {}
 
 impl List {
     /// Runs the command.
-    pub fn run(&self, global: &GlobalArgs) -> anyhow::Result<()> {
-        let assembly = global.synthesize()?;
+    pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+        let assembly = ctx.synthesize()?;
         let stacks = constructs::deployment_order(&assembly.stacks)?;
-        let text = match global.format {
+        let text = match ctx.format() {
             None => table(&stacks),
             Some(format) => {
                 let rows: Vec<_> = stacks

@@ -1,7 +1,7 @@
 //! `infra bootstrap`: the staging bucket and version parameter deployments need.
 
 use super::aws::AwsArgs;
-use super::GlobalArgs;
+use super::Context;
 use crate::deploy::bootstrap::{bootstrap, BucketEncryptionKind};
 use crate::deploy::changeset::RequireApproval;
 use crate::deploy::stack::DeployOptions;
@@ -26,7 +26,7 @@ pub struct Bootstrap {
 
 impl Bootstrap {
     /// Runs the command.
-    pub fn run(&self, _global: &GlobalArgs) -> anyhow::Result<()> {
+    pub fn run(&self, _ctx: &Context) -> anyhow::Result<()> {
         let (account, region) = match &self.environment {
             Some(e) if e.starts_with("aws://") => crate::deploy::assembly::parse_environment(e),
             Some(e) => anyhow::bail!("'{e}' is not an environment; write aws://ACCOUNT/REGION, e.g. aws://123456789012/eu-west-1"),

@@ -10,7 +10,7 @@ use anyhow::bail;
 
 use super::aws::AwsArgs;
 use super::target::Target;
-use super::GlobalArgs;
+use super::Context;
 use crate::deploy::assembly::{dependency_order, Assembly};
 use crate::deploy::changeset::RequireApproval;
 use crate::deploy::hotswap::{self, Outcome};
@@ -77,7 +77,7 @@ fn stamps(root: &Path, files: &[PathBuf]) -> Stamps {
 
 impl Watch {
     /// Runs the command until interrupted.
-    pub fn run(&self, global: &GlobalArgs) -> anyhow::Result<()> {
+    pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
         // SAFETY: installs a handler that only stores to an atomic and calls signal(2).
         unsafe {
             libc::signal(
@@ -85,15 +85,15 @@ impl Watch {
                 on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t,
             )
         };
-        let root = super::source_root()?;
+        let root = ctx.source_root()?;
         let runtime = crate::deploy::runtime()?;
-        let target = Target::new(self.local, &self.aws, &runtime)?;
+        let target = Target::new(ctx, self.local, &self.aws, &runtime)?;
         let mut files: Vec<PathBuf> = Vec::new();
         let mut first = true;
         loop {
             let started = Instant::now();
             let before = stamps(&root, &files);
-            match self.cycle(global, &target, &runtime) {
+            match self.cycle(ctx, &target, &runtime) {
                 Ok((summary, watched)) => {
                     if first {
                         eprintln!(
@@ -161,12 +161,12 @@ impl Watch {
     /// Synthesizes, builds and hotswaps once: a summary and the files to watch.
     fn cycle(
         &self,
-        global: &GlobalArgs,
+        ctx: &Context,
         target: &Target,
         runtime: &tokio::runtime::Runtime,
     ) -> anyhow::Result<(String, Vec<PathBuf>)> {
-        let root = super::source_root()?;
-        let (dir, synthesized) = target.synthesize(global, &self.output)?;
+        let root = ctx.source_root()?;
+        let (dir, synthesized) = target.synthesize(ctx, &self.output)?;
         let assembly = Assembly::read(&dir)?;
         let selected = dependency_order(&assembly.select(&self.stacks, self.all)?);
         let ids: Vec<&str> = selected.iter().map(|s| s.artifact_id.as_str()).collect();
@@ -187,7 +187,7 @@ impl Watch {
         if files.is_empty() {
             bail!("the selected stacks have no functions to watch");
         }
-        target.build(&dir, &synthesized, &ids)?;
+        target.build(ctx, &dir, &synthesized, &ids)?;
         let opts = DeployOptions {
             require_approval: RequireApproval::Never,
             interactive: false,

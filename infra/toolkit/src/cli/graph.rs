@@ -2,7 +2,7 @@
 
 use clap::ValueEnum;
 
-use super::GlobalArgs;
+use super::Context;
 
 /// Print the app's resources and the edges between them (triggers,
 /// invocations, grants, references) as a diagram.
@@ -27,8 +27,8 @@ pub enum Language {
 
 impl Graph {
     /// Runs the command.
-    pub fn run(&self, global: &GlobalArgs) -> anyhow::Result<()> {
-        let assembly = global.synthesize()?;
+    pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+        let assembly = ctx.synthesize()?;
         let graph = crate::graph::build(&assembly.stacks, self.all);
         print!(
             "{}",

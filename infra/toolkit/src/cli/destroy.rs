@@ -1,7 +1,7 @@
 //! `infra destroy`: delete stacks, dependents first.
 
 use super::aws::{AssemblyArgs, AwsArgs};
-use super::GlobalArgs;
+use super::Context;
 use crate::deploy::assembly::{dependency_order, Assembly};
 use crate::deploy::stack::{confirm_on_terminal, destroy, retained_resources};
 
@@ -27,8 +27,8 @@ pub struct Destroy {
 
 impl Destroy {
     /// Runs the command.
-    pub fn run(&self, global: &GlobalArgs) -> anyhow::Result<()> {
-        let (dir, _) = self.assembly.prepare(global)?;
+    pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+        let (dir, _) = self.assembly.prepare(ctx)?;
         let assembly = Assembly::read(&dir)?;
         let mut selected = dependency_order(&assembly.select(&self.stacks, self.all)?);
         selected.reverse();

@@ -2,7 +2,7 @@
 
 use constructs::Architecture;
 
-use super::GlobalArgs;
+use super::Context;
 use crate::deploy::assets::human_size;
 use crate::deploy::build;
 
@@ -46,15 +46,15 @@ impl From<Arch> for Architecture {
 
 impl Build {
     /// Runs the command.
-    pub fn run(&self, global: &GlobalArgs) -> anyhow::Result<()> {
-        let assembly = global.synthesize()?;
+    pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+        let assembly = ctx.synthesize()?;
         assembly.write(&self.output)?;
         let jobs = build::jobs(&assembly, &self.functions)?;
         if jobs.is_empty() {
             eprintln!("The app has no function assets; nothing to build");
             return Ok(());
         }
-        let root = super::source_root()?;
+        let root = ctx.source_root()?;
         let opts = build::Options {
             arch: self.arch.map(Into::into),
             force: self.force,

@@ -1,11 +1,10 @@
 //! `infra pipeline`: the delivery pipeline's state, a manual start, and the
-//! asset publishing its Assets step runs.
+//! asset publishing its Assets step runs. An app that has a pipeline adds
+//! [`Pipeline`] to its [`Commands`](super::Commands) with its pipeline's name.
 
 use anyhow::Context as _;
 
 use super::aws::AwsArgs;
-use super::GlobalArgs;
-use crate::app::pipeline::PIPELINE_NAME;
 use crate::deploy::assembly::{dependency_order, Assembly};
 use crate::deploy::assets::{human_size, publish};
 use crate::deploy::session::error_message;
@@ -25,12 +24,13 @@ enum PipelineCommand {
 }
 
 impl Pipeline {
-    /// Runs the selected subcommand.
-    pub fn run(&self, global: &GlobalArgs) -> anyhow::Result<()> {
+    /// Runs the selected subcommand; `pipeline` is the name of the app's
+    /// pipeline, used unless `--name` is given.
+    pub fn run(&self, pipeline: &str) -> anyhow::Result<()> {
         match &self.command {
-            PipelineCommand::Status(cmd) => cmd.run(global),
-            PipelineCommand::Start(cmd) => cmd.run(global),
-            PipelineCommand::Publish(cmd) => cmd.run(global),
+            PipelineCommand::Status(cmd) => cmd.run(cmd.name.as_deref().unwrap_or(pipeline)),
+            PipelineCommand::Start(cmd) => cmd.run(cmd.name.as_deref().unwrap_or(pipeline)),
+            PipelineCommand::Publish(cmd) => cmd.run(),
         }
     }
 }
@@ -38,9 +38,9 @@ impl Pipeline {
 /// Each stage's latest state and the last execution.
 #[derive(Debug, clap::Args)]
 pub struct Status {
-    /// The pipeline's name.
-    #[arg(long, value_name = "NAME", default_value = PIPELINE_NAME)]
-    name: String,
+    /// The pipeline's name (default: the app's pipeline).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
     #[command(flatten)]
     aws: AwsArgs,
 }
@@ -48,9 +48,9 @@ pub struct Status {
 /// Starts an execution on the latest commit of the branch.
 #[derive(Debug, clap::Args)]
 pub struct Start {
-    /// The pipeline's name.
-    #[arg(long, value_name = "NAME", default_value = PIPELINE_NAME)]
-    name: String,
+    /// The pipeline's name (default: the app's pipeline).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
     #[command(flatten)]
     aws: AwsArgs,
 }
@@ -184,28 +184,28 @@ pub async fn start(client: &aws_sdk_codepipeline::Client, name: &str) -> anyhow:
 }
 
 impl Status {
-    fn run(&self, _global: &GlobalArgs) -> anyhow::Result<()> {
+    fn run(&self, name: &str) -> anyhow::Result<()> {
         crate::deploy::runtime()?.block_on(async {
             let session = self.aws.session().await;
-            print!("{}", status(&session.codepipeline(), &self.name).await?);
+            print!("{}", status(&session.codepipeline(), name).await?);
             Ok(())
         })
     }
 }
 
 impl Start {
-    fn run(&self, _global: &GlobalArgs) -> anyhow::Result<()> {
+    fn run(&self, name: &str) -> anyhow::Result<()> {
         crate::deploy::runtime()?.block_on(async {
             let session = self.aws.session().await;
-            let id = start(&session.codepipeline(), &self.name).await?;
-            println!("{}: started execution {id}", self.name);
+            let id = start(&session.codepipeline(), name).await?;
+            println!("{name}: started execution {id}");
             Ok(())
         })
     }
 }
 
 impl Publish {
-    fn run(&self, _global: &GlobalArgs) -> anyhow::Result<()> {
+    fn run(&self) -> anyhow::Result<()> {
         let assembly = Assembly::read(&self.app)?;
         let stacks = dependency_order(&assembly.select(&[], true)?);
         crate::deploy::runtime()?.block_on(async {

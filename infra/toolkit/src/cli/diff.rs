@@ -1,7 +1,7 @@
 //! `infra diff`: the synthesized templates against the deployed ones.
 
 use super::aws::{AssemblyArgs, AwsArgs};
-use super::GlobalArgs;
+use super::Context;
 use crate::deploy::assembly::{dependency_order, Assembly};
 
 /// Compare each stack's template with the deployed one (GetTemplate): resources
@@ -23,8 +23,8 @@ pub struct Diff {
 
 impl Diff {
     /// Runs the command.
-    pub fn run(&self, global: &GlobalArgs) -> anyhow::Result<()> {
-        let (dir, _) = self.assembly.prepare(global)?;
+    pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+        let (dir, _) = self.assembly.prepare(ctx)?;
         let assembly = Assembly::read(&dir)?;
         let selected = dependency_order(&assembly.select(&self.stacks, true)?);
         let differing = crate::deploy::runtime()?.block_on(async {

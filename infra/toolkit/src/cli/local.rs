@@ -8,7 +8,7 @@ use anyhow::{bail, Context as _};
 use constructs::Architecture;
 use serde_json::json;
 
-use super::{GlobalArgs, OutputFormat};
+use super::{Context, OutputFormat};
 use crate::deploy::assembly::{dependency_order, Assembly};
 use crate::deploy::bootstrap::{bootstrap, BucketEncryptionKind};
 use crate::deploy::build;
@@ -39,12 +39,12 @@ enum Command {
 
 impl Local {
     /// Runs the subcommand.
-    pub fn run(&self, global: &GlobalArgs) -> anyhow::Result<()> {
-        let layout = Layout::for_workspace(&super::source_root()?);
+    pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+        let layout = Layout::for_workspace(&ctx.source_root()?);
         match &self.command {
-            Command::Up(cmd) => cmd.run(global, &layout),
-            Command::Status(cmd) => cmd.run(global, &layout),
-            Command::Messages(cmd) => cmd.run(global, &layout),
+            Command::Up(cmd) => cmd.run(ctx, &layout),
+            Command::Status(cmd) => cmd.run(ctx, &layout),
+            Command::Messages(cmd) => cmd.run(ctx, &layout),
             Command::Logs(cmd) => cmd.run(&layout),
             Command::Env(cmd) => cmd.run(&layout),
             Command::Down(cmd) => cmd.run(&layout),
@@ -68,10 +68,10 @@ struct Up {
 }
 
 impl Up {
-    fn run(&self, global: &GlobalArgs, layout: &Layout) -> anyhow::Result<()> {
-        let root = super::source_root()?;
+    fn run(&self, ctx: &Context, layout: &Layout) -> anyhow::Result<()> {
+        let root = ctx.source_root()?;
         // The app first: a synthesis error should not leave an engine behind.
-        let synthesized = global.synthesize()?;
+        let synthesized = ctx.synthesize()?;
         let dir = layout.assembly();
         synthesized
             .write(&dir)
@@ -203,7 +203,7 @@ async fn deploy_all(layout: &Layout, engine: &Engine) -> anyhow::Result<()> {
 struct Status {}
 
 impl Status {
-    fn run(&self, global: &GlobalArgs, layout: &Layout) -> anyhow::Result<()> {
+    fn run(&self, ctx: &Context, layout: &Layout) -> anyhow::Result<()> {
         let runtime = crate::deploy::runtime()?;
         let engine = require_running(&runtime, layout)?;
         let assembly = Assembly::read(&layout.assembly())?;
@@ -229,7 +229,7 @@ impl Status {
             "apis": apis,
             "stacks": stacks,
         });
-        match global.format {
+        match ctx.format() {
             Some(OutputFormat::Json) => println!("{}", serde_json::to_string_pretty(&status)?),
             Some(OutputFormat::Yaml) => print!("{}", serde_yaml::to_string(&status)?),
             None => {
@@ -259,11 +259,11 @@ impl Status {
 struct Messages {}
 
 impl Messages {
-    fn run(&self, global: &GlobalArgs, layout: &Layout) -> anyhow::Result<()> {
+    fn run(&self, ctx: &Context, layout: &Layout) -> anyhow::Result<()> {
         let runtime = crate::deploy::runtime()?;
         let engine = require_running(&runtime, layout)?;
         let list = runtime.block_on(messages::messages(&engine.endpoint, &engine.region))?;
-        match global.format {
+        match ctx.format() {
             Some(OutputFormat::Json) => println!("{}", serde_json::to_string_pretty(&list)?),
             Some(OutputFormat::Yaml) => print!("{}", serde_yaml::to_string(&list)?),
             None if list.is_empty() => eprintln!("no messages sent yet"),

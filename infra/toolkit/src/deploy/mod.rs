@@ -1,6 +1,6 @@
 //! The deploy toolchain: what turns a cloud assembly into running
 //! infrastructure through the AWS SDK (CloudFormation change sets, the S3
-//! staging bucket, Secrets Manager for test tokens).
+//! staging bucket, function builds, hotswaps).
 //!
 //! The CLI modules (`crate::cli`) only parse options and call these. Nothing
 //! here knows about clap beyond the `ValueEnum` choices it defines.
@@ -15,7 +15,6 @@ pub mod events;
 pub mod hotswap;
 pub mod session;
 pub mod stack;
-pub mod token;
 
 /// A single-threaded runtime for one command.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

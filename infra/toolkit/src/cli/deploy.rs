@@ -4,7 +4,7 @@ use std::io::IsTerminal as _;
 
 use super::aws::{AssemblyArgs, AwsArgs};
 use super::target::Target;
-use super::GlobalArgs;
+use super::Context;
 use crate::deploy::assembly::{dependency_order, Assembly};
 use crate::deploy::changeset::RequireApproval;
 use crate::deploy::hotswap::{self, Outcome};
@@ -71,13 +71,13 @@ fn parse_parameter(s: &str) -> Result<(Option<String>, String, String), String> 
 
 impl Deploy {
     /// Runs the command.
-    pub fn run(&self, global: &GlobalArgs) -> anyhow::Result<()> {
+    pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
         let runtime = crate::deploy::runtime()?;
-        let target = Target::new(self.local, &self.aws, &runtime)?;
+        let target = Target::new(ctx, self.local, &self.aws, &runtime)?;
         let (dir, synthesized) = match &self.assembly.app {
             Some(dir) => (dir.clone(), None),
             None => {
-                let (dir, synthesized) = target.synthesize(global, &self.assembly.output)?;
+                let (dir, synthesized) = target.synthesize(ctx, &self.assembly.output)?;
                 (dir, Some(synthesized))
             }
         };
@@ -86,7 +86,7 @@ impl Deploy {
         if let Some(synthesized) = &synthesized {
             // Only the functions of the selected stacks, and only those not built yet.
             let ids: Vec<&str> = selected.iter().map(|s| s.artifact_id.as_str()).collect();
-            target.build(&dir, synthesized, &ids)?;
+            target.build(ctx, &dir, synthesized, &ids)?;
         }
         let opts = DeployOptions {
             parameters: self.parameters.clone(),

@@ -1,0 +1,35 @@
+//! The `infra` toolkit: the command line of an app written with the
+//! construct library (`synth`, `list`, `graph`, `build`, `deploy`, `diff`,
+//! `destroy`, `watch`, `bootstrap`, `local`, `init`), as a library with one
+//! entry point, [`Toolkit`].
+//!
+//! An app's binary hands it the function that builds its `App` and the
+//! location of its crate (where function asset paths are found), and may add
+//! commands of its own ([`cli::Commands`]):
+//!
+//! ```no_run
+//! use std::collections::BTreeMap;
+//! use std::path::PathBuf;
+//! use std::process::ExitCode;
+//!
+//! fn build(context: BTreeMap<String, String>, source_root: PathBuf) -> anyhow::Result<constructs::App> {
+//!     let app = constructs::App::with_context(context);
+//!     app.set_source_root(source_root);
+//!     app.stack("Hello");
+//!     Ok(app)
+//! }
+//!
+//! fn main() -> ExitCode {
+//!     rcdk_toolkit::Toolkit::new(env!("CARGO_MANIFEST_DIR"), build).run()
+//! }
+//! ```
+
+pub mod cli;
+pub mod deploy;
+pub mod graph;
+pub mod init;
+pub mod local;
+mod toolkit;
+pub mod tools;
+
+pub use toolkit::Toolkit;
