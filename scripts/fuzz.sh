@@ -5,6 +5,7 @@
 #   scripts/fuzz.sh [TARGET...]        # all targets when none is named
 #
 #   FUZZ_SECONDS=20     time per target (libFuzzer -max_total_time)
+#   FUZZ_JOBS=$(nproc)  targets run at once
 #   FUZZ_MERGE=0        1: minimise the run's corpus into fuzz/corpus/<target> (a set cover
 #                       of its coverage, inputs cut to FUZZ_MERGE_MAX_LEN=1024 bytes to keep
 #                       the committed corpora small); for a developer after a long run,
@@ -44,16 +45,34 @@ BIN="$CARGO_TARGET_DIR/$HOST/release"
 mkdir -p "$FUZZ_OUT"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+
+# fuzz_one TARGET: one bounded run from a copy of the corpus; its exit status in $work/TARGET.rc.
+fuzz_one() {
+  local t="$1" rc=0
+  mkdir -p "$work/$t" "$FUZZ_OUT/$t"
+  cp -R "corpus/$t/." "$work/$t/"
+  "$BIN/$t" "$work/$t" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -max_len=8192 \
+    -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$FUZZ_OUT/$t/" >"$FUZZ_OUT/$t.log" 2>&1 || rc=$?
+  echo "$rc" >"$work/$t.rc"
+}
+
+# The targets run FUZZ_JOBS at a time (default: one per core; each libFuzzer process uses one).
+for t in "${targets[@]}"; do
+  [[ -x "$BIN/$t" ]] || { echo "fuzz.sh: no target $t (targets: fuzz/Cargo.toml [[bin]])" >&2; exit 1; }
+done
+running=0
+for t in "${targets[@]}"; do
+  if ((running >= ${FUZZ_JOBS:-$(nproc)})); then wait -n || true; running=$((running - 1)); fi
+  fuzz_one "$t" &
+  running=$((running + 1))
+done
+wait
+
 failed=()
 printf '%-14s %12s %8s %8s %s\n' target executions cov corpus seconds
 for t in "${targets[@]}"; do
-  [[ -x "$BIN/$t" ]] || { echo "fuzz.sh: no target $t (targets: fuzz/Cargo.toml [[bin]])" >&2; exit 1; }
-  mkdir -p "$work/$t" "$FUZZ_OUT/$t"
-  cp -R "corpus/$t/." "$work/$t/"
   log="$FUZZ_OUT/$t.log"
-  rc=0
-  "$BIN/$t" "$work/$t" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -max_len=8192 \
-    -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$FUZZ_OUT/$t/" >"$log" 2>&1 || rc=$?
+  rc="$(cat "$work/$t.rc")"
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
   cov="$(sed -n 's/.* cov: \([0-9]*\) .*/\1/p' "$log" | tail -n 1)"
   printf '%-14s %12s %8s %8s %s\n' "$t" "${execs:-?}" "${cov:-?}" \

@@ -71,22 +71,29 @@ print(platform.python_version(), sys.base_prefix)' 2>/dev/null)" || {
       exec 9>"$TOOLS_DIR/.lock"
       flock 9
     fi
+    # The four toolsets install side by side (each is mostly downloads and unpacking: one
+    # after the other they took 131 s on a fresh CI machine), each logging to its own file.
+    local installs=()
     if [[ "${TOOLS_FORCE:-0}" = 1 || ! -f "$stamps/venv.$key_venv" ]]; then
-      _tools_venv "$python" "$venv" "$here/python/tools.txt" "$here/python/tools.lock.txt" venv "$key_venv" || return 1
-      installed=1
+      _tools_bg venv _tools_venv "$python" "$venv" "$here/python/tools.txt" "$here/python/tools.lock.txt" venv "$key_venv"
     fi
     if [[ "${TOOLS_FORCE:-0}" = 1 || ! -f "$stamps/checkov.$key_ckv" ]]; then
-      _tools_venv "$python" "$ckv" "$here/python/checkov.txt" "$here/python/checkov.lock.txt" checkov "$key_ckv" || return 1
-      installed=1
+      _tools_bg checkov _tools_venv "$python" "$ckv" "$here/python/checkov.txt" "$here/python/checkov.lock.txt" checkov "$key_ckv"
     fi
     if [[ "${TOOLS_FORCE:-0}" = 1 || ! -f "$stamps/node.$key_node" ]]; then
-      _tools_node "$here/node" "$node" "$key_node" || return 1
-      installed=1
+      _tools_bg node _tools_node "$here/node" "$node" "$key_node"
     fi
     if [[ "${TOOLS_FORCE:-0}" = 1 || ! -f "$stamps/localstack.$key_ls" ]]; then
-      _tools_venv "$py313" "$TOOLS_DIR/localstack" "$here/python/localstack.txt" "$here/python/localstack.lock.txt" localstack "$key_ls" || return 1
-      installed=1
+      _tools_bg localstack _tools_venv "$py313" "$TOOLS_DIR/localstack" "$here/python/localstack.txt" "$here/python/localstack.lock.txt" localstack "$key_ls"
     fi
+    ((${#installs[@]} == 0)) || installed=1
+    local job failed=0
+    for job in "${installs[@]}"; do
+      # job is "NAME:PID"; each log is printed once its install ends, failed or not.
+      if ! wait "${job#*:}"; then failed=1; fi
+      cat "$TOOLS_DIR/install-${job%%:*}.log" >&2
+    done
+    ((failed == 0)) || return 1
     if command -v flock >/dev/null 2>&1; then
       flock -u 9
       exec 9>&-
@@ -149,6 +156,14 @@ _tools_key() {
   { echo "$v"; cat "$@"; } | sha256sum | cut -c1-16
 }
 
+# _tools_bg NAME COMMAND...: runs an install in the background, its output in
+# $TOOLS_DIR/install-NAME.log; appends "NAME:PID" to the caller's `installs`.
+_tools_bg() {
+  local name="$1"; shift
+  "$@" >"$TOOLS_DIR/install-$name.log" 2>&1 &
+  installs+=("$name:$!")
+}
+
 # _tools_venv PYTHON DIR REQUIREMENTS LOCK NAME KEY
 _tools_venv() {
   local python="$1" dir="$2" req="$3" lock="$4" name="$5" key="$6" t0=$SECONDS
@@ -156,7 +171,7 @@ _tools_venv() {
   rm -rf "$dir" "$TOOLS_DIR/stamps/$name".*
   "$python" -m venv "$dir" || { echo "tools: python -m venv failed" >&2; return 1; }
   "$dir/bin/python" -m pip install --quiet --upgrade "pip==24.3.1" >&2 || return 1
-  "$dir/bin/python" -m pip install --quiet -r "$req" -c "$lock" >&2 || {
+  "$dir/bin/python" -m pip install --quiet --no-compile -r "$req" -c "$lock" >&2 || {
     echo "tools: pip install for $name failed" >&2; return 1; }
   local stamp="$TOOLS_DIR/stamps/$name.$key"
   if [[ "$name" = venv ]]; then
