@@ -3,6 +3,8 @@
 use constructs::{JsonValue, Value};
 use serde_json::{json, Map};
 
+use super::Condition;
+
 /// Whether a statement allows or denies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Effect {
@@ -60,14 +62,15 @@ impl PolicyStatement {
         self
     }
 
-    /// Adds a condition: `operator` (`StringEquals`, `Bool`, …) → `{key: value}`.
-    pub fn condition(mut self, operator: &str, key: &str, value: JsonValue) -> Self {
+    /// Adds a condition (`Condition::string_equals(key, value)`, …); conditions
+    /// of one operator share its block.
+    pub fn condition(mut self, condition: Condition) -> Self {
         let entry = self
             .conditions
-            .entry(operator.to_owned())
+            .entry(condition.operator().to_owned())
             .or_insert_with(|| JsonValue::Object(Map::new()));
         if let JsonValue::Object(m) = entry {
-            m.insert(key.to_owned(), value);
+            m.insert(condition.key().to_owned(), condition.value().clone());
         }
         self
     }
@@ -222,7 +225,7 @@ mod tests {
     fn deny_with_principal_and_condition() {
         let s = PolicyStatement::deny(["s3:*"], [Value::from("arn:b")])
             .principal(json!({"AWS": "*"}))
-            .condition("Bool", "aws:SecureTransport", json!("false"));
+            .condition(Condition::bool("aws:SecureTransport", false));
         assert_eq!(
             s.to_json(),
             json!({"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*", "Resource": "arn:b",
