@@ -65,22 +65,31 @@ pub(crate) fn role_statements(
     let roles: Vec<Value<String>> = stacks
         .iter()
         .map(|stack| {
-            format_arn(&ArnComponents::new("iam", "role").global().name(&format!("{stack}-*")))
+            format_arn(
+                &ArnComponents::new("iam", "role")
+                    .global()
+                    .name(&format!("{stack}-*")),
+            )
         })
         .collect();
     let any_role = format_arn(&ArnComponents::new("iam", "role").global().name("*"));
     let mut statements = vec![
-        PolicyStatement::allow(ROLE_WRITE_ACTIONS.iter().copied(), roles.clone()).condition(Condition::string_equals("iam:PermissionsBoundary", &boundary)),
+        PolicyStatement::allow(ROLE_WRITE_ACTIONS.iter().copied(), roles.clone()).condition(
+            Condition::string_equals("iam:PermissionsBoundary", &boundary),
+        ),
         PolicyStatement::allow(ROLE_MANAGE_ACTIONS.iter().copied(), roles.clone()),
     ];
     if !services.is_empty() {
         statements.push(
-            PolicyStatement::allow(PASS_ROLE_ACTIONS.iter().copied(), roles).condition(Condition::string_equals("iam:PassedToService", services)),
+            PolicyStatement::allow(PASS_ROLE_ACTIONS.iter().copied(), roles)
+                .condition(Condition::string_equals("iam:PassedToService", services)),
         );
     }
     statements.extend([
         PolicyStatement::deny(BOUNDARY_REMOVE_ACTIONS.iter().copied(), [any_role.clone()]),
-        PolicyStatement::deny(BOUNDARY_SET_ACTIONS.iter().copied(), [any_role]).condition(Condition::string_not_equals("iam:PermissionsBoundary", &boundary)),
+        PolicyStatement::deny(BOUNDARY_SET_ACTIONS.iter().copied(), [any_role]).condition(
+            Condition::string_not_equals("iam:PermissionsBoundary", &boundary),
+        ),
         PolicyStatement::deny(BOUNDARY_POLICY_CHANGE_ACTIONS.iter().copied(), [boundary]),
     ]);
     statements

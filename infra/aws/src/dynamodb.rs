@@ -169,7 +169,8 @@ impl Table {
     /// key (DynamoDB decrypts the table key on the caller's behalf, readers and
     /// writers alike, see [`crate::kms::DECRYPT_ACTIONS`]).
     pub fn grant(&self, grantee: &dyn Grantable, actions: &[&str]) -> Grant {
-        self.grant_key(grantee).and(grant(grantee, actions, vec![self.arn()]))
+        self.grant_key(grantee)
+            .and(grant(grantee, actions, vec![self.arn()]))
     }
 
     /// Like [`grant`](Self::grant), only on the items whose partition key

@@ -14,8 +14,8 @@ use constructs::{Architecture, JsonValue, RemovalPolicy, Scope, Value};
 use serde_json::json;
 
 use crate::iam::{
-    grant, grant_or_resource, Grant, Grantable, Grantee, PolicyStatement, ResourceWithPolicy,
-    Role, ServicePrincipal,
+    grant, grant_or_resource, Grant, Grantable, Grantee, PolicyStatement, ResourceWithPolicy, Role,
+    ServicePrincipal,
 };
 use crate::kms::Key;
 use crate::logs::{LogGroup, LogGroupProps};
@@ -283,9 +283,12 @@ impl ResourceWithPolicy for RustFunction {
             format!("Invoke{n}")
         });
         for (i, action) in actions.iter().enumerate() {
-            let id = if i == 0 { id.clone() } else { format!("{id}{i}") };
-            let mut permission =
-                Permission::new(self.arn(), *action, principal.service().clone());
+            let id = if i == 0 {
+                id.clone()
+            } else {
+                format!("{id}{i}")
+            };
+            let mut permission = Permission::new(self.arn(), *action, principal.service().clone());
             if let Some(arn) = principal.source_arn() {
                 permission = permission.source_arn(arn.clone());
             }

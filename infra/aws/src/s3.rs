@@ -144,7 +144,10 @@ impl Bucket {
     /// Lets `grantee` write objects whose keys match `objects_key_pattern`
     /// (`*` for all), and encrypt them with the bucket's key.
     pub fn grant_put(&self, grantee: &dyn Grantable, objects_key_pattern: &str) -> Grant {
-        let key = self.key.as_ref().map(|key| key.grant_generate_data_key(grantee));
+        let key = self
+            .key
+            .as_ref()
+            .map(|key| key.grant_generate_data_key(grantee));
         key.unwrap_or_default().and(grant(
             grantee,
             BUCKET_PUT_ACTIONS,

@@ -26,7 +26,9 @@ pub use secret_names::{app_secret, tool_secret, NameError};
 /// its ARN; each `?` matches one character, so the pattern of `a/b` does not
 /// match the ARN of `a/b-c`.
 pub fn secret_arn_for_name(name: &str) -> Value<String> {
-    format_arn(&ArnComponents::new("secretsmanager", "secret").colon_name(&format!("{name}-??????")))
+    format_arn(
+        &ArnComponents::new("secretsmanager", "secret").colon_name(&format!("{name}-??????")),
+    )
 }
 
 /// Settings of a [`Secret`].

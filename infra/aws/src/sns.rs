@@ -80,7 +80,10 @@ impl Topic {
     /// through its policy, a service principal (`ServicePrincipal::new("events.amazonaws.com")
     /// .with_source_arn(rule)`) through the topic policy and the key policy.
     pub fn grant_publish(&self, grantee: &(impl Grantee + ?Sized)) -> Grant {
-        let key = self.key.as_ref().map(|key| key.grant_generate_data_key(grantee));
+        let key = self
+            .key
+            .as_ref()
+            .map(|key| key.grant_generate_data_key(grantee));
         key.unwrap_or_default().and(grant_or_resource(
             grantee,
             TOPIC_PUBLISH_ACTIONS,

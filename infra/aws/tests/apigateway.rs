@@ -41,7 +41,8 @@ fn orders_api(props: RestApiProps) -> Fixture {
     let api = RestApi::new(&stack, "Api", props);
     let authorizer =
         api.add_request_authorizer("Auth", &auth_fn, RequestAuthorizerProps::default());
-    api.add_resource_path("/orders").add_method(HttpMethod::Post,
+    api.add_resource_path("/orders").add_method(
+        HttpMethod::Post,
         &handler,
         Authorization::Custom(&authorizer),
     );
@@ -287,7 +288,11 @@ fn nested_paths_reuse_resources_and_parameters_become_wildcards_in_permissions()
     let f = orders_api(RestApiProps::default());
     let item = f.api.add_resource_path("/orders/{id}");
     assert_eq!(item.path(), "/orders/{id}");
-    item.add_method(HttpMethod::Get, &f.handler, Authorization::Custom(&f.authorizer));
+    item.add_method(
+        HttpMethod::Get,
+        &f.handler,
+        Authorization::Custom(&f.authorizer),
+    );
     let t = Template::from_stack(&f.stack);
     t.resource_count_is("AWS::ApiGateway::Resource", 2);
     t.has_resource_properties("AWS::ApiGateway::Resource", json!({"PathPart": "{id}"}));
@@ -364,7 +369,8 @@ fn deployment_is_replaced_when_the_api_changes_and_only_then() {
     assert_eq!(deployment_id(&throttled.stack), first);
 
     let with_get = orders_api(RestApiProps::default());
-    with_get.api.add_resource_path("/orders").add_method(HttpMethod::Get,
+    with_get.api.add_resource_path("/orders").add_method(
+        HttpMethod::Get,
         &with_get.handler,
         Authorization::Custom(&with_get.authorizer),
     );
@@ -375,7 +381,8 @@ fn deployment_is_replaced_when_the_api_changes_and_only_then() {
     validated
         .api
         .add_resource_path("/orders")
-        .add_method(HttpMethod::Put,
+        .add_method(
+            HttpMethod::Put,
             &validated.handler,
             Authorization::Custom(&validated.authorizer),
         )
@@ -530,7 +537,8 @@ fn no_wildcard_resources_besides_xray() {
 #[test]
 fn public_methods_say_why_and_tell_checkov() {
     let f = orders_api(RestApiProps::default());
-    f.api.add_resource_path("/otp").add_method(HttpMethod::Post,
+    f.api.add_resource_path("/otp").add_method(
+        HttpMethod::Post,
         &f.handler,
         Authorization::Public {
             reason: "Issues one-time codes before the caller can hold a token",
@@ -549,7 +557,8 @@ fn public_methods_say_why_and_tell_checkov() {
     );
     assert!(public[0].1["Properties"].get("AuthorizerId").is_none());
 
-    f.api.add_resource_path("/open").add_method(HttpMethod::Get,
+    f.api.add_resource_path("/open").add_method(
+        HttpMethod::Get,
         &f.handler,
         Authorization::Public { reason: " " },
     );

@@ -278,7 +278,11 @@ fn topic_is_encrypted_and_tls_only_and_publish_is_scoped() {
     let topic = Topic::new(&stack, "Alerts", TopicProps::default());
     let f = function(&stack, "Api");
     topic.grant_publish(&f);
-    topic.add_subscription("Queue", Protocol::Sqs, "arn:aws:sqs:us-east-1:123456789012:q");
+    topic.add_subscription(
+        "Queue",
+        Protocol::Sqs,
+        "arn:aws:sqs:us-east-1:123456789012:q",
+    );
     let t = Template::from_stack(&stack);
     let topic_ref = json!({"Ref": t.find_resources("AWS::SNS::Topic", &json!({}))[0].0});
     t.has_resource_properties(
@@ -435,12 +439,16 @@ fn a_grant_on_an_encrypted_resource_returns_its_key_statement_too() {
     let f = function(&stack, "Api");
     let write = table.grant_write(&f);
     let publish = topic.grant_publish(&f);
-    let json = |g: &Grant| -> Vec<Json> { g.statements.iter().map(PolicyStatement::to_json).collect() };
+    let json =
+        |g: &Grant| -> Vec<Json> { g.statements.iter().map(PolicyStatement::to_json).collect() };
     let write_json = json(&write);
     assert_eq!(write_json.len(), 2, "{write_json:#?}");
     assert_eq!(write_json[0]["Action"], json!("kms:Decrypt"));
     assert_eq!(write_json[0]["Resource"], json!(key.arn()));
-    assert_eq!(json(&publish)[0]["Action"], json!(["kms:Decrypt", "kms:GenerateDataKey"]));
+    assert_eq!(
+        json(&publish)[0]["Action"],
+        json!(["kms:Decrypt", "kms:GenerateDataKey"])
+    );
     assert!(write.resource_statements.is_empty());
 
     let both = Grant::combine([write.clone(), publish.clone()]);
@@ -462,10 +470,15 @@ fn a_grant_to_a_service_principal_writes_the_resource_policies() {
     );
     let alarm = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:A";
     let rule = "arn:aws:events:eu-west-1:123456789012:rule/R";
-    let grant = topic.grant_publish(&ServicePrincipal::new("cloudwatch.amazonaws.com").with_source_arn(alarm));
+    let grant = topic
+        .grant_publish(&ServicePrincipal::new("cloudwatch.amazonaws.com").with_source_arn(alarm));
     topic.grant_publish(&ServicePrincipal::new("events.amazonaws.com").with_source_arn(rule));
     assert!(grant.statements.is_empty());
-    assert_eq!(grant.resource_statements.len(), 2, "the key policy and the topic policy");
+    assert_eq!(
+        grant.resource_statements.len(),
+        2,
+        "the key policy and the topic policy"
+    );
 
     let t = Template::from_stack(&stack);
     let topic_ref = json!({"Ref": t.find_resources("AWS::SNS::Topic", &json!({}))[0].0});

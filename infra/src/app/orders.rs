@@ -276,7 +276,8 @@ pub fn build(stage: &Stage, env: Env) -> Orders {
             ..RequestAuthorizerProps::default()
         },
     );
-    api.add_resource_path("/orders").add_method(HttpMethod::Post,
+    api.add_resource_path("/orders").add_method(
+        HttpMethod::Post,
         &orders_api,
         Authorization::Custom(&authorizer),
     );

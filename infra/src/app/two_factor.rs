@@ -226,9 +226,7 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
         SEND_EMAIL_ACTIONS,
         [&sender.address, &sender.domain]
             .into_iter()
-            .map(|identity| {
-                format_arn(&ArnComponents::new("ses", "identity").name(identity))
-            })
+            .map(|identity| format_arn(&ArnComponents::new("ses", "identity").name(identity)))
             .collect(),
     );
     if sms {
@@ -240,7 +238,9 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
         ));
         role.add_to_policy(PolicyStatement::deny(
             SEND_SMS_ACTIONS.iter().copied(),
-            [format_arn(&ArnComponents::new("sns", "*").region("*").account("*"))],
+            [format_arn(
+                &ArnComponents::new("sns", "*").region("*").account("*"),
+            )],
         ));
         if let Some(policy) = role.default_policy() {
             policy.add_metadata(
@@ -283,7 +283,8 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
         },
     );
     let otp = api.add_resource_path("/otp");
-    otp.add_method(HttpMethod::Post,
+    otp.add_method(
+        HttpMethod::Post,
         &create,
         Authorization::Public {
             reason:

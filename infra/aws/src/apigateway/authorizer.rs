@@ -80,7 +80,10 @@ impl RequestAuthorizer {
                 .with_source_arn(sub_with(
                     ArnComponents::new("execute-api", "${RestApiId}/authorizers/${AuthorizerId}")
                         .template(),
-                    [("RestApiId", rest_api_id.clone()), ("AuthorizerId", resource.ref_())],
+                    [
+                        ("RestApiId", rest_api_id.clone()),
+                        ("AuthorizerId", resource.ref_()),
+                    ],
                 ))
                 .with_id(format!("{}.{id}.Permission", scope.id())),
         );
@@ -110,10 +113,8 @@ impl RequestAuthorizer {
 /// The URI API Gateway calls to invoke `function` (authorizers and proxy integrations).
 pub(super) fn lambda_invocation_uri(function: &RustFunction) -> Value<String> {
     // API Gateway's service ARNs put the integrated service where the account goes.
-    let invocations = ArnComponents::new("apigateway", "path/2015-03-31/functions/${Arn}/invocations")
-        .account("lambda");
-    sub_with(
-        invocations.template(),
-        [("Arn", function.arn())],
-    )
+    let invocations =
+        ArnComponents::new("apigateway", "path/2015-03-31/functions/${Arn}/invocations")
+            .account("lambda");
+    sub_with(invocations.template(), [("Arn", function.arn())])
 }

@@ -22,7 +22,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::authorizer::{lambda_invocation_uri, RequestAuthorizer, RequestAuthorizerProps};
-use super::{HttpMethod, ACCESS_LOG_FORMAT, CLOUD_WATCH_ROLE_ACTIONS, DEFAULT_STAGE_NAME, SERVICE_PRINCIPAL};
+use super::{
+    HttpMethod, ACCESS_LOG_FORMAT, CLOUD_WATCH_ROLE_ACTIONS, DEFAULT_STAGE_NAME, SERVICE_PRINCIPAL,
+};
 use crate::arn::{format_arn, ArnComponents};
 use crate::iam::{PolicyStatement, ServicePrincipal};
 use crate::kms::Key;
