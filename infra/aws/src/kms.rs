@@ -5,12 +5,11 @@ use std::rc::Rc;
 
 use cfn::kms::{Key as CfnKey, KeyRef};
 use constructs::{RemovalPolicy, Scope, Value};
-use serde_json::json;
 
 use crate::arn::{format_arn, ArnComponents};
 use crate::iam::{
     grant_or_resource, Grant, Grantee, PolicyDocument, PolicyStatement, ResourceWithPolicy,
-    ServicePrincipal,
+    ServicePrincipal, StatementPrincipal,
 };
 
 /// What the account (and through it, IAM policies) may do with the key. The
@@ -95,7 +94,9 @@ impl Key {
             KEY_ADMIN_ACTIONS.iter().copied(),
             [Value::from("*")],
         )
-        .principal(json!({"AWS": format_arn(&ArnComponents::new("iam", "root").global())}))]);
+        .principal(StatementPrincipal::Aws(format_arn(
+            &ArnComponents::new("iam", "root").global(),
+        )))]);
         let mut key = CfnKey::new()
             .enable_key_rotation(true)
             .key_policy(policy.to_json());

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::iam::{
     grant, grant_statement, Condition, Grant, Grantable, PolicyDocument, PolicyStatement,
+    StatementPrincipal,
 };
 use crate::kms::Key;
 
@@ -109,7 +110,7 @@ impl Bucket {
         let arn = resource.arn();
         let objects = join("", [arn.clone(), Value::from("/*")]);
         let tls_only = PolicyDocument::new([PolicyStatement::deny(["s3:*"], [arn, objects])
-            .principal(json!({"AWS": "*"}))
+            .principal(StatementPrincipal::Anyone)
             .condition(Condition::bool("aws:SecureTransport", false))]);
         scope.scope("Policy").add(
             "Resource",

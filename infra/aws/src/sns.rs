@@ -6,11 +6,10 @@ use std::rc::Rc;
 use cfn::sns::{Subscription, Topic as CfnTopic, TopicPolicy, TopicPolicyRef, TopicRef};
 use constructs::value::list;
 use constructs::{Scope, Value};
-use serde_json::json;
 
 use crate::iam::{
     grant_or_resource, Condition, Grant, Grantee, PolicyDocument, PolicyStatement,
-    ResourceWithPolicy, ServicePrincipal,
+    ResourceWithPolicy, ServicePrincipal, StatementPrincipal,
 };
 use crate::kms::Key;
 
@@ -51,7 +50,7 @@ impl Topic {
         let resource = scope.add("Resource", topic);
         let tls_only =
             PolicyDocument::new([PolicyStatement::deny(["sns:Publish"], [resource.ref_()])
-                .principal(json!({"AWS": "*"}))
+                .principal(StatementPrincipal::Anyone)
                 .condition(Condition::bool("aws:SecureTransport", false))]);
         let policy = scope.scope("Policy").add(
             "Resource",

@@ -15,6 +15,6 @@ pub use grant::{
     grant, grant_or_resource, grant_statement, Grant, Grantable, Grantee, Principal,
     ResourceWithPolicy,
 };
-pub use policy::{Effect, PolicyDocument, PolicyStatement};
+pub use policy::{Effect, PolicyDocument, PolicyStatement, StatementPrincipal};
 pub use principal::ServicePrincipal;
 pub use role::Role;

@@ -14,13 +14,35 @@ pub enum Effect {
     Deny,
 }
 
+/// The principal of a resource-policy statement.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StatementPrincipal {
+    /// Anyone, signed or not (`{"AWS": "*"}`): for `Deny` statements.
+    Anyone,
+    /// An account or role, by ARN (`{"AWS": arn}`).
+    Aws(Value<String>),
+    /// An AWS service (`{"Service": name}`).
+    Service(Value<String>),
+}
+
+impl StatementPrincipal {
+    /// The principal in IAM's JSON form.
+    pub fn to_json(&self) -> JsonValue {
+        match self {
+            StatementPrincipal::Anyone => json!({"AWS": "*"}),
+            StatementPrincipal::Aws(arn) => json!({ "AWS": arn }),
+            StatementPrincipal::Service(name) => json!({ "Service": name }),
+        }
+    }
+}
+
 /// One IAM policy statement.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PolicyStatement {
     effect: Effect,
     actions: Vec<String>,
     resources: Vec<Value<String>>,
-    principal: Option<JsonValue>,
+    principal: Option<StatementPrincipal>,
     conditions: Map<String, JsonValue>,
     sid: Option<String>,
 }
@@ -56,8 +78,8 @@ impl PolicyStatement {
         }
     }
 
-    /// Sets the principal (resource policies only), e.g. `{"Service": "sns.amazonaws.com"}`.
-    pub fn principal(mut self, principal: JsonValue) -> Self {
+    /// Sets the principal (resource policies only).
+    pub fn principal(mut self, principal: StatementPrincipal) -> Self {
         self.principal = Some(principal);
         self
     }
@@ -119,7 +141,7 @@ impl PolicyStatement {
             }),
         );
         if let Some(p) = &self.principal {
-            s.insert("Principal".into(), p.clone());
+            s.insert("Principal".into(), p.to_json());
         }
         s.insert(
             "Action".into(),
@@ -224,7 +246,7 @@ mod tests {
     #[test]
     fn deny_with_principal_and_condition() {
         let s = PolicyStatement::deny(["s3:*"], [Value::from("arn:b")])
-            .principal(json!({"AWS": "*"}))
+            .principal(StatementPrincipal::Anyone)
             .condition(Condition::bool("aws:SecureTransport", false));
         assert_eq!(
             s.to_json(),

@@ -2,9 +2,8 @@
 //! policy (key policy, topic policy, Lambda permission) allows.
 
 use constructs::Value;
-use serde_json::json;
 
-use super::{Condition, PolicyStatement};
+use super::{Condition, PolicyStatement, StatementPrincipal};
 
 /// An AWS service (such as `events.amazonaws.com`) as a grantee, optionally
 /// only on behalf of one of its resources (`aws:SourceArn`). A grant to it
@@ -83,7 +82,7 @@ impl ServicePrincipal {
     /// A resource-policy statement allowing the service `actions` on `resources`.
     pub fn statement(&self, actions: &[&str], resources: Vec<Value<String>>) -> PolicyStatement {
         let mut statement = PolicyStatement::allow(actions.iter().copied(), resources)
-            .principal(json!({ "Service": self.service }));
+            .principal(StatementPrincipal::Service(self.service.clone()));
         if let Some(arn) = &self.source_arn {
             statement = statement.condition(Condition::arn_equals("aws:SourceArn", arn));
         }
