@@ -358,8 +358,8 @@ fn notify_failures(
             display_name: Some(format!("{pipeline_stack} pipeline failures")),
         },
     );
-    // Named, so that the key policy can name the rule's ARN without a
-    // reference (the key → rule → pipeline → role policy → key cycle).
+    // Named after the stack, so that the topic policy names the rule's ARN
+    // without a reference and deploy roles that allow `<stack>-*` rules cover it.
     let rule_name = format!("{pipeline_stack}-{id}-Failed");
     let rule_arn = format_arn(&ArnComponents::new("events", "rule").name(&rule_name));
     scope.scope("FailureRule").add(
