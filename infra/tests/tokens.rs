@@ -54,13 +54,14 @@ fn collector_reads_its_provider_secrets_and_writes_its_token_objects_only() {
             // Exactly the secrets of the configured providers.
             {"Effect": "Allow", "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
              "Resource": [secret_arn("orders/github/acme"), secret_arn("orders/okta/globex")]},
-            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": objects},
-            {"Effect": "Allow", "Action": ["s3:AbortMultipartUpload", "s3:PutObject"], "Resource": objects},
-            // Listing the prefix only: a missing token is a 404, not a 403.
+            // The bucket's read grant on the prefix (its key's Decrypt is above):
+            // listing the prefix only, so a missing token is a 404, not a 403.
             {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": getatt(&bucket, "Arn"),
              "Condition": {"StringLike": {"s3:prefix": "tokens/*"}}},
-            // Objects and messages are encrypted with the stack's key.
-            {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key}
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": objects},
+            // The bucket's put grant: objects (and messages) are encrypted with the stack's key.
+            {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key},
+            {"Effect": "Allow", "Action": ["s3:AbortMultipartUpload", "s3:PutObject"], "Resource": objects}
         ])
     );
 }

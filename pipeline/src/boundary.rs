@@ -12,9 +12,9 @@
 //! stack's roles or to the boundary is denied to the deploy role, and needs an
 //! administrator's `infra deploy`.
 
-use aws_constructs::iam::PolicyStatement;
+use aws_constructs::arn::{format_arn, ArnComponents};
+use aws_constructs::iam::{Condition, PolicyStatement};
 use cfn::iam::ManagedPolicy;
-use constructs::value::sub;
 use constructs::{Scope, Value};
 use serde_json::json;
 
@@ -32,10 +32,8 @@ pub fn permissions_boundary_name(pipeline_stack: &str) -> String {
 /// names it. Stacks refer to it by this name rather than by an import, so the
 /// pipeline stack exports nothing that would pin it.
 pub fn permissions_boundary_arn(pipeline_stack: &str) -> Value<String> {
-    sub(format!(
-        "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy/{}",
-        permissions_boundary_name(pipeline_stack)
-    ))
+    let name = permissions_boundary_name(pipeline_stack);
+    format_arn(&ArnComponents::new("iam", "policy").global().name(&name))
 }
 
 /// Adds the boundary policy, allowing `statements`, under `scope`.
@@ -67,35 +65,30 @@ pub(crate) fn role_statements(
     let roles: Vec<Value<String>> = stacks
         .iter()
         .map(|stack| {
-            sub(format!(
-                "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{stack}-*"
-            ))
+            format_arn(
+                &ArnComponents::new("iam", "role")
+                    .global()
+                    .name(&format!("{stack}-*")),
+            )
         })
         .collect();
-    let any_role = sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*");
+    let any_role = format_arn(&ArnComponents::new("iam", "role").global().name("*"));
     let mut statements = vec![
         PolicyStatement::allow(ROLE_WRITE_ACTIONS.iter().copied(), roles.clone()).condition(
-            "StringEquals",
-            "iam:PermissionsBoundary",
-            json!(boundary),
+            Condition::string_equals("iam:PermissionsBoundary", &boundary),
         ),
         PolicyStatement::allow(ROLE_MANAGE_ACTIONS.iter().copied(), roles.clone()),
     ];
     if !services.is_empty() {
         statements.push(
-            PolicyStatement::allow(PASS_ROLE_ACTIONS.iter().copied(), roles).condition(
-                "StringEquals",
-                "iam:PassedToService",
-                json!(services),
-            ),
+            PolicyStatement::allow(PASS_ROLE_ACTIONS.iter().copied(), roles)
+                .condition(Condition::string_equals("iam:PassedToService", services)),
         );
     }
     statements.extend([
         PolicyStatement::deny(BOUNDARY_REMOVE_ACTIONS.iter().copied(), [any_role.clone()]),
         PolicyStatement::deny(BOUNDARY_SET_ACTIONS.iter().copied(), [any_role]).condition(
-            "StringNotEquals",
-            "iam:PermissionsBoundary",
-            json!(boundary),
+            Condition::string_not_equals("iam:PermissionsBoundary", &boundary),
         ),
         PolicyStatement::deny(BOUNDARY_POLICY_CHANGE_ACTIONS.iter().copied(), [boundary]),
     ]);

@@ -37,7 +37,8 @@ pub use buildspec::{BuildSpec, Phase};
 pub use perms::*;
 pub use steps::BuildStep;
 
-use aws_constructs::iam::{grant, PolicyStatement, Role};
+use aws_constructs::arn::{format_arn, ArnComponents};
+use aws_constructs::iam::{grant, Condition, PolicyStatement, Role, ServicePrincipal};
 use aws_constructs::kms::{Key, KeyProps};
 use aws_constructs::logs::{LogGroup, LogGroupProps};
 use aws_constructs::s3::{Bucket, BucketProps};
@@ -50,7 +51,7 @@ use cfn::codepipeline::{Pipeline as CfnPipeline, PipelineRef};
 use cfn::events::rule::Target;
 use cfn::events::Rule;
 use cfn::logs::log_group::RetentionInDays;
-use constructs::value::{join, list, sub};
+use constructs::value::{join, list};
 use constructs::{RemovalPolicy, Scope, Value};
 use serde_json::json;
 
@@ -167,11 +168,9 @@ pub struct Pipeline {
     assets: BuildStep,
 }
 
-/// `arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/<name>/*`.
+/// The ARN of every deployment of the stack `stack_name` (`stack/<name>/*`).
 pub fn stack_arn(stack_name: &str) -> Value<String> {
-    sub(format!(
-        "arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{stack_name}/*"
-    ))
+    format_arn(&ArnComponents::new("cloudformation", "stack").name(&format!("{stack_name}/*")))
 }
 
 /// The pipeline's name: `<stack name>-<construct id>` (such as `Pipeline-Delivery`),
@@ -193,10 +192,8 @@ pub const DEPLOY_ROLE_ENV: &str = "DEPLOY_ROLE_ARN";
 
 /// The ARN of the bootstrap staging bucket ([`constructs::staging_bucket_name`]).
 pub fn staging_bucket_arn() -> Value<String> {
-    sub(format!(
-        "arn:${{AWS::Partition}}:s3:::{}",
-        constructs::staging_bucket_template()
-    ))
+    let bucket = constructs::staging_bucket_template();
+    format_arn(&ArnComponents::new("s3", &bucket).global().account(""))
 }
 
 /// Lets `grantee` hand `roles` to `service`, and to no other service.
@@ -206,7 +203,7 @@ fn pass_roles(grantee: &Role, roles: &[&Role], service: &str) {
             PASS_ROLE_ACTIONS.iter().copied(),
             roles.iter().map(|r| r.arn()),
         )
-        .condition("StringEquals", "iam:PassedToService", json!(service)),
+        .condition(Condition::string_equals("iam:PassedToService", service)),
     );
 }
 
@@ -280,7 +277,7 @@ fn deploy_role(
         }
     }
     // Artifacts the deployed resources may read (as the AWS CDK grants its deployment role).
-    bucket.grant_read(&deploy_role);
+    bucket.grant_read(&deploy_role, "*");
     // Lambda fetches function code from the staging bucket with the caller's (CloudFormation's) permissions.
     grant(
         &deploy_role,
@@ -329,8 +326,8 @@ fn pipeline_role(
     steps: &[&BuildStep],
 ) -> Role {
     let role = Role::new(scope, "Role", "codepipeline.amazonaws.com");
-    bucket.grant_read(&role);
-    bucket.grant_put(&role);
+    bucket.grant_read(&role, "*");
+    bucket.grant_put(&role, "*");
     grant(&role, BUCKET_VERSIONING_ACTIONS, vec![bucket.arn()]);
     grant(
         &role,
@@ -361,12 +358,10 @@ fn notify_failures(
             display_name: Some(format!("{pipeline_stack} pipeline failures")),
         },
     );
-    // Named, so that the key policy can name the rule's ARN without a
-    // reference (the key → rule → pipeline → role policy → key cycle).
+    // Named after the stack, so that the topic policy names the rule's ARN
+    // without a reference and deploy roles that allow `<stack>-*` rules cover it.
     let rule_name = format!("{pipeline_stack}-{id}-Failed");
-    let rule_arn = sub(format!(
-        "arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/{rule_name}"
-    ));
+    let rule_arn = format_arn(&ArnComponents::new("events", "rule").name(&rule_name));
     scope.scope("FailureRule").add(
         "Resource",
         Rule::new()
@@ -380,17 +375,10 @@ fn notify_failures(
             .state(cfn::events::rule::State::Enabled)
             .targets(list([Target::new("Topic", topic.arn())])),
     );
-    topic.allow_service_publish("events.amazonaws.com", rule_arn);
-    // No condition on the key: when EventBridge delivers to an encrypted topic, the KMS
-    // request carries neither aws:SourceArn nor aws:SourceAccount (the EventBridge user
-    // guide says they are not supported there), so a condition would drop every
-    // notification silently. The topic policy above keeps the rule condition: only
-    // this rule may publish, and nothing else reaches the key through the topic.
-    key.allow_service(
-        Value::from("events.amazonaws.com"),
-        aws_constructs::kms::GENERATE_DATA_KEY_ACTIONS,
-        None,
-    );
+    // The topic policy allows this rule only; the key policy allows EventBridge
+    // without the rule condition (see `rcdk_aws::kms`: its KMS requests carry no
+    // aws:SourceArn), so nothing else reaches the key through the topic.
+    topic.grant_publish(&ServicePrincipal::new("events.amazonaws.com").with_source_arn(rule_arn));
     topic
 }
 

@@ -184,9 +184,9 @@ impl Step {
         let project = cx.scope.scope(id).add("Resource", cfn_project);
         role.add_policy_dependent(&project);
         grant(&role, LOGS_WRITE_ACTIONS, vec![cx.logs.arn()]);
-        cx.bucket.grant_read(&role);
+        cx.bucket.grant_read(&role, "*");
         if self == Step::Build {
-            cx.bucket.grant_put(&role);
+            cx.bucket.grant_put(&role, "*");
         }
         BuildStep {
             project,

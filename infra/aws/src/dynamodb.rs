@@ -9,7 +9,7 @@ use constructs::value::list;
 use constructs::{RemovalPolicy, Scope, Value};
 use serde_json::json;
 
-use crate::iam::{grant, Grant, Grantable};
+use crate::iam::{grant, grant_statement, Condition, Grant, Grantable, PolicyStatement};
 use crate::kms::Key;
 
 /// Reading items.
@@ -165,20 +165,44 @@ impl Table {
         &self.resource
     }
 
-    /// Lets `grantee` write items (and decrypt with the table's key: DynamoDB decrypts the
-    /// table key on the writer's behalf, see [`crate::kms::DECRYPT_ACTIONS`]).
+    /// Lets `grantee` do `actions` on the table, and decrypt with the table's
+    /// key (DynamoDB decrypts the table key on the caller's behalf, readers and
+    /// writers alike, see [`crate::kms::DECRYPT_ACTIONS`]).
+    pub fn grant(&self, grantee: &dyn Grantable, actions: &[&str]) -> Grant {
+        self.grant_key(grantee)
+            .and(grant(grantee, actions, vec![self.arn()]))
+    }
+
+    /// Like [`grant`](Self::grant), only on the items whose partition key
+    /// matches one of `patterns` (`dynamodb:LeadingKeys` under
+    /// `ForAllValues:StringLike`, so every key of a batch must match).
+    pub fn grant_on_partition_keys(
+        &self,
+        grantee: &dyn Grantable,
+        actions: &[&str],
+        patterns: &[&str],
+    ) -> Grant {
+        let statement = PolicyStatement::allow(actions.iter().copied(), [self.arn()]).condition(
+            Condition::for_all_values_string_like("dynamodb:LeadingKeys", patterns),
+        );
+        self.grant_key(grantee)
+            .and(grant_statement(grantee, statement))
+    }
+
+    /// Lets `grantee` write items (and decrypt with the table's key).
     pub fn grant_write(&self, grantee: &dyn Grantable) -> Grant {
-        if let Some(key) = &self.key {
-            key.grant_decrypt(grantee);
-        }
-        grant(grantee, TABLE_WRITE_ACTIONS, vec![self.arn()])
+        self.grant(grantee, TABLE_WRITE_ACTIONS)
     }
 
     /// Lets `grantee` read items (and decrypt with the table's key).
     pub fn grant_read(&self, grantee: &dyn Grantable) -> Grant {
-        if let Some(key) = &self.key {
-            key.grant_decrypt(grantee);
-        }
-        grant(grantee, TABLE_READ_ACTIONS, vec![self.arn()])
+        self.grant(grantee, TABLE_READ_ACTIONS)
+    }
+
+    fn grant_key(&self, grantee: &dyn Grantable) -> Grant {
+        self.key
+            .as_ref()
+            .map(|key| key.grant_decrypt(grantee))
+            .unwrap_or_default()
     }
 }

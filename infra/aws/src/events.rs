@@ -7,7 +7,7 @@ use cfn::events::{Rule, RuleRef};
 use constructs::value::list;
 use constructs::{JsonValue, Scope, Value};
 
-use crate::iam::Role;
+use crate::iam::{Role, ServicePrincipal};
 use crate::lambda::RustFunction;
 
 /// When a schedule rule fires.
@@ -99,10 +99,10 @@ impl ScheduleRule {
     /// Targets a function, allowing EventBridge to invoke it from this rule only.
     pub fn add_function_target(&self, id: &str, function: &RustFunction) {
         self.add_target(Target::new(id, function.arn()));
-        function.grant_invoke_service(
-            &format!("{id}Permission"),
-            "events.amazonaws.com",
-            self.arn(),
+        function.grant_invoke(
+            &ServicePrincipal::new("events.amazonaws.com")
+                .with_source_arn(self.arn())
+                .with_id(format!("{id}Permission")),
         );
     }
 }

@@ -4,11 +4,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use cfn::kms::{Key as CfnKey, KeyRef};
-use constructs::value::sub;
-use constructs::{JsonValue, RemovalPolicy, Scope, Value};
-use serde_json::json;
+use constructs::{RemovalPolicy, Scope, Value};
 
-use crate::iam::{grant, Grant, Grantable, PolicyDocument, PolicyStatement};
+use crate::arn::{format_arn, ArnComponents};
+use crate::iam::{
+    grant_or_resource, Grant, Grantee, PolicyDocument, PolicyStatement, ResourceWithPolicy,
+    ServicePrincipal, StatementPrincipal,
+};
 
 /// What the account (and through it, IAM policies) may do with the key. The
 /// AWS default policy allows `kms:*`; we list the actions, so that no policy
@@ -76,7 +78,8 @@ impl Default for KeyProps {
 }
 
 /// A symmetric customer-managed key with yearly rotation. Its key policy lets
-/// the account administer it and services named with [`Key::allow_service`] use it.
+/// the account administer it, and service principals granted with
+/// [`Key::grant`] (or a grant on a resource the key encrypts) use it.
 #[derive(Clone, Debug)]
 pub struct Key {
     resource: KeyRef,
@@ -91,7 +94,9 @@ impl Key {
             KEY_ADMIN_ACTIONS.iter().copied(),
             [Value::from("*")],
         )
-        .principal(json!({"AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")}))]);
+        .principal(StatementPrincipal::Aws(format_arn(
+            &ArnComponents::new("iam", "root").global(),
+        )))]);
         let mut key = CfnKey::new()
             .enable_key_rotation(true)
             .key_policy(policy.to_json());
@@ -119,39 +124,58 @@ impl Key {
         &self.resource
     }
 
-    /// Lets an AWS service principal use the key, optionally only under a
-    /// condition (such as an encryption context naming the service's resources).
-    pub fn allow_service(
-        &self,
-        service: Value<String>,
-        actions: &[&str],
-        condition: Option<(&str, &str, JsonValue)>,
-    ) {
-        let mut statement = PolicyStatement::allow(actions.iter().copied(), [Value::from("*")])
-            .principal(json!({ "Service": service }));
-        if let Some((op, key, value)) = condition {
-            statement = statement.condition(op, key, value);
-        }
-        let mut policy = self.policy.borrow_mut();
-        policy.add(statement);
-        let json = policy.to_json();
-        self.resource
-            .update(|k| k.key_policy = Some(Value::Literal(json)));
+    /// Lets `grantee` use the key for `actions`: a role through its policy, a
+    /// service principal through the key policy.
+    pub fn grant(&self, grantee: &(impl Grantee + ?Sized), actions: &[&str]) -> Grant {
+        grant_or_resource(grantee, actions, vec![self.arn()], self)
     }
 
     /// Lets `grantee` encrypt and decrypt with the key itself ([`ENCRYPT_DECRYPT_ACTIONS`]).
     /// A grantee that only reads what a service encrypted wants [`grant_decrypt`](Self::grant_decrypt).
-    pub fn grant_encrypt_decrypt(&self, grantee: &dyn Grantable) -> Grant {
-        grant(grantee, ENCRYPT_DECRYPT_ACTIONS, vec![self.arn()])
+    pub fn grant_encrypt_decrypt(&self, grantee: &(impl Grantee + ?Sized)) -> Grant {
+        self.grant(grantee, ENCRYPT_DECRYPT_ACTIONS)
     }
 
     /// Lets `grantee` decrypt with the key.
-    pub fn grant_decrypt(&self, grantee: &dyn Grantable) -> Grant {
-        grant(grantee, DECRYPT_ACTIONS, vec![self.arn()])
+    pub fn grant_decrypt(&self, grantee: &(impl Grantee + ?Sized)) -> Grant {
+        self.grant(grantee, DECRYPT_ACTIONS)
     }
 
     /// Lets `grantee` produce data keys (and decrypt them).
-    pub fn grant_generate_data_key(&self, grantee: &dyn Grantable) -> Grant {
-        grant(grantee, GENERATE_DATA_KEY_ACTIONS, vec![self.arn()])
+    pub fn grant_generate_data_key(&self, grantee: &(impl Grantee + ?Sized)) -> Grant {
+        self.grant(grantee, GENERATE_DATA_KEY_ACTIONS)
+    }
+}
+
+/// Services whose requests to KMS on behalf of a resource carry no
+/// `aws:SourceArn`: their key-policy statements leave the source condition
+/// out, which would otherwise refuse every request silently. EventBridge
+/// delivering to an encrypted topic is one (its user guide says so); the
+/// topic's own policy keeps the condition, so only that source reaches the key
+/// through the topic.
+const SERVICES_WITHOUT_KMS_SOURCE_ARN: &[&str] = &["events.amazonaws.com"];
+
+impl ResourceWithPolicy for Key {
+    fn add_to_resource_policy(
+        &self,
+        principal: &ServicePrincipal,
+        actions: &[&str],
+    ) -> PolicyStatement {
+        let keeps_source = !matches!(
+            principal.service(),
+            Value::Literal(s) if SERVICES_WITHOUT_KMS_SOURCE_ARN.contains(&s.as_str())
+        );
+        let principal = if keeps_source {
+            principal.clone()
+        } else {
+            principal.without_source_arn()
+        };
+        let statement = principal.statement(actions, vec![Value::from("*")]);
+        let mut policy = self.policy.borrow_mut();
+        policy.add(statement.clone());
+        let json = policy.to_json();
+        self.resource
+            .update(|k| k.key_policy = Some(Value::Literal(json)));
+        statement
     }
 }

@@ -1,6 +1,8 @@
 //! Lambda: functions written in Rust, built by cargo-lambda.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use cfn::lambda::function::{
     Architectures, Code, Environment, LogFormat, LoggingConfig, Mode, Runtime, TracingConfig,
@@ -11,7 +13,10 @@ use constructs::value::list;
 use constructs::{Architecture, JsonValue, RemovalPolicy, Scope, Value};
 use serde_json::json;
 
-use crate::iam::{grant, Grant, Grantable, PolicyStatement, Role};
+use crate::iam::{
+    grant, grant_or_resource, Grant, Grantable, Grantee, PolicyStatement, ResourceWithPolicy, Role,
+    ServicePrincipal,
+};
 use crate::kms::Key;
 use crate::logs::{LogGroup, LogGroupProps};
 
@@ -110,6 +115,8 @@ pub struct RustFunction {
     resource: FunctionRef,
     role: Role,
     log_group: LogGroup,
+    /// Grants to service principals without an id so far (their permissions' ids).
+    service_grants: Rc<Cell<u32>>,
 }
 
 impl RustFunction {
@@ -186,6 +193,7 @@ impl RustFunction {
             resource,
             role,
             log_group,
+            service_grants: Rc::default(),
         }
     }
 
@@ -248,18 +256,45 @@ impl RustFunction {
         );
     }
 
-    /// Lets `grantee` invoke the function.
-    pub fn grant_invoke(&self, grantee: &dyn Grantable) -> Grant {
-        grant(grantee, INVOKE_ACTIONS, vec![self.arn()])
+    /// Lets `grantee` invoke the function: a role through its policy, a
+    /// service principal (API Gateway, EventBridge, …) through an
+    /// `AWS::Lambda::Permission` that names its source ARN.
+    pub fn grant_invoke(&self, grantee: &(impl Grantee + ?Sized)) -> Grant {
+        grant_or_resource(grantee, INVOKE_ACTIONS, vec![self.arn()], self)
     }
+}
 
-    /// Lets an AWS service invoke the function, from `source_arn` only
-    /// (a resource-based permission, for API Gateway, EventBridge and the like).
-    pub fn grant_invoke_service(&self, id: &str, service: &str, source_arn: Value<String>) {
-        self.scope.add(
-            id,
-            Permission::new(self.arn(), "lambda:InvokeFunction", service).source_arn(source_arn),
-        );
+impl ResourceWithPolicy for RustFunction {
+    /// One `AWS::Lambda::Permission` per action, under the principal's id.
+    fn add_to_resource_policy(
+        &self,
+        principal: &ServicePrincipal,
+        actions: &[&str],
+    ) -> PolicyStatement {
+        if !principal.conditions().is_empty() {
+            self.scope.add_error(format!(
+                "a Lambda permission takes a source ARN only, not the conditions {:?}",
+                principal.conditions()
+            ));
+        }
+        let id = principal.id().map(str::to_owned).unwrap_or_else(|| {
+            let n = self.service_grants.get() + 1;
+            self.service_grants.set(n);
+            format!("Invoke{n}")
+        });
+        for (i, action) in actions.iter().enumerate() {
+            let id = if i == 0 {
+                id.clone()
+            } else {
+                format!("{id}{i}")
+            };
+            let mut permission = Permission::new(self.arn(), *action, principal.service().clone());
+            if let Some(arn) = principal.source_arn() {
+                permission = permission.source_arn(arn.clone());
+            }
+            self.scope.add(&id, permission);
+        }
+        principal.statement(actions, vec![self.arn()])
     }
 }
 

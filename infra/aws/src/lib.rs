@@ -5,7 +5,10 @@
 //! logical ID reads like the construct's id), documents the default of every
 //! optional setting, and exposes typed attributes. IAM action lists are data
 //! (`*_ACTIONS` constants in each module); every `grant_*` method delegates to
-//! [`iam::grant`].
+//! [`iam::grant`] (a role's policy) or [`iam::grant_or_resource`] (a role's
+//! policy, or the resource's own policy for an AWS service principal), and
+//! returns an [`iam::Grant`] holding every statement it added, those on the
+//! resource's encryption key included.
 //!
 //! The framework (app, stacks, values, synthesis, assertions) is
 //! `rcdk-constructs`; the generated CloudFormation types underneath are
@@ -56,6 +59,7 @@
 //! it synthesizes.
 
 pub mod apigateway;
+pub mod arn;
 pub mod dynamodb;
 pub mod events;
 pub mod iam;

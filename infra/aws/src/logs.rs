@@ -6,7 +6,8 @@ use constructs::value::sub;
 use constructs::{RemovalPolicy, Scope, Value};
 use serde_json::json;
 
-use crate::iam::{grant, Grant, Grantable};
+use crate::arn::{format_arn, ArnComponents};
+use crate::iam::{grant, Condition, Grant, Grantable, ServicePrincipal};
 use crate::kms::Key;
 
 /// Writing log events.
@@ -73,17 +74,12 @@ impl LogGroup {
             group = group.log_group_name(name);
         }
         if let Some(key) = &props.encryption_key {
-            key.allow_service(
-                sub("logs.${AWS::Region}.amazonaws.com"),
-                LOGS_KEY_ACTIONS,
-                Some((
-                    "ArnLike",
+            let logs = ServicePrincipal::new(sub("logs.${AWS::Region}.amazonaws.com"))
+                .with_condition(Condition::arn_like(
                     "kms:EncryptionContext:aws:logs:arn",
-                    json!(sub(
-                        "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"
-                    )),
-                )),
-            );
+                    format_arn(&ArnComponents::new("logs", "log-group").colon_name("*")),
+                ));
+            key.grant(&logs, LOGS_KEY_ACTIONS);
             group = group.kms_key_id(key.arn());
         }
         let resource = scope.scope(id).add("Resource", group);

@@ -11,7 +11,10 @@ use constructs::value::{join, list};
 use constructs::{RemovalPolicy, Scope, Value};
 use serde_json::json;
 
-use crate::iam::{grant, Grant, Grantable, PolicyDocument, PolicyStatement};
+use crate::iam::{
+    grant, grant_statement, Condition, Grant, Grantable, PolicyDocument, PolicyStatement,
+    StatementPrincipal,
+};
 use crate::kms::Key;
 
 /// Writing objects.
@@ -107,8 +110,8 @@ impl Bucket {
         let arn = resource.arn();
         let objects = join("", [arn.clone(), Value::from("/*")]);
         let tls_only = PolicyDocument::new([PolicyStatement::deny(["s3:*"], [arn, objects])
-            .principal(json!({"AWS": "*"}))
-            .condition("Bool", "aws:SecureTransport", json!("false"))]);
+            .principal(StatementPrincipal::Anyone)
+            .condition(Condition::bool("aws:SecureTransport", false))]);
         scope.scope("Policy").add(
             "Resource",
             BucketPolicy::new(resource.ref_(), tls_only.to_json()),
@@ -129,7 +132,7 @@ impl Bucket {
         self.resource.arn()
     }
 
-    /// The ARN of the objects under `prefix` (`*` for all).
+    /// The ARN of the objects whose keys match `pattern` (`*` for all).
     pub fn arn_for_objects(&self, pattern: &str) -> Value<String> {
         join("", [self.arn(), Value::from(format!("/{pattern}"))])
     }
@@ -139,24 +142,39 @@ impl Bucket {
         &self.resource
     }
 
-    /// Lets `grantee` write objects (and encrypt them with the bucket's key).
-    pub fn grant_put(&self, grantee: &dyn Grantable) -> Grant {
-        if let Some(key) = &self.key {
-            key.grant_generate_data_key(grantee);
-        }
-        grant(grantee, BUCKET_PUT_ACTIONS, vec![self.arn_for_objects("*")])
+    /// Lets `grantee` write objects whose keys match `objects_key_pattern`
+    /// (`*` for all), and encrypt them with the bucket's key.
+    pub fn grant_put(&self, grantee: &dyn Grantable, objects_key_pattern: &str) -> Grant {
+        let key = self
+            .key
+            .as_ref()
+            .map(|key| key.grant_generate_data_key(grantee));
+        key.unwrap_or_default().and(grant(
+            grantee,
+            BUCKET_PUT_ACTIONS,
+            vec![self.arn_for_objects(objects_key_pattern)],
+        ))
     }
 
-    /// Lets `grantee` list and read objects (and decrypt them).
-    pub fn grant_read(&self, grantee: &dyn Grantable) -> Grant {
-        if let Some(key) = &self.key {
-            key.grant_decrypt(grantee);
-        }
-        grant(grantee, BUCKET_LIST_ACTIONS, vec![self.arn()]);
-        grant(
-            grantee,
-            BUCKET_READ_ACTIONS,
-            vec![self.arn_for_objects("*")],
-        )
+    /// Lets `grantee` list the keys and read the objects that match
+    /// `objects_key_pattern` (`*` for all: listing unconditioned; otherwise
+    /// listing only under the pattern, `s3:prefix`), and decrypt them.
+    pub fn grant_read(&self, grantee: &dyn Grantable, objects_key_pattern: &str) -> Grant {
+        let key = self.key.as_ref().map(|key| key.grant_decrypt(grantee));
+        let list = PolicyStatement::allow(BUCKET_LIST_ACTIONS.iter().copied(), [self.arn()]);
+        let list = if objects_key_pattern == "*" {
+            list
+        } else {
+            list.condition(Condition::string_like("s3:prefix", objects_key_pattern))
+        };
+        Grant::combine([
+            key.unwrap_or_default(),
+            grant_statement(grantee, list),
+            grant(
+                grantee,
+                BUCKET_READ_ACTIONS,
+                vec![self.arn_for_objects(objects_key_pattern)],
+            ),
+        ])
     }
 }

@@ -2,10 +2,10 @@
 
 use cfn::secretsmanager::secret::GenerateSecretString;
 use cfn::secretsmanager::{Secret as CfnSecret, SecretRef};
-use constructs::value::sub;
 use constructs::{RemovalPolicy, Scope, Value};
 use serde_json::json;
 
+use crate::arn::{format_arn, ArnComponents};
 use crate::iam::{grant, Grant, Grantable};
 use crate::kms::Key;
 
@@ -26,9 +26,9 @@ pub use secret_names::{app_secret, tool_secret, NameError};
 /// its ARN; each `?` matches one character, so the pattern of `a/b` does not
 /// match the ARN of `a/b-c`.
 pub fn secret_arn_for_name(name: &str) -> Value<String> {
-    sub(format!(
-        "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{name}-??????"
-    ))
+    format_arn(
+        &ArnComponents::new("secretsmanager", "secret").colon_name(&format!("{name}-??????")),
+    )
 }
 
 /// Settings of a [`Secret`].
@@ -111,9 +111,8 @@ impl Secret {
 
     /// Lets `grantee` read the secret's value (and decrypt it).
     pub fn grant_read(&self, grantee: &dyn Grantable) -> Grant {
-        if let Some(key) = &self.key {
-            key.grant_decrypt(grantee);
-        }
-        grant(grantee, SECRET_READ_ACTIONS, vec![self.arn()])
+        let key = self.key.as_ref().map(|key| key.grant_decrypt(grantee));
+        key.unwrap_or_default()
+            .and(grant(grantee, SECRET_READ_ACTIONS, vec![self.arn()]))
     }
 }

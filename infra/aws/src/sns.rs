@@ -6,9 +6,11 @@ use std::rc::Rc;
 use cfn::sns::{Subscription, Topic as CfnTopic, TopicPolicy, TopicPolicyRef, TopicRef};
 use constructs::value::list;
 use constructs::{Scope, Value};
-use serde_json::json;
 
-use crate::iam::{grant, Grant, Grantable, PolicyDocument, PolicyStatement};
+use crate::iam::{
+    grant_or_resource, Condition, Grant, Grantee, PolicyDocument, PolicyStatement,
+    ResourceWithPolicy, ServicePrincipal, StatementPrincipal,
+};
 use crate::kms::Key;
 
 /// Publishing messages.
@@ -48,8 +50,8 @@ impl Topic {
         let resource = scope.add("Resource", topic);
         let tls_only =
             PolicyDocument::new([PolicyStatement::deny(["sns:Publish"], [resource.ref_()])
-                .principal(json!({"AWS": "*"}))
-                .condition("Bool", "aws:SecureTransport", json!("false"))]);
+                .principal(StatementPrincipal::Anyone)
+                .condition(Condition::bool("aws:SecureTransport", false))]);
         let policy = scope.scope("Policy").add(
             "Resource",
             TopicPolicy::new(tls_only.to_json(), list([resource.ref_()])),
@@ -73,34 +75,88 @@ impl Topic {
         &self.resource
     }
 
-    /// Lets `grantee` publish (and encrypt with the topic's key).
-    pub fn grant_publish(&self, grantee: &dyn Grantable) -> Grant {
-        if let Some(key) = &self.key {
-            key.grant_generate_data_key(grantee);
-        }
-        grant(grantee, TOPIC_PUBLISH_ACTIONS, vec![self.arn()])
+    /// Lets `grantee` publish (and encrypt with the topic's key): a role
+    /// through its policy, a service principal (`ServicePrincipal::new("events.amazonaws.com")
+    /// .with_source_arn(rule)`) through the topic policy and the key policy.
+    pub fn grant_publish(&self, grantee: &(impl Grantee + ?Sized)) -> Grant {
+        let key = self
+            .key
+            .as_ref()
+            .map(|key| key.grant_generate_data_key(grantee));
+        key.unwrap_or_default().and(grant_or_resource(
+            grantee,
+            TOPIC_PUBLISH_ACTIONS,
+            vec![self.arn()],
+            self,
+        ))
     }
 
-    /// Subscribes an endpoint (`email`, `sqs`, `https`, …) to the topic.
-    /// Lets an AWS service (such as `events.amazonaws.com`) publish, only on
-    /// behalf of `source_arn` (the `aws:SourceArn` condition), through the
-    /// topic's resource policy. A topic with a customer-managed key also needs
-    /// the service allowed on the key ([`Key::allow_service`]).
-    pub fn allow_service_publish(&self, service: &str, source_arn: Value<String>) {
-        let statement = PolicyStatement::allow(TOPIC_PUBLISH_ACTIONS.iter().copied(), [self.arn()])
-            .principal(json!({ "Service": service }))
-            .condition("ArnEquals", "aws:SourceArn", json!(source_arn));
+    /// Subscribes an endpoint (an address, queue ARN, URL, …) to the topic.
+    pub fn add_subscription(
+        &self,
+        id: &str,
+        protocol: Protocol,
+        endpoint: impl Into<Value<String>>,
+    ) {
+        self.scope.add(
+            id,
+            Subscription::new(self.arn(), protocol.as_str()).endpoint(endpoint),
+        );
+    }
+}
+
+impl ResourceWithPolicy for Topic {
+    fn add_to_resource_policy(
+        &self,
+        principal: &ServicePrincipal,
+        actions: &[&str],
+    ) -> PolicyStatement {
+        let statement = principal.statement(actions, vec![self.arn()]);
         let mut document = self.document.borrow_mut();
-        document.add(statement);
+        document.add(statement.clone());
         let json = document.to_json();
         self.policy
             .update(|p| p.policy_document = Value::Literal(json));
+        statement
     }
+}
 
-    pub fn add_subscription(&self, id: &str, protocol: &str, endpoint: impl Into<Value<String>>) {
-        self.scope.add(
-            id,
-            Subscription::new(self.arn(), protocol).endpoint(endpoint),
-        );
+/// How a subscription receives the topic's messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// Email, as text.
+    Email,
+    /// Email, as the JSON notification.
+    EmailJson,
+    /// An HTTP endpoint.
+    Http,
+    /// An HTTPS endpoint.
+    Https,
+    /// An SQS queue, by ARN.
+    Sqs,
+    /// A Lambda function, by ARN.
+    Lambda,
+    /// A phone number (SMS).
+    Sms,
+    /// A mobile app endpoint, by ARN.
+    Application,
+    /// A Kinesis Data Firehose delivery stream, by ARN.
+    Firehose,
+}
+
+impl Protocol {
+    /// The protocol's name in CloudFormation (`email-json`, `sqs`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Email => "email",
+            Protocol::EmailJson => "email-json",
+            Protocol::Http => "http",
+            Protocol::Https => "https",
+            Protocol::Sqs => "sqs",
+            Protocol::Lambda => "lambda",
+            Protocol::Sms => "sms",
+            Protocol::Application => "application",
+            Protocol::Firehose => "firehose",
+        }
     }
 }

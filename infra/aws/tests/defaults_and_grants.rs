@@ -4,12 +4,13 @@ use constructs::assertions::{Match, Template};
 use constructs::{App, Stack};
 use rcdk_aws::dynamodb::{Attribute, Table, TableProps};
 use rcdk_aws::events::{Schedule, ScheduleRule};
+use rcdk_aws::iam::{Grant, PolicyStatement, ServicePrincipal};
 use rcdk_aws::kms::{Key, KeyProps};
 use rcdk_aws::lambda::{DeadLetter, Invocation, RustFunction, RustFunctionProps};
 use rcdk_aws::logs::{LogGroup, LogGroupProps};
 use rcdk_aws::s3::{Bucket, BucketProps};
 use rcdk_aws::secretsmanager::{app_secret, Secret, SecretProps};
-use rcdk_aws::sns::{Topic, TopicProps};
+use rcdk_aws::sns::{Protocol, Topic, TopicProps};
 use serde_json::{json, Value as Json};
 
 /// An app rooted at the workspace, so function assets hash real crates.
@@ -241,7 +242,7 @@ fn bucket_is_private_encrypted_versioned_and_tls_only() {
         },
     );
     let f = function(&stack, "Worker");
-    bucket.grant_put(&f);
+    bucket.grant_put(&f, "*");
     let t = Template::from_stack(&stack);
     let key_arn = getatt("Key", &t, "AWS::KMS::Key", "Arn");
     let bucket_arn = getatt("Results", &t, "AWS::S3::Bucket", "Arn");
@@ -277,7 +278,11 @@ fn topic_is_encrypted_and_tls_only_and_publish_is_scoped() {
     let topic = Topic::new(&stack, "Alerts", TopicProps::default());
     let f = function(&stack, "Api");
     topic.grant_publish(&f);
-    topic.add_subscription("Queue", "sqs", "arn:aws:sqs:us-east-1:123456789012:q");
+    topic.add_subscription(
+        "Queue",
+        Protocol::Sqs,
+        "arn:aws:sqs:us-east-1:123456789012:q",
+    );
     let t = Template::from_stack(&stack);
     let topic_ref = json!({"Ref": t.find_resources("AWS::SNS::Topic", &json!({}))[0].0});
     t.has_resource_properties(
@@ -408,5 +413,112 @@ fn asynchronous_function_sends_failures_to_its_dead_letter_topic_after_bounded_r
     assert!(
         err.contains("asynchronous retry attempts must be 0 to 2, not 3"),
         "{err}"
+    );
+}
+
+#[test]
+fn a_grant_on_an_encrypted_resource_returns_its_key_statement_too() {
+    let stack = stack();
+    let key = Key::new(&stack, "Key", KeyProps::default());
+    let table = Table::new(
+        &stack,
+        "Orders",
+        TableProps {
+            encryption_key: Some(key.clone()),
+            ..TableProps::new(Attribute::string("id"))
+        },
+    );
+    let topic = Topic::new(
+        &stack,
+        "Alerts",
+        TopicProps {
+            encryption_key: Some(key.clone()),
+            ..TopicProps::default()
+        },
+    );
+    let f = function(&stack, "Api");
+    let write = table.grant_write(&f);
+    let publish = topic.grant_publish(&f);
+    let json =
+        |g: &Grant| -> Vec<Json> { g.statements.iter().map(PolicyStatement::to_json).collect() };
+    let write_json = json(&write);
+    assert_eq!(write_json.len(), 2, "{write_json:#?}");
+    assert_eq!(write_json[0]["Action"], json!("kms:Decrypt"));
+    assert_eq!(write_json[0]["Resource"], json!(key.arn()));
+    assert_eq!(
+        json(&publish)[0]["Action"],
+        json!(["kms:Decrypt", "kms:GenerateDataKey"])
+    );
+    assert!(write.resource_statements.is_empty());
+
+    let both = Grant::combine([write.clone(), publish.clone()]);
+    assert_eq!(both, write.and(publish));
+    assert_eq!(both.statements.len(), 4);
+}
+
+#[test]
+fn a_grant_to_a_service_principal_writes_the_resource_policies() {
+    let stack = stack();
+    let key = Key::new(&stack, "Key", KeyProps::default());
+    let topic = Topic::new(
+        &stack,
+        "Alerts",
+        TopicProps {
+            encryption_key: Some(key),
+            ..TopicProps::default()
+        },
+    );
+    let alarm = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:A";
+    let rule = "arn:aws:events:eu-west-1:123456789012:rule/R";
+    let grant = topic
+        .grant_publish(&ServicePrincipal::new("cloudwatch.amazonaws.com").with_source_arn(alarm));
+    topic.grant_publish(&ServicePrincipal::new("events.amazonaws.com").with_source_arn(rule));
+    assert!(grant.statements.is_empty());
+    assert_eq!(
+        grant.resource_statements.len(),
+        2,
+        "the key policy and the topic policy"
+    );
+
+    let t = Template::from_stack(&stack);
+    let topic_ref = json!({"Ref": t.find_resources("AWS::SNS::Topic", &json!({}))[0].0});
+    t.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        json!({"PolicyDocument": {"Statement": Match::array_with(vec![
+            json!({"Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": "sns:Publish",
+                   "Resource": topic_ref, "Condition": {"ArnEquals": {"aws:SourceArn": alarm}}}),
+            json!({"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish",
+                   "Resource": topic_ref, "Condition": {"ArnEquals": {"aws:SourceArn": rule}}}),
+        ])}}),
+    );
+    // EventBridge's KMS requests carry no aws:SourceArn: its key statement has no condition.
+    t.has_resource_properties(
+        "AWS::KMS::Key",
+        json!({"KeyPolicy": {"Statement": Match::array_with(vec![
+            json!({"Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                   "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
+                   "Condition": {"ArnEquals": {"aws:SourceArn": alarm}}}),
+            json!({"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                   "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*"}),
+        ])}}),
+    );
+    assert!(t.find_resources("AWS::IAM::Policy", &json!({})).is_empty());
+}
+
+#[test]
+fn a_function_grants_a_service_principal_a_permission() {
+    let stack = stack();
+    let f = function(&stack, "Handler");
+    let source = "arn:aws:events:eu-west-1:123456789012:rule/R";
+    f.grant_invoke(&ServicePrincipal::new("events.amazonaws.com").with_source_arn(source));
+    f.grant_invoke(&ServicePrincipal::new("s3.amazonaws.com").with_id("FromBucket"));
+    let t = Template::from_stack(&stack);
+    let permissions = t.find_resources("AWS::Lambda::Permission", &json!({}));
+    let ids: Vec<&str> = permissions.iter().map(|(id, _)| id.as_str()).collect();
+    assert!(ids[0].starts_with("HandlerInvoke1"), "{ids:?}");
+    assert!(ids[1].starts_with("HandlerFromBucket"), "{ids:?}");
+    t.has_resource_properties(
+        "AWS::Lambda::Permission",
+        json!({"Action": "lambda:InvokeFunction", "Principal": "events.amazonaws.com", "SourceArn": source}),
     );
 }

@@ -133,7 +133,7 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
     );
     processor.add_environment("RESULTS_BUCKET_NAME", bucket.bucket_name());
     processor.add_environment("RESULTS_KMS_KEY_ID", key.arn());
-    bucket.grant_put(&processor);
+    bucket.grant_put(&processor, "*");
 
     let machine = StateMachine::new(
         &stack,

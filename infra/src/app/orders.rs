@@ -49,9 +49,10 @@
 //! Outputs: `ApiUrl` (the stage URL; the endpoint is `{ApiUrl}orders`),
 //! `JwtSecretArn`, `TableName`.
 
-use aws_constructs::apigateway::{Authorization, RequestAuthorizerProps, RestApi, RestApiProps};
+use aws_constructs::apigateway::{
+    Authorization, HttpMethod, RequestAuthorizerProps, RestApi, RestApiProps,
+};
 use aws_constructs::dynamodb::{Attribute, Table, TableProps};
-use aws_constructs::iam;
 use aws_constructs::kms::{Key, KeyProps};
 use aws_constructs::lambda::{RustFunction, RustFunctionProps};
 use aws_constructs::secretsmanager::{app_secret, Secret, SecretProps};
@@ -232,14 +233,9 @@ pub fn build(stage: &Stage, env: Env) -> Orders {
         "ORDERS_RATE_WINDOW_SECONDS",
         RATE_WINDOW_SECONDS.to_string(),
     );
-    // The tables' key: DynamoDB decrypts the table key on the writer's behalf, nothing more.
-    key.grant_decrypt(&orders_api);
-    iam::grant(&orders_api, ORDERS_API_TABLE_ACTIONS, vec![table.arn()]);
-    iam::grant(
-        &orders_api,
-        ORDERS_API_RATE_TABLE_ACTIONS,
-        vec![rate_table.arn()],
-    );
+    // Each table grant includes its key: DynamoDB decrypts the table key on the writer's behalf.
+    table.grant(&orders_api, ORDERS_API_TABLE_ACTIONS);
+    rate_table.grant(&orders_api, ORDERS_API_RATE_TABLE_ACTIONS);
 
     let authorizer_fn = function(
         "AuthorizerFunction",
@@ -281,7 +277,7 @@ pub fn build(stage: &Stage, env: Env) -> Orders {
         },
     );
     api.add_resource_path("/orders").add_method(
-        "POST",
+        HttpMethod::Post,
         &orders_api,
         Authorization::Custom(&authorizer),
     );

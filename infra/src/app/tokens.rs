@@ -31,18 +31,15 @@
 //! also goes to the topic (the dead-letter target), so a crash is heard of too.
 
 use aws_constructs::events::{Schedule, ScheduleRule};
-use aws_constructs::iam::{self, PolicyStatement};
+use aws_constructs::iam;
 use aws_constructs::kms::{Key, KeyProps};
 use aws_constructs::lambda::{DeadLetter, Invocation, RustFunction, RustFunctionProps};
-use aws_constructs::s3::{
-    Bucket, BucketProps, BUCKET_LIST_ACTIONS, BUCKET_PUT_ACTIONS, BUCKET_READ_ACTIONS,
-};
+use aws_constructs::s3::{Bucket, BucketProps};
 use aws_constructs::secretsmanager::{
     secret_arn_for_name, tool_secret, NameError, SECRET_READ_ACTIONS,
 };
 use aws_constructs::sns::{Topic, TopicProps};
 use constructs::{Output, Stack, Stage};
-use serde_json::json;
 
 use super::orders::APP;
 use super::Env;
@@ -152,18 +149,11 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
         .map(|name| secret_arn_for_name(&name))
         .collect();
     iam::grant(&collector, SECRET_READ_ACTIONS, secrets);
-    let objects = bucket.arn_for_objects(&format!("{TOKENS_PREFIX}*"));
-    iam::grant(&collector, BUCKET_READ_ACTIONS, vec![objects.clone()]);
-    iam::grant(&collector, BUCKET_PUT_ACTIONS, vec![objects]);
+    // Each grant includes the key: decrypting to read, data keys to write (SSE-KMS).
     // Listing the prefix makes S3 answer 404, not 403, for a token not stored yet.
-    collector.role().add_to_policy(
-        PolicyStatement::allow(BUCKET_LIST_ACTIONS.iter().copied(), [bucket.arn()]).condition(
-            "StringLike",
-            "s3:prefix",
-            json!(format!("{TOKENS_PREFIX}*")),
-        ),
-    );
-    key.grant_generate_data_key(&collector);
+    let tokens = format!("{TOKENS_PREFIX}*");
+    bucket.grant_read(&collector, &tokens);
+    bucket.grant_put(&collector, &tokens);
     topic.grant_publish(&collector);
 
     let rule = ScheduleRule::new(

@@ -51,17 +51,18 @@
 //! `otp.sms=true` the create function may publish to `*` and is denied every
 //! topic, so it can send SMS and nothing else.
 
-use aws_constructs::apigateway::{Authorization, RestApi, RestApiProps};
+use aws_constructs::apigateway::{Authorization, HttpMethod, RestApi, RestApiProps};
+use aws_constructs::arn::{format_arn, ArnComponents};
 use aws_constructs::dynamodb::{Attribute, Table, TableProps};
-use aws_constructs::iam::{self, Grantable, PolicyStatement};
-use aws_constructs::kms::{Key, KeyProps, GENERATE_DATA_KEY_ACTIONS};
+use aws_constructs::iam::{self, PolicyStatement, ServicePrincipal};
+use aws_constructs::kms::{Key, KeyProps};
 use aws_constructs::lambda::{RustFunction, RustFunctionProps};
 use aws_constructs::secretsmanager::{app_secret, Secret, SecretProps};
 use aws_constructs::sns::{Topic, TopicProps};
 use cfn::cloudwatch::alarm::{ComparisonOperator, Dimension, Statistic, TreatMissingData};
 use cfn::cloudwatch::Alarm;
-use constructs::value::{list, sub};
-use constructs::{Output, Stack, Stage, Value};
+use constructs::value::list;
+use constructs::{Output, Stack, Stage};
 use serde_json::json;
 
 use super::orders::{self, APP};
@@ -206,7 +207,6 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
         f.add_environment("OTP_TABLE_NAME", table.table_name());
         f.add_environment("OTP_HASH_KEY_SECRET_ARN", hash_key.arn());
         f.add_environment("OTP_MAX_ATTEMPTS", MAX_ATTEMPTS.to_string());
-        key.grant_decrypt(&f); // the table's key: DynamoDB only decrypts on their behalf
         hash_key.grant_read(&f);
         f
     };
@@ -219,30 +219,28 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
     create.add_environment("OTP_SENDER", sender.address.as_str());
     create.add_environment("OTP_DAILY_BUDGET", budget.daily.to_string());
     create.add_environment("OTP_DOMAIN_DAILY_LIMIT", budget.per_domain.to_string());
-    grant_items(&create, &table, CREATE_READ_ACTIONS, CREATE_READ_KEYS);
-    grant_items(&create, &table, CREATE_WRITE_ACTIONS, CREATE_WRITE_KEYS);
+    table.grant_on_partition_keys(&create, CREATE_READ_ACTIONS, CREATE_READ_KEYS);
+    table.grant_on_partition_keys(&create, CREATE_WRITE_ACTIONS, CREATE_WRITE_KEYS);
     iam::grant(
         &create,
         SEND_EMAIL_ACTIONS,
         [&sender.address, &sender.domain]
             .into_iter()
-            .map(|identity| {
-                sub(format!(
-                    "arn:${{AWS::Partition}}:ses:${{AWS::Region}}:${{AWS::AccountId}}:identity/{identity}"
-                ))
-            })
+            .map(|identity| format_arn(&ArnComponents::new("ses", "identity").name(identity)))
             .collect(),
     );
     if sms {
         create.add_environment("OTP_SMS_ENABLED", "true");
-        let role = create.grant_role();
+        let role = create.role();
         role.add_to_policy(PolicyStatement::allow(
             SEND_SMS_ACTIONS.iter().copied(),
             ["*".into()],
         ));
         role.add_to_policy(PolicyStatement::deny(
             SEND_SMS_ACTIONS.iter().copied(),
-            [sub("arn:${AWS::Partition}:sns:*:*:*")],
+            [format_arn(
+                &ArnComponents::new("sns", "*").region("*").account("*"),
+            )],
         ));
         if let Some(policy) = role.default_policy() {
             policy.add_metadata(
@@ -264,7 +262,7 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
     verify.add_environment("JWT_ISSUER", orders.token_issuer.as_str());
     verify.add_environment("JWT_AUDIENCE", orders.token_audience.as_str());
     orders.jwt_secret.grant_read(&verify);
-    grant_items(&verify, &table, VERIFY_TABLE_ACTIONS, VERIFY_KEYS);
+    table.grant_on_partition_keys(&verify, VERIFY_TABLE_ACTIONS, VERIFY_KEYS);
 
     let alarm_topic = budget_alarm(&stack, env, &key, &create);
 
@@ -286,15 +284,14 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
     );
     let otp = api.add_resource_path("/otp");
     otp.add_method(
-        "POST",
+        HttpMethod::Post,
         &create,
         Authorization::Public {
             reason:
                 "Sends a sign-in code: callers have no token yet. Throttled, limited per address",
         },
     );
-    otp.add_resource("verify").add_method(
-        "POST",
+    otp.add_resource("verify").add_method(HttpMethod::Post,
         &verify,
         Authorization::Public {
             reason: "Exchanges a sign-in code for a token: callers have no token yet. Throttled, limited attempts per code",
@@ -321,19 +318,6 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
     stack
 }
 
-/// Allows `function` the `actions` on the items of `table` whose partition
-/// key matches one of `keys` (`dynamodb:LeadingKeys`, matched against the
-/// whole key with `ForAllValues:StringLike`).
-fn grant_items(function: &RustFunction, table: &Table, actions: &[&str], keys: &[&str]) {
-    function.grant_role().add_to_policy(
-        PolicyStatement::allow(actions.iter().copied(), [table.arn()]).condition(
-            "ForAllValues:StringLike",
-            "dynamodb:LeadingKeys",
-            json!(keys),
-        ),
-    );
-}
-
 /// The alarm on the create function's `DailyBudgetExhausted` metric and the
 /// encrypted topic it notifies; returns the topic.
 fn budget_alarm(stack: &Stack, env: Env, key: &Key, create: &RustFunction) -> Topic {
@@ -349,9 +333,7 @@ fn budget_alarm(stack: &Stack, env: Env, key: &Key, create: &RustFunction) -> To
     // reference (key → alarm → topic → key would be a cycle); after the
     // stack, like the names CloudFormation generates (`Dev-TwoFactor-…`).
     let name = format!("{}-DailyBudgetExhausted", stack.stack_name());
-    let arn = sub(format!(
-        "arn:${{AWS::Partition}}:cloudwatch:${{AWS::Region}}:${{AWS::AccountId}}:alarm:{name}"
-    ));
+    let arn = format_arn(&ArnComponents::new("cloudwatch", "alarm").colon_name(&name));
     let (namespace, metric, dimension) = BUDGET_METRIC;
     stack.scope("DailyBudgetAlarm").add(
         "Resource",
@@ -373,12 +355,8 @@ fn budget_alarm(stack: &Stack, env: Env, key: &Key, create: &RustFunction) -> To
             .actions_enabled(true)
             .alarm_actions(list([topic.arn()])),
     );
-    topic.allow_service_publish("cloudwatch.amazonaws.com", arn.clone());
-    key.allow_service(
-        Value::from("cloudwatch.amazonaws.com"),
-        GENERATE_DATA_KEY_ACTIONS,
-        Some(("ArnEquals", "aws:SourceArn", json!(arn))),
-    );
+    // The topic grant writes the topic policy and the key policy, both only for this alarm.
+    topic.grant_publish(&ServicePrincipal::new("cloudwatch.amazonaws.com").with_source_arn(arn));
     topic
 }
 

@@ -5,6 +5,8 @@ use constructs::value::sub_with;
 use constructs::{JsonValue, Scope, Value};
 
 use super::SERVICE_PRINCIPAL;
+use crate::arn::ArnComponents;
+use crate::iam::ServicePrincipal;
 use crate::lambda::RustFunction;
 
 /// The identity source used when none is given: the `Authorization` header.
@@ -73,13 +75,17 @@ impl RequestAuthorizer {
         }
         let definition = serde_json::to_value(&authorizer).unwrap_or_default();
         let resource = scope.scope(id).add("Resource", authorizer);
-        handler.grant_invoke_service(
-            &format!("{}.{id}.Permission", scope.id()),
-            SERVICE_PRINCIPAL,
-            sub_with(
-                "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${RestApiId}/authorizers/${AuthorizerId}",
-                [("RestApiId", rest_api_id.clone()), ("AuthorizerId", resource.ref_())],
-            ),
+        handler.grant_invoke(
+            &ServicePrincipal::new(SERVICE_PRINCIPAL)
+                .with_source_arn(sub_with(
+                    ArnComponents::new("execute-api", "${RestApiId}/authorizers/${AuthorizerId}")
+                        .template(),
+                    [
+                        ("RestApiId", rest_api_id.clone()),
+                        ("AuthorizerId", resource.ref_()),
+                    ],
+                ))
+                .with_id(format!("{}.{id}.Permission", scope.id())),
         );
         let authorizer = RequestAuthorizer {
             resource,
@@ -106,8 +112,9 @@ impl RequestAuthorizer {
 
 /// The URI API Gateway calls to invoke `function` (authorizers and proxy integrations).
 pub(super) fn lambda_invocation_uri(function: &RustFunction) -> Value<String> {
-    sub_with(
-        "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Arn}/invocations",
-        [("Arn", function.arn())],
-    )
+    // API Gateway's service ARNs put the integrated service where the account goes.
+    let invocations =
+        ArnComponents::new("apigateway", "path/2015-03-31/functions/${Arn}/invocations")
+            .account("lambda");
+    sub_with(invocations.template(), [("Arn", function.arn())])
 }

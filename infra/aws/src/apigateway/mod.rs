@@ -60,9 +60,11 @@
 //! authorizer (for authorizers).
 
 mod authorizer;
+mod method;
 mod rest_api;
 
 pub use authorizer::{RequestAuthorizer, RequestAuthorizerProps, DEFAULT_IDENTITY_SOURCE};
+pub use method::HttpMethod;
 pub use rest_api::{ApiMethod, ApiResource, Authorization, RestApi, RestApiProps};
 
 /// The stage name used when none is given.

@@ -16,22 +16,20 @@ use cfn::iam::role::Policy;
 use cfn::iam::Role as CfnRole;
 use cfn::logs::log_group::RetentionInDays;
 use constructs::logical_id::{make_unique_id, MAX_ID_LEN};
-use constructs::value::{list, map, sub, sub_with};
+use constructs::value::{list, map, sub_with};
 use constructs::{JsonValue, RemovalPolicy, Scope, Value};
 use serde::Serialize;
 use serde_json::json;
 
 use super::authorizer::{lambda_invocation_uri, RequestAuthorizer, RequestAuthorizerProps};
-use super::{ACCESS_LOG_FORMAT, CLOUD_WATCH_ROLE_ACTIONS, DEFAULT_STAGE_NAME, SERVICE_PRINCIPAL};
-use crate::iam::PolicyStatement;
+use super::{
+    HttpMethod, ACCESS_LOG_FORMAT, CLOUD_WATCH_ROLE_ACTIONS, DEFAULT_STAGE_NAME, SERVICE_PRINCIPAL,
+};
+use crate::arn::{format_arn, ArnComponents};
+use crate::iam::{PolicyStatement, ServicePrincipal};
 use crate::kms::Key;
 use crate::lambda::RustFunction;
 use crate::logs::{LogGroup, LogGroupProps};
-
-/// HTTP methods a method can be added for (`ANY` matches all).
-const HTTP_METHODS: &[&str] = &[
-    "ANY", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT",
-];
 
 /// Gateway responses with JSON bodies: (response type, status code). The
 /// body has the shape of the functions' errors, `{"error": …, "request_id": …}`.
@@ -238,13 +236,15 @@ impl RestApi {
     }
 
     /// The ARN that `execute-api` permissions and resource policies use for
-    /// `method` (`*` for any) on `path` of this API's stage.
-    pub fn execute_api_arn(&self, method: &str, path: &str) -> Value<String> {
+    /// `method` on `path` of this API's stage.
+    pub fn execute_api_arn(&self, method: HttpMethod, path: &str) -> Value<String> {
+        let resource = format!(
+            "${{RestApiId}}/${{Stage}}/{}{}",
+            method.arn_part(),
+            arn_path(path)
+        );
         sub_with(
-            format!(
-                "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{RestApiId}}/${{Stage}}/{method}{}",
-                arn_path(path)
-            ),
+            ArnComponents::new("execute-api", &resource).template(),
             [
                 ("RestApiId", self.rest_api_id()),
                 ("Stage", self.stage_name()),
@@ -411,17 +411,10 @@ impl ApiResource {
     /// may invoke `handler` for this method, path and stage only.
     pub fn add_method(
         &self,
-        http_method: &str,
+        http_method: HttpMethod,
         handler: &RustFunction,
         authorization: Authorization<'_>,
     ) -> ApiMethod {
-        let http_method = http_method.to_ascii_uppercase();
-        if !HTTP_METHODS.contains(&http_method.as_str()) {
-            self.scope.add_error(format!(
-                "HTTP method must be one of {}: '{http_method}'",
-                HTTP_METHODS.join(", ")
-            ));
-        }
         let method = Method::new(
             self.api.rest_api_id(),
             self.resource_id.clone(),
@@ -455,7 +448,7 @@ impl ApiResource {
                 .uri(lambda_invocation_uri(handler)),
         );
         let definition = to_json(&method);
-        let scope = self.scope.scope(&http_method);
+        let scope = self.scope.scope(http_method.as_str());
         let resource = scope.add("Resource", method);
         if let Authorization::Public { reason } = authorization {
             resource.add_metadata(
@@ -466,19 +459,14 @@ impl ApiResource {
         self.api.record(&resource.path(), definition);
         self.api.deployment.add_depends_on(&resource);
 
-        let arn_method = if http_method == "ANY" {
-            "*"
-        } else {
-            http_method.as_str()
-        };
-        handler.grant_invoke_service(
-            &format!(
-                "ApiPermission.{}.{http_method}{}",
-                self.api.scope.id(),
-                self.path.replace('/', ".")
-            ),
-            SERVICE_PRINCIPAL,
-            self.api.execute_api_arn(arn_method, &self.path),
+        handler.grant_invoke(
+            &ServicePrincipal::new(SERVICE_PRINCIPAL)
+                .with_source_arn(self.api.execute_api_arn(http_method, &self.path))
+                .with_id(format!(
+                    "ApiPermission.{}.{http_method}{}",
+                    self.api.scope.id(),
+                    self.path.replace('/', ".")
+                )),
         );
         ApiMethod {
             api: self.api.clone(),
@@ -545,8 +533,8 @@ impl ApiMethod {
 fn cloud_watch_role(scope: &Scope) -> AccountRef {
     let statement = PolicyStatement::allow(
         CLOUD_WATCH_ROLE_ACTIONS.iter().copied(),
-        [sub(
-            "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*",
+        [format_arn(
+            &ArnComponents::new("logs", "log-group").colon_name("*"),
         )],
     );
     let role = scope.scope("CloudWatchRole").add(

