@@ -1,5 +1,9 @@
 //! Lambda: functions written in Rust, built by cargo-lambda.
 
+mod asset;
+
+pub use asset::{rust_function_asset, Architecture};
+
 use std::collections::BTreeMap;
 
 use cfn::lambda::function::{
@@ -8,7 +12,7 @@ use cfn::lambda::function::{
 use cfn::lambda::{EventInvokeConfig, Function, FunctionRef, Permission};
 use cfn::logs::log_group::RetentionInDays;
 use constructs::value::list;
-use constructs::{Architecture, JsonValue, RemovalPolicy, Scope, Value};
+use constructs::{JsonValue, RemovalPolicy, Scope, Value};
 use serde_json::json;
 
 use crate::iam::{grant, Grant, Grantable, PolicyStatement, Role};
@@ -130,7 +134,7 @@ impl RustFunction {
         log_group.grant_write(&role);
         grant(&role, XRAY_WRITE_ACTIONS, vec![Value::from("*")]);
 
-        let code = scope.rust_function_asset(&props.crate_dir, props.architecture);
+        let code = rust_function_asset(&scope, &props.crate_dir, props.architecture);
         let asset_metadata = code.resource_metadata("Code");
         let architecture = match props.architecture {
             Architecture::Arm64 => Architectures::Arm64,

@@ -1,11 +1,13 @@
-//! File assets: Lambda code built from Rust crates, identified by a content hash.
+//! File assets: code built from workspace crates, identified by a content hash.
 //!
-//! Synthesis never compiles. A Rust function asset's hash covers what the
-//! build depends on: the crate's files and those of the workspace crates it
-//! depends on by path, the workspace lock file, the workspace's `[profile]`
-//! settings and the build settings (architecture, profile). The same sources
-//! give the same hash on every machine: paths are relative and `/`-separated,
-//! files are visited in sorted order and CRLF line endings count as LF.
+//! Synthesis never compiles. A crate asset's hash covers what the build
+//! depends on: the crate's files and those of the workspace crates it depends
+//! on by path, the workspace lock file, the workspace's `[profile]` settings
+//! and the build settings the declaring construct names ([`CrateBuild`]; what
+//! they mean, such as a Lambda architecture, is that construct library's).
+//! The same sources give the same hash on every machine: paths are relative
+//! and `/`-separated, files are visited in sorted order and CRLF line endings
+//! count as LF.
 
 use std::collections::HashMap;
 use std::fs;
@@ -21,23 +23,17 @@ use crate::value::{sub, Value};
 /// The bootstrap qualifier of the AWS CDK's default bootstrap stack.
 pub const BOOTSTRAP_QUALIFIER: &str = "hnb659fds";
 
-/// The CPU architecture a function is built for.
+/// How a crate asset is built, as the construct that declares it says (such
+/// as `rcdk-aws`'s Lambda functions): the framework hashes and records it, and
+/// gives it no meaning.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Architecture {
-    /// AWS Graviton (`aarch64-unknown-linux-gnu`). The default: cheaper per ms.
-    Arm64,
-    /// x86-64 (`x86_64-unknown-linux-gnu`).
-    X86_64,
-}
-
-impl Architecture {
-    /// The name Lambda uses (`arm64`, `x86_64`).
-    pub fn lambda_name(self) -> &'static str {
-        match self {
-            Architecture::Arm64 => "arm64",
-            Architecture::X86_64 => "x86_64",
-        }
-    }
+pub struct CrateBuild<'a> {
+    /// Every build setting that changes the built file (target, profile,
+    /// runtime), hashed before the sources.
+    pub settings: &'a str,
+    /// The platform the file is built for, recorded as [`FileAsset::platform`]
+    /// for the tool that builds it.
+    pub platform: &'static str,
 }
 
 /// A file asset of a stack, in the cdk-assets sense.
@@ -52,8 +48,9 @@ pub struct FileAsset {
     pub crate_dir: Option<String>,
     /// The package name of that crate (the binary cargo-lambda builds).
     pub package: Option<String>,
-    /// The architecture the code is built for.
-    pub architecture: Option<Architecture>,
+    /// The platform the code is built for ([`CrateBuild::platform`]); `None`
+    /// for non-code assets.
+    pub platform: Option<&'static str>,
 }
 
 impl FileAsset {
@@ -207,12 +204,12 @@ struct WorkspaceSettings {
     dependencies: Option<String>,
 }
 
-/// Hashes the Rust crate at `crate_dir` (relative to `root`) as built with `architecture`.
-pub(crate) fn rust_function_asset(
+/// Hashes the crate at `crate_dir` (relative to `root`) as built with `build`.
+pub(crate) fn crate_asset(
     root: &Path,
     sources: &mut Sources,
     crate_dir: &str,
-    architecture: Architecture,
+    build: CrateBuild<'_>,
 ) -> Result<FileAsset, String> {
     let manifest = sources.manifest(&root.join(crate_dir))?;
     let package = manifest
@@ -224,10 +221,7 @@ pub(crate) fn rust_function_asset(
     let workspace = sources.manifest(root).ok();
 
     let mut hasher = Sha256::new();
-    hasher.update(format!(
-        "rust-function/2\0arch={}\0profile=lambda\0runtime=provided.al2023\0",
-        architecture.lambda_name()
-    ));
+    hasher.update(build.settings);
     let settings = sources.workspace_settings(workspace.as_deref());
     if let Some(profiles) = &settings.profiles {
         hasher.update(b"profiles\0");
@@ -260,7 +254,7 @@ pub(crate) fn rust_function_asset(
         hash,
         crate_dir: Some(crate_dir.to_owned()),
         package: Some(package),
-        architecture: Some(architecture),
+        platform: Some(build.platform),
     })
 }
 
@@ -325,7 +319,7 @@ pub(crate) fn template_asset(file_name: &str, body: &[u8]) -> FileAsset {
         source_path: file_name.to_owned(),
         crate_dir: None,
         package: None,
-        architecture: None,
+        platform: None,
     }
 }
 
@@ -477,8 +471,13 @@ mod tests {
         dir
     }
 
-    fn hash(root: &Path, arch: Architecture) -> String {
-        rust_function_asset(root, &mut Sources::default(), "fns/api", arch)
+    const ARM: CrateBuild = CrateBuild {
+        settings: "arch=arm64\0",
+        platform: "arm64",
+    };
+
+    fn hash(root: &Path, build: CrateBuild) -> String {
+        crate_asset(root, &mut Sources::default(), "fns/api", build)
             .unwrap()
             .hash
     }
@@ -512,32 +511,30 @@ mod tests {
     fn hash_is_stable_and_covers_sources_dependencies_lock_and_settings() {
         let ws = workspace();
         let root = ws.path();
-        let base = hash(root, Architecture::Arm64);
+        let base = hash(root, ARM);
         assert_eq!(base.len(), 64);
-        assert_eq!(
-            base,
-            hash(root, Architecture::Arm64),
-            "same input, same hash"
-        );
+        assert_eq!(base, hash(root, ARM), "same input, same hash");
         assert_ne!(
             base,
-            hash(root, Architecture::X86_64),
-            "architecture counts"
+            hash(
+                root,
+                CrateBuild {
+                    settings: "arch=x86_64\0",
+                    platform: "x86_64"
+                }
+            ),
+            "build settings count"
         );
 
         fs::create_dir_all(root.join("fns/api/target")).unwrap();
         fs::write(root.join("fns/api/target/junk"), "x").unwrap();
-        assert_eq!(base, hash(root, Architecture::Arm64), "target/ is ignored");
+        assert_eq!(base, hash(root, ARM), "target/ is ignored");
 
         fs::write(root.join("fns/other/src/main.rs"), "fn main() { }\n").unwrap();
-        assert_eq!(
-            base,
-            hash(root, Architecture::Arm64),
-            "unrelated crates are ignored"
-        );
+        assert_eq!(base, hash(root, ARM), "unrelated crates are ignored");
 
         fs::write(root.join("fns/api/src/main.rs"), "fn main() {}\r\n").unwrap();
-        assert_eq!(base, hash(root, Architecture::Arm64), "CRLF counts as LF");
+        assert_eq!(base, hash(root, ARM), "CRLF counts as LF");
 
         fs::create_dir_all(root.join(".cargo")).unwrap();
         for (file, text) in [
@@ -550,22 +547,16 @@ mod tests {
             ),
             ("fns/api/src/main.rs", "fn main() { 2; }\n"),
         ] {
-            let before = hash(root, Architecture::Arm64);
+            let before = hash(root, ARM);
             fs::write(root.join(file), text).unwrap();
-            assert_ne!(before, hash(root, Architecture::Arm64), "{file} counts");
+            assert_ne!(before, hash(root, ARM), "{file} counts");
         }
     }
 
     #[test]
     fn missing_crate_is_a_clear_error() {
         let ws = workspace();
-        let err = rust_function_asset(
-            ws.path(),
-            &mut Sources::default(),
-            "fns/nope",
-            Architecture::Arm64,
-        )
-        .unwrap_err();
+        let err = crate_asset(ws.path(), &mut Sources::default(), "fns/nope", ARM).unwrap_err();
         assert!(err.contains("fns/nope/Cargo.toml"), "{err}");
     }
 }
