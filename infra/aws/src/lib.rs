@@ -56,6 +56,7 @@
 //! it synthesizes.
 
 pub mod apigateway;
+pub mod checkov;
 pub mod dynamodb;
 pub mod events;
 pub mod iam;
