@@ -36,6 +36,33 @@ pub struct CrateBuild<'a> {
     pub platform: &'static str,
 }
 
+/// Why a crate asset could not be hashed: the file and the cause.
+#[derive(Debug, thiserror::Error)]
+pub enum AssetError {
+    /// A file or directory of the sources could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file or directory, as given (`fns/api/src/main.rs`).
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A `Cargo.toml` is not TOML.
+    #[error("{path} is not valid TOML: {source}")]
+    Manifest {
+        /// The manifest's path.
+        path: String,
+        /// The parse error.
+        source: toml::de::Error,
+    },
+    /// A crate's `Cargo.toml` names no package.
+    #[error("{crate_dir}/Cargo.toml has no [package] name")]
+    NoPackage {
+        /// The crate's directory.
+        crate_dir: String,
+    },
+}
+
 /// A file asset of a stack, in the cdk-assets sense.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileAsset {
@@ -139,17 +166,23 @@ pub(crate) struct Sources {
 
 impl Sources {
     /// The parsed `Cargo.toml` of the crate or workspace at `dir`.
-    fn manifest(&mut self, dir: &Path) -> Result<Rc<toml::Table>, String> {
+    fn manifest(&mut self, dir: &Path) -> Result<Rc<toml::Table>, AssetError> {
         if let Some(m) = self.manifests.get(dir) {
             return Ok(Rc::clone(m));
         }
         let path = dir.join("Cargo.toml");
-        let text = fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let table = Rc::new(
-            text.parse::<toml::Table>()
-                .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))?,
-        );
+        let text = fs::read_to_string(&path).map_err(|source| AssetError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let table =
+            Rc::new(
+                text.parse::<toml::Table>()
+                    .map_err(|source| AssetError::Manifest {
+                        path: path.display().to_string(),
+                        source,
+                    })?,
+            );
         self.manifests.insert(dir.to_path_buf(), Rc::clone(&table));
         Ok(table)
     }
@@ -210,13 +243,15 @@ pub(crate) fn crate_asset(
     sources: &mut Sources,
     crate_dir: &str,
     build: CrateBuild<'_>,
-) -> Result<FileAsset, String> {
+) -> Result<FileAsset, AssetError> {
     let manifest = sources.manifest(&root.join(crate_dir))?;
     let package = manifest
         .get("package")
         .and_then(|p| p.get("name"))
         .and_then(|n| n.as_str())
-        .ok_or_else(|| format!("{crate_dir}/Cargo.toml has no [package] name"))?
+        .ok_or_else(|| AssetError::NoPackage {
+            crate_dir: crate_dir.to_owned(),
+        })?
         .to_owned();
     let workspace = sources.manifest(root).ok();
 
@@ -244,7 +279,10 @@ pub(crate) fn crate_asset(
         for rel in files.iter() {
             let digest = sources
                 .digest(&base.join(rel))
-                .map_err(|e| format!("cannot read {dir}/{rel}: {e}"))?;
+                .map_err(|source| AssetError::Read {
+                    path: format!("{dir}/{rel}"),
+                    source,
+                })?;
             hash_file(&mut hasher, &format!("{dir}/{rel}"), &digest);
         }
     }
@@ -268,7 +306,7 @@ fn source_dirs(
     sources: &mut Sources,
     crate_dir: &str,
     workspace: Option<&toml::Table>,
-) -> Result<Vec<(String, Listing)>, String> {
+) -> Result<Vec<(String, Listing)>, AssetError> {
     let mut dirs = vec![crate_dir.to_owned()];
     collect_path_dependencies(root, sources, crate_dir, workspace, &mut dirs)?;
     dirs.sort();
@@ -276,7 +314,10 @@ fn source_dirs(
         .map(|dir| {
             let files = sources
                 .listing(&root.join(&dir))
-                .map_err(|e| format!("cannot read {dir}: {e}"))?;
+                .map_err(|source| AssetError::Read {
+                    path: dir.clone(),
+                    source,
+                })?;
             Ok((dir, files))
         })
         .collect()
@@ -287,7 +328,7 @@ fn source_dirs(
 /// profiles) and `Cargo.lock`, and every file of the crate and of the crates
 /// it depends on by path. A change to any of them changes the hash; what
 /// `infra watch` watches. Paths are relative to `root`.
-pub fn function_sources(root: &Path, crate_dir: &str) -> Result<Vec<PathBuf>, String> {
+pub fn function_sources(root: &Path, crate_dir: &str) -> Result<Vec<PathBuf>, AssetError> {
     let mut sources = Sources::default();
     let workspace = sources.manifest(root).ok();
     let mut out: Vec<PathBuf> = Vec::new();
@@ -338,7 +379,7 @@ fn collect_path_dependencies(
     crate_dir: &str,
     workspace: Option<&toml::Table>,
     dirs: &mut Vec<String>,
-) -> Result<(), String> {
+) -> Result<(), AssetError> {
     let manifest = sources.manifest(&root.join(crate_dir))?;
     let workspace_deps = workspace
         .and_then(|w| w.get("workspace"))
@@ -557,6 +598,6 @@ mod tests {
     fn missing_crate_is_a_clear_error() {
         let ws = workspace();
         let err = crate_asset(ws.path(), &mut Sources::default(), "fns/nope", ARM).unwrap_err();
-        assert!(err.contains("fns/nope/Cargo.toml"), "{err}");
+        assert!(err.to_string().contains("fns/nope/Cargo.toml"), "{err}");
     }
 }
