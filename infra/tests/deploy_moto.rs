@@ -22,12 +22,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use aws_constructs::lambda::{rust_function_asset, Architecture};
 use cfn::iam::Role;
 use cfn::lambda::function::{Code, Runtime};
 use cfn::lambda::Function;
 use cfn::sns::Topic;
 use cfn::sqs::Queue;
-use constructs::{App, Architecture, Format, Output as CfnOutput};
+use constructs::{App, Format, Output as CfnOutput};
 use serde_json::json;
 
 /// An empty but valid zip archive (end-of-central-directory record only).
@@ -91,7 +92,7 @@ fn synth(root: &Path, out: &Path, prefix: &str, variant: Variant) {
             ]}),
         )])),
     );
-    let code = service.rust_function_asset("functions/echo", Architecture::Arm64);
+    let code = rust_function_asset(&service, "functions/echo", Architecture::Arm64);
     let function = service.add(
         "Function",
         Function::new(

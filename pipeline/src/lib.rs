@@ -40,6 +40,7 @@ pub use steps::BuildStep;
 use aws_constructs::arn::{format_arn, ArnComponents};
 use aws_constructs::iam::{grant, Condition, PolicyStatement, Role, ServicePrincipal};
 use aws_constructs::kms::{Key, KeyProps};
+use aws_constructs::lambda::Architecture;
 use aws_constructs::logs::{LogGroup, LogGroupProps};
 use aws_constructs::s3::{Bucket, BucketProps};
 use aws_constructs::sns::{Topic, TopicProps};
@@ -61,33 +62,6 @@ use steps::{Step, StepContext};
 pub const SOURCE_ARTIFACT: &str = "Source";
 /// The artifact the Build step writes: `cdk.out/` and `target/release/infra`.
 pub const BUILD_ARTIFACT: &str = "Synth";
-
-/// The CPU architecture of the CodeBuild machines (and so of the `infra` binary they build).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum BuildArch {
-    /// `ARM_CONTAINER` with Amazon Linux 2023 `aarch64-standard:3.0` (default): the
-    /// function zips are arm64 too, so nothing is cross-compiled.
-    #[default]
-    Arm64,
-    /// `LINUX_CONTAINER` with Amazon Linux 2023 `standard:5.0`; zig cross-links the arm64 zips.
-    X86_64,
-}
-
-impl BuildArch {
-    fn environment_type(self) -> &'static str {
-        match self {
-            BuildArch::Arm64 => "ARM_CONTAINER",
-            BuildArch::X86_64 => "LINUX_CONTAINER",
-        }
-    }
-
-    fn image(self) -> &'static str {
-        match self {
-            BuildArch::Arm64 => "aws/codebuild/amazonlinux-aarch64-standard:3.0",
-            BuildArch::X86_64 => "aws/codebuild/amazonlinux-x86_64-standard:5.0",
-        }
-    }
-}
 
 /// A stage that deploys stacks.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -115,8 +89,12 @@ pub struct PipelineProps {
     pub synth_context: Vec<(String, String)>,
     /// The deploy stages, in order.
     pub stages: Vec<DeployStage>,
-    /// Build machines' architecture. Default: arm64.
-    pub arch: BuildArch,
+    /// The CodeBuild machines' architecture (and so the `infra` binary's).
+    /// Default: `Arm64`, `ARM_CONTAINER` with Amazon Linux 2023
+    /// `aarch64-standard:3.0`: the function zips are arm64 too, so nothing is
+    /// cross-compiled. `X86_64` is `LINUX_CONTAINER` with Amazon Linux 2023
+    /// `standard:5.0`; zig cross-links the arm64 zips.
+    pub arch: Architecture,
     /// Policy of the CloudFormation deploy role (assumed by CloudFormation to
     /// create the stacks' resources), except for IAM roles, written as managed
     /// policies `DeployPolicy1`, `DeployPolicy2`, … (a role's inline policies
@@ -147,7 +125,7 @@ impl PipelineProps {
             branch: "main".into(),
             synth_context: Vec::new(),
             stages: Vec::new(),
-            arch: BuildArch::default(),
+            arch: Architecture::default(),
             deploy_statements: Vec::new(),
             boundary_statements: Vec::new(),
             role_services: Vec::new(),

@@ -3,6 +3,7 @@
 
 use aws_constructs::iam::{grant, Role};
 use aws_constructs::kms::Key;
+use aws_constructs::lambda::Architecture;
 use aws_constructs::logs::LogGroup;
 use aws_constructs::s3::Bucket;
 use cfn::codebuild::project::{
@@ -13,9 +14,7 @@ use cfn::codebuild::{Project, ProjectRef};
 use constructs::value::{join, list};
 use constructs::{Scope, Value};
 
-use crate::{
-    tools, BuildArch, BuildSpec, Phase, CACHE_PREFIX, DEPLOY_ROLE_ENV, LOGS_WRITE_ACTIONS,
-};
+use crate::{tools, BuildSpec, Phase, CACHE_PREFIX, DEPLOY_ROLE_ENV, LOGS_WRITE_ACTIONS};
 
 /// A CodeBuild project with its role and buildspec.
 #[derive(Clone, Debug)]
@@ -43,7 +42,7 @@ pub(crate) enum Step {
 /// what its commands name.
 pub(crate) struct StepContext<'a> {
     pub scope: &'a Scope,
-    pub arch: BuildArch,
+    pub arch: Architecture,
     pub key: &'a Key,
     pub bucket: &'a Bucket,
     pub logs: &'a LogGroup,
@@ -148,8 +147,8 @@ impl Step {
         let id = self.id();
         let role = Role::new(cx.scope, &format!("{id}Role"), "codebuild.amazonaws.com");
         let mut environment = BuildEnvironment::new(
-            cx.arch.environment_type(),
-            cx.arch.image(),
+            environment_type(cx.arch),
+            image(cx.arch),
             self.compute_type(),
         );
         if self == Step::UpdatePipeline {
@@ -193,5 +192,21 @@ impl Step {
             role,
             spec,
         }
+    }
+}
+
+/// The CodeBuild environment type of build machines of `arch`.
+fn environment_type(arch: Architecture) -> &'static str {
+    match arch {
+        Architecture::Arm64 => "ARM_CONTAINER",
+        Architecture::X86_64 => "LINUX_CONTAINER",
+    }
+}
+
+/// The CodeBuild image (Amazon Linux 2023) of build machines of `arch`.
+fn image(arch: Architecture) -> &'static str {
+    match arch {
+        Architecture::Arm64 => "aws/codebuild/amazonlinux-aarch64-standard:3.0",
+        Architecture::X86_64 => "aws/codebuild/amazonlinux-x86_64-standard:5.0",
     }
 }

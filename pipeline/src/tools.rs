@@ -8,7 +8,7 @@
 //! suite (a test checks that they agree); the hashes are PyPI's for the
 //! `manylinux` wheels of each build architecture.
 
-use crate::BuildArch;
+use aws_constructs::lambda::Architecture;
 
 /// The Rust toolchain the Build step compiles with: the project's development toolchain.
 pub const RUST_TOOLCHAIN: &str = "1.95.0";
@@ -48,30 +48,21 @@ pub const BUILD_WHEELS: [PinnedWheel; 2] = [
     },
 ];
 
-impl BuildArch {
-    /// The Rust host triple of the build machines.
-    pub fn rust_host(self) -> &'static str {
-        match self {
-            BuildArch::Arm64 => "aarch64-unknown-linux-gnu",
-            BuildArch::X86_64 => "x86_64-unknown-linux-gnu",
-        }
-    }
-
-    /// SHA-256 of `rustup-init` [`RUSTUP_VERSION`] for [`BuildArch::rust_host`].
-    fn rustup_init_sha256(self) -> &'static str {
-        match self {
-            BuildArch::Arm64 => "9732d6c5e2a098d3521fca8145d826ae0aaa067ef2385ead08e6feac88fa5792",
-            BuildArch::X86_64 => "4acc9acc76d5079515b46346a485974457b5a79893cfb01112423c89aeb5aa10",
-        }
+/// SHA-256 of `rustup-init` [`RUSTUP_VERSION`] for build machines of `arch`
+/// ([`Architecture::rust_target`]).
+fn rustup_init_sha256(arch: Architecture) -> &'static str {
+    match arch {
+        Architecture::Arm64 => "9732d6c5e2a098d3521fca8145d826ae0aaa067ef2385ead08e6feac88fa5792",
+        Architecture::X86_64 => "4acc9acc76d5079515b46346a485974457b5a79893cfb01112423c89aeb5aa10",
     }
 }
 
 impl PinnedWheel {
     /// The requirement line `pip --require-hashes` accepts for `arch`'s wheel.
-    pub fn requirement(&self, arch: BuildArch) -> String {
+    pub fn requirement(&self, arch: Architecture) -> String {
         let sha256 = match arch {
-            BuildArch::Arm64 => self.aarch64_sha256,
-            BuildArch::X86_64 => self.x86_64_sha256,
+            Architecture::Arm64 => self.aarch64_sha256,
+            Architecture::X86_64 => self.x86_64_sha256,
         };
         format!("{}=={} --hash=sha256:{sha256}", self.package, self.version)
     }
@@ -79,7 +70,7 @@ impl PinnedWheel {
 
 /// The install phase of the Build step on `arch`: Rust, then cargo-lambda and
 /// zig in [`LAMBDA_VENV`]. Any checksum mismatch fails the phase.
-pub fn install_commands(arch: BuildArch) -> Vec<String> {
+pub fn install_commands(arch: Architecture) -> Vec<String> {
     let requirements: Vec<String> = BUILD_WHEELS
         .iter()
         .map(|w| format!("'{}'", w.requirement(arch)))
@@ -87,11 +78,11 @@ pub fn install_commands(arch: BuildArch) -> Vec<String> {
     vec![
         format!(
             "curl --proto '=https' --tlsv1.2 -sSf -o /tmp/rustup-init https://static.rust-lang.org/rustup/archive/{RUSTUP_VERSION}/{}/rustup-init",
-            arch.rust_host()
+            arch.rust_target()
         ),
         format!(
             "echo '{}  /tmp/rustup-init' | sha256sum --check --strict",
-            arch.rustup_init_sha256()
+            rustup_init_sha256(arch)
         ),
         "chmod +x /tmp/rustup-init".to_owned(),
         format!("/tmp/rustup-init -y --profile minimal --default-toolchain {RUST_TOOLCHAIN}"),
@@ -125,7 +116,7 @@ mod tests {
 
     #[test]
     fn every_download_is_checked_against_a_pinned_hash() {
-        let arm = install_commands(BuildArch::Arm64);
+        let arm = install_commands(Architecture::Arm64);
         assert_eq!(
             arm,
             [
@@ -139,7 +130,7 @@ mod tests {
                 "/tmp/lambda-venv/bin/pip install --require-hashes --only-binary :all: -r /tmp/build-tools.txt",
             ]
         );
-        let x86 = install_commands(BuildArch::X86_64).join("\n");
+        let x86 = install_commands(Architecture::X86_64).join("\n");
         assert!(x86.contains("/rustup/archive/1.29.0/x86_64-unknown-linux-gnu/rustup-init"));
         assert!(x86.contains(
             "'4acc9acc76d5079515b46346a485974457b5a79893cfb01112423c89aeb5aa10  /tmp/rustup-init'"

@@ -2,8 +2,9 @@
 //! errors. The application's pipeline is tested in `infra/tests/pipeline.rs`.
 
 use aws_constructs::iam::PolicyStatement;
+use aws_constructs::lambda::Architecture;
 use constructs::{App, Format, Value};
-use pipeline::{BuildArch, DeployStage, Pipeline, PipelineProps};
+use pipeline::{DeployStage, Pipeline, PipelineProps};
 use serde_json::{json, Value as Json};
 
 const CONNECTION: &str = "arn:aws:codestar-connections:us-east-1:123456789012:connection/x";
@@ -62,7 +63,7 @@ fn defaults_without_deploy_stages() {
 #[test]
 fn options_x86_branch_and_approval() {
     let mut props = PipelineProps::new(CONNECTION, "o/r");
-    props.arch = BuildArch::X86_64;
+    props.arch = Architecture::X86_64;
     props.branch = "release".into();
     props.synth_context = vec![("k".into(), "v".into())];
     props.stages = vec![DeployStage {

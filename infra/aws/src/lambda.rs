@@ -1,5 +1,9 @@
 //! Lambda: functions written in Rust, built by cargo-lambda.
 
+mod asset;
+
+pub use asset::{rust_function_asset, Architecture};
+
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -10,9 +14,10 @@ use cfn::lambda::function::{
 use cfn::lambda::{EventInvokeConfig, Function, FunctionRef, Permission};
 use cfn::logs::log_group::RetentionInDays;
 use constructs::value::list;
-use constructs::{Architecture, JsonValue, RemovalPolicy, Scope, Value};
+use constructs::{JsonValue, RemovalPolicy, Scope, Value};
 use serde_json::json;
 
+use crate::checkov::CheckovSkip;
 use crate::iam::{
     grant, grant_or_resource, Grant, Grantable, Grantee, PolicyStatement, ResourceWithPolicy, Role,
     ServicePrincipal,
@@ -83,6 +88,11 @@ pub struct RustFunctionProps {
     pub log_removal_policy: RemovalPolicy,
     /// A description. Default: none.
     pub description: Option<String>,
+    /// Checkov checks the function deliberately does not meet, with the
+    /// reasons the application knows (such as `CKV_AWS_117`, no VPC, for code
+    /// that calls only AWS APIs), written before the construct's own skip
+    /// (`CKV_AWS_116` when synchronous). Default: none.
+    pub checkov_skips: Vec<CheckovSkip>,
 }
 
 impl RustFunctionProps {
@@ -100,6 +110,7 @@ impl RustFunctionProps {
             invocation: Invocation::Synchronous,
             log_removal_policy: RemovalPolicy::Retain,
             description: None,
+            checkov_skips: Vec::new(),
         }
     }
 }
@@ -137,7 +148,7 @@ impl RustFunction {
         log_group.grant_write(&role);
         grant(&role, XRAY_WRITE_ACTIONS, vec![Value::from("*")]);
 
-        let code = scope.rust_function_asset(&props.crate_dir, props.architecture);
+        let code = rust_function_asset(&scope, &props.crate_dir, props.architecture);
         let asset_metadata = code.resource_metadata("Code");
         let architecture = match props.architecture {
             Architecture::Arm64 => Architectures::Arm64,
@@ -187,7 +198,10 @@ impl RustFunction {
         for (key, value) in asset_metadata {
             resource.add_metadata(key, value);
         }
-        resource.add_metadata("checkov", json!({ "skip": checkov_skips(&props) }));
+        let skips = checkov_skips(&props);
+        if !skips.is_empty() {
+            resource.add_metadata("checkov", json!({ "skip": skips }));
+        }
         RustFunction {
             scope,
             resource,
@@ -304,21 +318,18 @@ impl Grantable for RustFunction {
     }
 }
 
+/// The caller's checkov skips, then the construct's own: a synchronously
+/// invoked function has no dead-letter queue by design.
 fn checkov_skips(props: &RustFunctionProps) -> Vec<JsonValue> {
-    let mut skips = vec![json!({
-        "id": "CKV_AWS_117",
-        "comment": "Calls only AWS APIs over TLS and needs no VPC resources; a VPC would add NAT cost and cold-start latency"
-    })];
+    let mut skips: Vec<JsonValue> = props
+        .checkov_skips
+        .iter()
+        .map(CheckovSkip::to_json)
+        .collect();
     if props.invocation == Invocation::Synchronous {
         skips.push(json!({
             "id": "CKV_AWS_116",
             "comment": "Invoked synchronously: errors return to the caller, a dead-letter queue would never receive events"
-        }));
-    }
-    if props.encryption_key.is_none() {
-        skips.push(json!({
-            "id": "CKV_AWS_173",
-            "comment": "Environment variables hold resource names only, never secrets (those come from Secrets Manager); AWS-managed encryption applies"
         }));
     }
     skips

@@ -60,6 +60,7 @@
 
 pub mod apigateway;
 pub mod arn;
+pub mod checkov;
 pub mod dynamodb;
 pub mod events;
 pub mod iam;

@@ -1,11 +1,13 @@
-//! File assets: Lambda code built from Rust crates, identified by a content hash.
+//! File assets: code built from workspace crates, identified by a content hash.
 //!
-//! Synthesis never compiles. A Rust function asset's hash covers what the
-//! build depends on: the crate's files and those of the workspace crates it
-//! depends on by path, the workspace lock file, the workspace's `[profile]`
-//! settings and the build settings (architecture, profile). The same sources
-//! give the same hash on every machine: paths are relative and `/`-separated,
-//! files are visited in sorted order and CRLF line endings count as LF.
+//! Synthesis never compiles. A crate asset's hash covers what the build
+//! depends on: the crate's files and those of the workspace crates it depends
+//! on by path, the workspace lock file, the workspace's `[profile]` settings
+//! and the build settings the declaring construct names ([`CrateBuild`]; what
+//! they mean, such as a Lambda architecture, is that construct library's).
+//! The same sources give the same hash on every machine: paths are relative
+//! and `/`-separated, files are visited in sorted order and CRLF line endings
+//! count as LF.
 
 use std::collections::HashMap;
 use std::fs;
@@ -21,23 +23,44 @@ use crate::value::{sub, Value};
 /// The bootstrap qualifier of the AWS CDK's default bootstrap stack.
 pub const BOOTSTRAP_QUALIFIER: &str = "hnb659fds";
 
-/// The CPU architecture a function is built for.
+/// How a crate asset is built, as the construct that declares it says (such
+/// as `rcdk-aws`'s Lambda functions): the framework hashes and records it, and
+/// gives it no meaning.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Architecture {
-    /// AWS Graviton (`aarch64-unknown-linux-gnu`). The default: cheaper per ms.
-    Arm64,
-    /// x86-64 (`x86_64-unknown-linux-gnu`).
-    X86_64,
+pub struct CrateBuild<'a> {
+    /// Every build setting that changes the built file (target, profile,
+    /// runtime), hashed before the sources.
+    pub settings: &'a str,
+    /// The platform the file is built for, recorded as [`FileAsset::platform`]
+    /// for the tool that builds it.
+    pub platform: &'static str,
 }
 
-impl Architecture {
-    /// The name Lambda uses (`arm64`, `x86_64`).
-    pub fn lambda_name(self) -> &'static str {
-        match self {
-            Architecture::Arm64 => "arm64",
-            Architecture::X86_64 => "x86_64",
-        }
-    }
+/// Why a crate asset could not be hashed: the file and the cause.
+#[derive(Debug, thiserror::Error)]
+pub enum AssetError {
+    /// A file or directory of the sources could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file or directory, as given (`fns/api/src/main.rs`).
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A `Cargo.toml` is not TOML.
+    #[error("{path} is not valid TOML: {source}")]
+    Manifest {
+        /// The manifest's path.
+        path: String,
+        /// The parse error.
+        source: toml::de::Error,
+    },
+    /// A crate's `Cargo.toml` names no package.
+    #[error("{crate_dir}/Cargo.toml has no [package] name")]
+    NoPackage {
+        /// The crate's directory.
+        crate_dir: String,
+    },
 }
 
 /// A file asset of a stack, in the cdk-assets sense.
@@ -52,8 +75,9 @@ pub struct FileAsset {
     pub crate_dir: Option<String>,
     /// The package name of that crate (the binary cargo-lambda builds).
     pub package: Option<String>,
-    /// The architecture the code is built for.
-    pub architecture: Option<Architecture>,
+    /// The platform the code is built for ([`CrateBuild::platform`]); `None`
+    /// for non-code assets.
+    pub platform: Option<&'static str>,
 }
 
 impl FileAsset {
@@ -142,17 +166,23 @@ pub(crate) struct Sources {
 
 impl Sources {
     /// The parsed `Cargo.toml` of the crate or workspace at `dir`.
-    fn manifest(&mut self, dir: &Path) -> Result<Rc<toml::Table>, String> {
+    fn manifest(&mut self, dir: &Path) -> Result<Rc<toml::Table>, AssetError> {
         if let Some(m) = self.manifests.get(dir) {
             return Ok(Rc::clone(m));
         }
         let path = dir.join("Cargo.toml");
-        let text = fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let table = Rc::new(
-            text.parse::<toml::Table>()
-                .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))?,
-        );
+        let text = fs::read_to_string(&path).map_err(|source| AssetError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let table =
+            Rc::new(
+                text.parse::<toml::Table>()
+                    .map_err(|source| AssetError::Manifest {
+                        path: path.display().to_string(),
+                        source,
+                    })?,
+            );
         self.manifests.insert(dir.to_path_buf(), Rc::clone(&table));
         Ok(table)
     }
@@ -207,27 +237,26 @@ struct WorkspaceSettings {
     dependencies: Option<String>,
 }
 
-/// Hashes the Rust crate at `crate_dir` (relative to `root`) as built with `architecture`.
-pub(crate) fn rust_function_asset(
+/// Hashes the crate at `crate_dir` (relative to `root`) as built with `build`.
+pub(crate) fn crate_asset(
     root: &Path,
     sources: &mut Sources,
     crate_dir: &str,
-    architecture: Architecture,
-) -> Result<FileAsset, String> {
+    build: CrateBuild<'_>,
+) -> Result<FileAsset, AssetError> {
     let manifest = sources.manifest(&root.join(crate_dir))?;
     let package = manifest
         .get("package")
         .and_then(|p| p.get("name"))
         .and_then(|n| n.as_str())
-        .ok_or_else(|| format!("{crate_dir}/Cargo.toml has no [package] name"))?
+        .ok_or_else(|| AssetError::NoPackage {
+            crate_dir: crate_dir.to_owned(),
+        })?
         .to_owned();
     let workspace = sources.manifest(root).ok();
 
     let mut hasher = Sha256::new();
-    hasher.update(format!(
-        "rust-function/2\0arch={}\0profile=lambda\0runtime=provided.al2023\0",
-        architecture.lambda_name()
-    ));
+    hasher.update(build.settings);
     let settings = sources.workspace_settings(workspace.as_deref());
     if let Some(profiles) = &settings.profiles {
         hasher.update(b"profiles\0");
@@ -250,7 +279,10 @@ pub(crate) fn rust_function_asset(
         for rel in files.iter() {
             let digest = sources
                 .digest(&base.join(rel))
-                .map_err(|e| format!("cannot read {dir}/{rel}: {e}"))?;
+                .map_err(|source| AssetError::Read {
+                    path: format!("{dir}/{rel}"),
+                    source,
+                })?;
             hash_file(&mut hasher, &format!("{dir}/{rel}"), &digest);
         }
     }
@@ -260,7 +292,7 @@ pub(crate) fn rust_function_asset(
         hash,
         crate_dir: Some(crate_dir.to_owned()),
         package: Some(package),
-        architecture: Some(architecture),
+        platform: Some(build.platform),
     })
 }
 
@@ -274,7 +306,7 @@ fn source_dirs(
     sources: &mut Sources,
     crate_dir: &str,
     workspace: Option<&toml::Table>,
-) -> Result<Vec<(String, Listing)>, String> {
+) -> Result<Vec<(String, Listing)>, AssetError> {
     let mut dirs = vec![crate_dir.to_owned()];
     collect_path_dependencies(root, sources, crate_dir, workspace, &mut dirs)?;
     dirs.sort();
@@ -282,7 +314,10 @@ fn source_dirs(
         .map(|dir| {
             let files = sources
                 .listing(&root.join(&dir))
-                .map_err(|e| format!("cannot read {dir}: {e}"))?;
+                .map_err(|source| AssetError::Read {
+                    path: dir.clone(),
+                    source,
+                })?;
             Ok((dir, files))
         })
         .collect()
@@ -293,7 +328,7 @@ fn source_dirs(
 /// profiles) and `Cargo.lock`, and every file of the crate and of the crates
 /// it depends on by path. A change to any of them changes the hash; what
 /// `infra watch` watches. Paths are relative to `root`.
-pub fn function_sources(root: &Path, crate_dir: &str) -> Result<Vec<PathBuf>, String> {
+pub fn function_sources(root: &Path, crate_dir: &str) -> Result<Vec<PathBuf>, AssetError> {
     let mut sources = Sources::default();
     let workspace = sources.manifest(root).ok();
     let mut out: Vec<PathBuf> = Vec::new();
@@ -325,7 +360,7 @@ pub(crate) fn template_asset(file_name: &str, body: &[u8]) -> FileAsset {
         source_path: file_name.to_owned(),
         crate_dir: None,
         package: None,
-        architecture: None,
+        platform: None,
     }
 }
 
@@ -344,7 +379,7 @@ fn collect_path_dependencies(
     crate_dir: &str,
     workspace: Option<&toml::Table>,
     dirs: &mut Vec<String>,
-) -> Result<(), String> {
+) -> Result<(), AssetError> {
     let manifest = sources.manifest(&root.join(crate_dir))?;
     let workspace_deps = workspace
         .and_then(|w| w.get("workspace"))
@@ -477,8 +512,13 @@ mod tests {
         dir
     }
 
-    fn hash(root: &Path, arch: Architecture) -> String {
-        rust_function_asset(root, &mut Sources::default(), "fns/api", arch)
+    const ARM: CrateBuild = CrateBuild {
+        settings: "arch=arm64\0",
+        platform: "arm64",
+    };
+
+    fn hash(root: &Path, build: CrateBuild) -> String {
+        crate_asset(root, &mut Sources::default(), "fns/api", build)
             .unwrap()
             .hash
     }
@@ -512,32 +552,30 @@ mod tests {
     fn hash_is_stable_and_covers_sources_dependencies_lock_and_settings() {
         let ws = workspace();
         let root = ws.path();
-        let base = hash(root, Architecture::Arm64);
+        let base = hash(root, ARM);
         assert_eq!(base.len(), 64);
-        assert_eq!(
-            base,
-            hash(root, Architecture::Arm64),
-            "same input, same hash"
-        );
+        assert_eq!(base, hash(root, ARM), "same input, same hash");
         assert_ne!(
             base,
-            hash(root, Architecture::X86_64),
-            "architecture counts"
+            hash(
+                root,
+                CrateBuild {
+                    settings: "arch=x86_64\0",
+                    platform: "x86_64"
+                }
+            ),
+            "build settings count"
         );
 
         fs::create_dir_all(root.join("fns/api/target")).unwrap();
         fs::write(root.join("fns/api/target/junk"), "x").unwrap();
-        assert_eq!(base, hash(root, Architecture::Arm64), "target/ is ignored");
+        assert_eq!(base, hash(root, ARM), "target/ is ignored");
 
         fs::write(root.join("fns/other/src/main.rs"), "fn main() { }\n").unwrap();
-        assert_eq!(
-            base,
-            hash(root, Architecture::Arm64),
-            "unrelated crates are ignored"
-        );
+        assert_eq!(base, hash(root, ARM), "unrelated crates are ignored");
 
         fs::write(root.join("fns/api/src/main.rs"), "fn main() {}\r\n").unwrap();
-        assert_eq!(base, hash(root, Architecture::Arm64), "CRLF counts as LF");
+        assert_eq!(base, hash(root, ARM), "CRLF counts as LF");
 
         fs::create_dir_all(root.join(".cargo")).unwrap();
         for (file, text) in [
@@ -550,22 +588,16 @@ mod tests {
             ),
             ("fns/api/src/main.rs", "fn main() { 2; }\n"),
         ] {
-            let before = hash(root, Architecture::Arm64);
+            let before = hash(root, ARM);
             fs::write(root.join(file), text).unwrap();
-            assert_ne!(before, hash(root, Architecture::Arm64), "{file} counts");
+            assert_ne!(before, hash(root, ARM), "{file} counts");
         }
     }
 
     #[test]
     fn missing_crate_is_a_clear_error() {
         let ws = workspace();
-        let err = rust_function_asset(
-            ws.path(),
-            &mut Sources::default(),
-            "fns/nope",
-            Architecture::Arm64,
-        )
-        .unwrap_err();
-        assert!(err.contains("fns/nope/Cargo.toml"), "{err}");
+        let err = crate_asset(ws.path(), &mut Sources::default(), "fns/nope", ARM).unwrap_err();
+        assert!(err.to_string().contains("fns/nope/Cargo.toml"), "{err}");
     }
 }

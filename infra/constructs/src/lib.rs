@@ -72,8 +72,8 @@ pub use assembly::{
     CloudAssembly, Format, StackArtifact, SynthError, REQUIRED_BOOTSTRAP_VERSION, SCHEMA_VERSION,
 };
 pub use asset::{
-    function_sources, staging_bucket_name, staging_bucket_template, Architecture, AssetLocation,
-    FileAsset, BOOTSTRAP_QUALIFIER,
+    function_sources, staging_bucket_name, staging_bucket_template, AssetError, AssetLocation,
+    CrateBuild, FileAsset, BOOTSTRAP_QUALIFIER,
 };
 pub use elements::{Condition, ConditionExpr, Output, Parameter, ParameterRef};
 pub use order::{deployment_order, DependencyCycle, Dependent};

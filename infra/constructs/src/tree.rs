@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use serde_json::Value as Json;
 
-use crate::asset::{self, Architecture, AssetLocation};
+use crate::asset::{self, AssetLocation, CrateBuild};
 use crate::resource::{BeingUpdated, ErasedResource, Resource, ResourceData};
 use crate::value::{getatt_marker, ref_marker, Value};
 
@@ -285,22 +285,13 @@ impl Scope {
         }
     }
 
-    /// The code asset of the Rust crate at `crate_dir` (relative to the app's
-    /// source root), built by cargo-lambda for `architecture`, registered with
-    /// this construct's stack. Returns where the code will be once published.
-    pub fn rust_function_asset(
-        &self,
-        crate_dir: &str,
-        architecture: Architecture,
-    ) -> AssetLocation {
+    /// The code asset of the crate at `crate_dir` (relative to the app's
+    /// source root), built as `build` says, registered with this construct's
+    /// stack. Returns where the code will be once published.
+    pub fn crate_asset(&self, crate_dir: &str, build: CrateBuild<'_>) -> AssetLocation {
         let mut tree = self.tree.borrow_mut();
         let tree = &mut *tree;
-        let result = asset::rust_function_asset(
-            &tree.source_root,
-            &mut tree.sources,
-            crate_dir,
-            architecture,
-        );
+        let result = asset::crate_asset(&tree.source_root, &mut tree.sources, crate_dir, build);
         let stack = tree.stack_of(self.node);
         let path = tree.nodes[self.node].path.clone();
         match (result, stack) {

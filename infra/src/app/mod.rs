@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::bail;
+use aws_constructs::checkov::CheckovSkip;
 use aws_constructs::kms::Key;
 use aws_constructs::lambda::RustFunctionProps;
 use cfn::logs::log_group::RetentionInDays;
@@ -65,8 +66,9 @@ impl Env {
     }
 
     /// The settings every function of the app's stacks shares: the crate,
-    /// a description, logs kept and removed as the environment says, and
-    /// environment and logs encrypted with the stack's `key`.
+    /// a description, logs kept and removed as the environment says,
+    /// environment and logs encrypted with the stack's `key`, and no VPC
+    /// (checkov is told why).
     pub fn function_props(
         self,
         crate_dir: &str,
@@ -78,6 +80,10 @@ impl Env {
             log_retention: self.log_retention(),
             log_removal_policy: self.removal_policy(),
             encryption_key: Some(key.clone()),
+            checkov_skips: vec![CheckovSkip::new(
+                "CKV_AWS_117",
+                "Calls only AWS APIs over TLS and needs no VPC resources; a VPC would add NAT cost and cold-start latency",
+            )],
             ..RustFunctionProps::new(crate_dir)
         }
     }

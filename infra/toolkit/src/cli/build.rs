@@ -1,6 +1,6 @@
 //! `infra build`: compile the app's functions with cargo-lambda into the cloud assembly.
 
-use constructs::Architecture;
+use aws_constructs::lambda::Architecture;
 
 use super::Context;
 use crate::deploy::assets::human_size;
@@ -16,32 +16,13 @@ pub struct Build {
     functions: Vec<String>,
     /// Build for this architecture instead of the one each function declares (arm64 unless the stack says otherwise).
     #[arg(long, value_enum)]
-    arch: Option<Arch>,
+    arch: Option<Architecture>,
     /// Rebuild even when a zip of the same hash exists.
     #[arg(long)]
     force: bool,
     /// The cloud assembly directory to synthesize and build into.
     #[arg(long, value_name = "DIR", default_value = "cdk.out")]
     output: std::path::PathBuf,
-}
-
-/// A Lambda architecture.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Arch {
-    /// AWS Graviton (aarch64).
-    Arm64,
-    /// x86-64.
-    #[value(name = "x86-64", alias = "x86_64")]
-    X86_64,
-}
-
-impl From<Arch> for Architecture {
-    fn from(a: Arch) -> Architecture {
-        match a {
-            Arch::Arm64 => Architecture::Arm64,
-            Arch::X86_64 => Architecture::X86_64,
-        }
-    }
 }
 
 impl Build {
@@ -56,7 +37,7 @@ impl Build {
         }
         let root = ctx.source_root()?;
         let opts = build::Options {
-            arch: self.arch.map(Into::into),
+            arch: self.arch,
             force: self.force,
             ..build::Options::default()
         };

@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
-use constructs::Architecture;
+use aws_constructs::lambda::Architecture;
 use serde_json::json;
 
 use super::{Context, OutputFormat};

@@ -7,7 +7,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context as _};
-use constructs::{Architecture, CloudAssembly};
+use aws_constructs::lambda::Architecture;
+use constructs::CloudAssembly;
 
 use super::assets::human_size;
 
@@ -38,12 +39,18 @@ pub fn jobs(assembly: &CloudAssembly, only: &[String]) -> anyhow::Result<Vec<Job
             if out.iter().any(|j| j.hash == a.hash) {
                 continue;
             }
+            let architecture = match a.platform {
+                None => Architecture::default(),
+                Some(p) => Architecture::from_lambda_name(p).with_context(|| {
+                    format!("{package} is built for '{p}', which is no Lambda architecture (arm64, x86_64)")
+                })?,
+            };
             out.push(Job {
                 package: package.clone(),
                 crate_dir: crate_dir.clone(),
                 hash: a.hash.clone(),
                 file_name: a.source_path.clone(),
-                architecture: a.architecture.unwrap_or(Architecture::Arm64),
+                architecture,
             });
         }
     }
