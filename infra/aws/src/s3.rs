@@ -24,6 +24,16 @@ pub const BUCKET_READ_ACTIONS: &[&str] = &["s3:GetObject"];
 /// Listing keys (on the bucket's ARN).
 pub const BUCKET_LIST_ACTIONS: &[&str] = &["s3:ListBucket"];
 
+/// The statement that denies every request to the bucket `bucket_arn` and its
+/// objects not made over TLS (`aws:SecureTransport` false). Every bucket policy
+/// this library writes holds it, and so does the toolkit's bootstrap bucket.
+pub fn tls_only_statement(bucket_arn: Value<String>) -> PolicyStatement {
+    let objects = join("", [bucket_arn.clone(), Value::from("/*")]);
+    PolicyStatement::deny(["s3:*"], [bucket_arn, objects])
+        .principal(StatementPrincipal::Anyone)
+        .condition(Condition::bool("aws:SecureTransport", false))
+}
+
 /// Settings of a [`Bucket`].
 #[derive(Clone, Debug)]
 pub struct BucketProps {
@@ -107,11 +117,7 @@ impl Bucket {
         }
         resource.add_metadata("checkov", json!({ "skip": skips }));
 
-        let arn = resource.arn();
-        let objects = join("", [arn.clone(), Value::from("/*")]);
-        let tls_only = PolicyDocument::new([PolicyStatement::deny(["s3:*"], [arn, objects])
-            .principal(StatementPrincipal::Anyone)
-            .condition(Condition::bool("aws:SecureTransport", false))]);
+        let tls_only = PolicyDocument::new([tls_only_statement(resource.arn())]);
         scope.scope("Policy").add(
             "Resource",
             BucketPolicy::new(resource.ref_(), tls_only.to_json()),

@@ -26,10 +26,12 @@
 
 pub mod cli;
 pub mod deploy;
+mod error;
 pub mod graph;
 pub mod init;
 pub mod local;
 mod toolkit;
 pub mod tools;
 
+pub use error::{Error, Result};
 pub use toolkit::Toolkit;

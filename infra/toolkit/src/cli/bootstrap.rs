@@ -1,6 +1,7 @@
 //! `infra bootstrap`: the staging bucket and version parameter deployments need.
 
 use super::aws::AwsArgs;
+use super::report::Terminal;
 use super::Context;
 use crate::deploy::bootstrap::{bootstrap, BucketEncryptionKind};
 use crate::deploy::changeset::RequireApproval;
@@ -42,7 +43,15 @@ impl Bootstrap {
                 poll: std::time::Duration::from_secs(2),
                 ..DeployOptions::default()
             };
-            bootstrap(&session, region.as_deref(), self.bucket_encryption, &opts).await
+            bootstrap(
+                &session,
+                region.as_deref(),
+                self.bucket_encryption,
+                &opts,
+                &Terminal,
+            )
+            .await?;
+            anyhow::Ok(())
         })
     }
 }

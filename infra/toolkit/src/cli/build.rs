@@ -2,6 +2,7 @@
 
 use aws_constructs::lambda::Architecture;
 
+use super::report::Terminal;
 use super::Context;
 use crate::deploy::assets::human_size;
 use crate::deploy::build;
@@ -42,7 +43,7 @@ impl Build {
             ..build::Options::default()
         };
         let app = build::jobs(&assembly, &[])?;
-        let built = build::build(&root, &self.output, &jobs, &app, &opts)?;
+        let built = build::build(&root, &self.output, &jobs, &app, &opts, &Terminal)?;
         let width = built.iter().map(|b| b.package.len()).max().unwrap_or(0);
         let fresh = built.iter().filter(|b| !b.reused).count();
         eprintln!(

@@ -3,6 +3,7 @@
 use std::io::IsTerminal as _;
 
 use super::aws::{AssemblyArgs, AwsArgs};
+use super::report::Terminal;
 use super::target::Target;
 use super::Context;
 use crate::deploy::assembly::{dependency_order, Assembly};
@@ -53,18 +54,21 @@ pub struct Deploy {
     aws: AwsArgs,
 }
 
-fn parse_parameter(s: &str) -> Result<(Option<String>, String, String), String> {
+fn parse_parameter(s: &str) -> crate::Result<(Option<String>, String, String)> {
+    let malformed = || crate::Error::BadArgument {
+        value: s.to_owned(),
+        form: "KEY=VALUE or STACK:KEY=VALUE",
+        example: "--parameters Env=dev",
+    };
     let (key, value) = s
         .split_once('=')
         .filter(|(k, _)| !k.is_empty())
-        .ok_or_else(|| {
-            format!("'{s}' is not KEY=VALUE or STACK:KEY=VALUE (for example: --parameters Env=dev)")
-        })?;
+        .ok_or_else(malformed)?;
     match key.split_once(':') {
         Some((stack, k)) if !stack.is_empty() && !k.is_empty() => {
             Ok((Some(stack.to_owned()), k.to_owned(), value.to_owned()))
         }
-        Some(_) => Err(format!("'{s}' is not KEY=VALUE or STACK:KEY=VALUE")),
+        Some(_) => Err(malformed()),
         None => Ok((None, key.to_owned(), value.to_owned())),
     }
 }
@@ -101,12 +105,12 @@ impl Deploy {
             let session = target.session().await;
             for stack in &selected {
                 let result = if self.hotswap {
-                    match hotswap::deploy(&session, &dir, stack, &opts).await? {
+                    match hotswap::deploy(&session, &dir, stack, &opts, &Terminal).await? {
                         Outcome::ChangeSet(deployed) => deployed,
                         Outcome::Hotswapped(_) | Outcome::NothingToDo => continue,
                     }
                 } else {
-                    deploy(&session, &dir, stack, &opts).await?
+                    deploy(&session, &dir, stack, &opts, &Terminal).await?
                 };
                 if let Deployed::Done(outputs) | Deployed::NoChanges(outputs) = &result {
                     print!("{}", format_outputs(&stack.stack_name, outputs));
@@ -123,10 +127,13 @@ mod tests {
 
     #[test]
     fn parameters() {
-        assert_eq!(parse_parameter("A=1"), Ok((None, "A".into(), "1".into())));
         assert_eq!(
-            parse_parameter("Dev-Orders:A=x=y"),
-            Ok((Some("Dev-Orders".into()), "A".into(), "x=y".into()))
+            parse_parameter("A=1").ok(),
+            Some((None, "A".into(), "1".into()))
+        );
+        assert_eq!(
+            parse_parameter("Dev-Orders:A=x=y").ok(),
+            Some((Some("Dev-Orders".into()), "A".into(), "x=y".into()))
         );
         assert!(parse_parameter("A").is_err());
         assert!(parse_parameter(":A=1").is_err());

@@ -1,9 +1,10 @@
 //! `infra destroy`: delete stacks, dependents first.
 
 use super::aws::{AssemblyArgs, AwsArgs};
+use super::report::{confirm_on_terminal, Terminal};
 use super::Context;
 use crate::deploy::assembly::{dependency_order, Assembly};
-use crate::deploy::stack::{confirm_on_terminal, destroy, retained_resources};
+use crate::deploy::stack::{destroy, retained_resources};
 
 /// Delete stacks in reverse dependency order, after listing the resources that
 /// CloudFormation keeps (DeletionPolicy Retain). Asks first unless --force;
@@ -47,7 +48,13 @@ impl Destroy {
         crate::deploy::runtime()?.block_on(async {
             let session = self.aws.session().await;
             for stack in &selected {
-                destroy(&session, stack, std::time::Duration::from_secs(2)).await?;
+                destroy(
+                    &session,
+                    stack,
+                    std::time::Duration::from_secs(2),
+                    &Terminal,
+                )
+                .await?;
             }
             anyhow::Ok(())
         })

@@ -8,6 +8,7 @@ use anyhow::{bail, Context as _};
 use aws_constructs::lambda::Architecture;
 use serde_json::json;
 
+use super::report::Terminal;
 use super::{Context, OutputFormat};
 use crate::deploy::assembly::{dependency_order, Assembly};
 use crate::deploy::bootstrap::{bootstrap, BucketEncryptionKind};
@@ -142,7 +143,7 @@ pub(super) fn build_for_host(
         })
         .collect();
     if !jobs.is_empty() {
-        build::build(root, dir, &jobs, &jobs, &opts)?;
+        build::build(root, dir, &jobs, &jobs, &opts, &Terminal)?;
     }
     Ok(())
 }
@@ -162,11 +163,18 @@ async fn deploy_all(layout: &Layout, engine: &Engine) -> anyhow::Result<()> {
         poll: Duration::from_millis(500),
         ..DeployOptions::default()
     };
-    bootstrap(&session, None, BucketEncryptionKind::Aes256, &opts).await?;
+    bootstrap(
+        &session,
+        None,
+        BucketEncryptionKind::Aes256,
+        &opts,
+        &Terminal,
+    )
+    .await?;
     let mut outputs = String::new();
     for stack in dependency_order(&assembly.select(&[], true)?) {
         if let Deployed::Done(o) | Deployed::NoChanges(o) =
-            deploy(&session, &assembly.dir, stack, &opts).await?
+            deploy(&session, &assembly.dir, stack, &opts, &Terminal).await?
         {
             outputs.push_str(&format_outputs(&stack.stack_name, &o));
         }
@@ -212,9 +220,10 @@ impl Status {
             let cfn = session.cloudformation(None);
             let mut stacks = Vec::new();
             for s in &assembly.stacks {
-                let status = describe(&cfn, &s.stack_name)
-                    .await?
-                    .map_or_else(|| "NOT_DEPLOYED".to_owned(), |d| d.status);
+                let status = describe(&cfn, &s.stack_name).await?.map_or_else(
+                    || "NOT_DEPLOYED".to_owned(),
+                    |d| d.status.as_str().to_owned(),
+                );
                 stacks.push(
                     json!({"name": s.display_name, "stackName": s.stack_name, "status": status}),
                 );

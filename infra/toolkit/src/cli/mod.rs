@@ -14,6 +14,7 @@ mod init;
 mod list;
 mod local;
 pub mod pipeline;
+mod report;
 mod synth;
 mod target;
 mod watch;
@@ -144,10 +145,14 @@ impl<E: Commands> Cli<E> {
     }
 }
 
-fn parse_context(s: &str) -> Result<(String, String), String> {
+fn parse_context(s: &str) -> crate::Result<(String, String)> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
-        _ => Err(format!("'{s}' is not KEY=VALUE (for example: -c env=prod)")),
+        _ => Err(crate::Error::BadArgument {
+            value: s.to_owned(),
+            form: "KEY=VALUE",
+            example: "-c env=prod",
+        }),
     }
 }
 
@@ -254,10 +259,17 @@ mod tests {
 
     #[test]
     fn context_values_must_be_key_value() {
-        assert_eq!(parse_context("env=prod"), Ok(("env".into(), "prod".into())));
-        assert_eq!(parse_context("k=a=b"), Ok(("k".into(), "a=b".into())));
+        assert_eq!(
+            parse_context("env=prod").ok(),
+            Some(("env".into(), "prod".into()))
+        );
+        assert_eq!(
+            parse_context("k=a=b").ok(),
+            Some(("k".into(), "a=b".into()))
+        );
         assert!(parse_context("env")
             .unwrap_err()
+            .to_string()
             .contains("'env' is not KEY=VALUE"));
         assert!(parse_context("=x").is_err());
     }

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use constructs::CloudAssembly;
 
 use super::aws::AwsArgs;
+use super::report::Terminal;
 use super::Context;
 use crate::deploy::build;
 use crate::deploy::session::Session;
@@ -118,7 +119,14 @@ fn build_missing(
             && !dir.join(&j.file_name).exists()
     });
     if !jobs.is_empty() {
-        build::build(root, dir, &jobs, &app, &build::Options::default())?;
+        build::build(
+            root,
+            dir,
+            &jobs,
+            &app,
+            &build::Options::default(),
+            &Terminal,
+        )?;
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::bail;
 
 use super::aws::AwsArgs;
+use super::report::Terminal;
 use super::target::Target;
 use super::Context;
 use crate::deploy::assembly::{dependency_order, Assembly};
@@ -198,7 +199,7 @@ impl Watch {
             let session = target.session().await;
             let mut parts = Vec::new();
             for stack in &selected {
-                let part = match hotswap::deploy(&session, &dir, stack, &opts).await? {
+                let part = match hotswap::deploy(&session, &dir, stack, &opts, &Terminal).await? {
                     Outcome::Hotswapped(ids) => format!("hotswapped {}", ids.join(", ")),
                     Outcome::NothingToDo => "no changes".to_owned(),
                     Outcome::ChangeSet(Deployed::NoChanges(_)) => "no changes".to_owned(),

@@ -4,11 +4,11 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context as _};
 use aws_sdk_s3::primitives::ByteStream;
 
 use super::assembly::Asset;
 use super::session::error_message;
+use crate::error::{Error, Result};
 
 /// What publishing did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub async fn publish(
     bucket: &str,
     assembly_dir: &Path,
     assets: &[Asset],
-) -> anyhow::Result<Published> {
+) -> Result<Published> {
     let mut report = Published::default();
     for asset in assets {
         let path = assembly_dir.join(&asset.source_path);
@@ -45,21 +45,30 @@ pub async fn publish(
             Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => {}
             Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => {}
             Err(e) => {
-                let msg = error_message(&e);
-                if msg.contains("NoSuchBucket") || msg.contains("AccessDenied") {
-                    bail!("cannot reach the staging bucket '{bucket}' ({msg}); run 'infra bootstrap' for this account and region");
+                let message = error_message(&e);
+                if message.contains("NoSuchBucket") || message.contains("AccessDenied") {
+                    return Err(Error::StagingBucket {
+                        bucket: bucket.to_owned(),
+                        message,
+                    });
                 }
-                bail!("failed to check s3://{bucket}/{}: {msg}", asset.object_key);
+                return Err(Error::Aws {
+                    action: format!("check s3://{bucket}/{}", asset.object_key),
+                    message,
+                });
             }
         }
-        let bytes = std::fs::read(&path).with_context(|| {
+        let bytes = std::fs::read(&path).map_err(|source| {
             if asset.source_path.ends_with(".zip") {
-                format!(
-                    "asset file '{}' is missing; run 'infra build' to build the functions, or synthesize and build into this directory",
-                    path.display()
-                )
+                Error::AssetMissing {
+                    path: path.clone(),
+                    source,
+                }
             } else {
-                format!("cannot read asset file '{}'", path.display())
+                Error::AssetUnreadable {
+                    path: path.clone(),
+                    source,
+                }
             }
         })?;
         let size = bytes.len() as u64;
@@ -77,14 +86,11 @@ pub async fn publish(
             .body(ByteStream::from(bytes))
             .send()
             .await
-            .map_err(|e| anyhow::anyhow!(error_message(&e)))
-            .with_context(|| {
-                format!(
-                    "failed to upload {} to s3://{bucket}/{}",
-                    path.display(),
-                    asset.object_key
-                )
-            })?;
+            .map_err(Error::aws(format!(
+                "upload {} to s3://{bucket}/{}",
+                path.display(),
+                asset.object_key
+            )))?;
         report.uploaded.push(asset.object_key.clone());
         report.bytes += size;
     }

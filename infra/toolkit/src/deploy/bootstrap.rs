@@ -8,6 +8,8 @@
 //! cannot assume the roles. Run `cdk bootstrap` instead when the roles are wanted:
 //! `infra` deploys into such an environment unchanged.
 
+use aws_constructs::iam::PolicyDocument;
+use aws_constructs::s3::tls_only_statement;
 use cfn::s3::bucket::{
     BucketEncryption, LifecycleConfiguration, PublicAccessBlockConfiguration, Rule, RuleStatus,
     SSEAlgorithm, ServerSideEncryptionByDefault, ServerSideEncryptionRule, VersioningConfiguration,
@@ -16,9 +18,15 @@ use cfn::s3::bucket::{
 use cfn::s3::{Bucket, BucketPolicy};
 use cfn::ssm::parameter::Type as ParameterType;
 use cfn::ssm::Parameter;
-use constructs::value::{join, list, sub};
-use constructs::{App, Output, RemovalPolicy, Value, BOOTSTRAP_QUALIFIER};
+use constructs::value::{list, sub};
+use constructs::{App, Output, RemovalPolicy, BOOTSTRAP_QUALIFIER};
 use serde_json::json;
+
+use super::assembly::Stack;
+use super::report::Reporter;
+use super::session::{describe, Session, TOOLKIT_STACK};
+use super::stack::{apply, DeployOptions, Deployed};
+use crate::error::Result;
 
 /// The bootstrap version this template provides (what `requiresBootstrapStackVersion` needs).
 pub const BOOTSTRAP_VERSION: u32 = constructs::REQUIRED_BOOTSTRAP_VERSION;
@@ -33,10 +41,10 @@ pub enum BucketEncryptionKind {
     Kms,
 }
 
-/// The bootstrap template as JSON text.
-pub fn template(encryption: BucketEncryptionKind) -> String {
+/// The bootstrap stack, its template synthesized as JSON.
+pub fn template(encryption: BucketEncryptionKind) -> Result<constructs::StackArtifact> {
     let app = App::new();
-    let stack = app.stack(super::session::TOOLKIT_STACK);
+    let stack = app.stack(TOOLKIT_STACK);
     stack.set_description(
         "Deployment resources of infra (AWS CDK compatible bootstrap, qualifier hnb659fds): the asset staging bucket and the bootstrap version",
     );
@@ -82,17 +90,8 @@ pub fn template(encryption: BucketEncryptionKind) -> String {
         "StagingBucketPolicy",
         BucketPolicy::new(
             bucket.ref_(),
-            json!({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "AllowSSLRequestsOnly",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket.arn(), join("", [bucket.arn(), Value::from("/*")])],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}}
-                }]
-            }),
+            PolicyDocument::new([tls_only_statement(bucket.arn()).sid("AllowSSLRequestsOnly")])
+                .to_json(),
         ),
     );
     stack.add(
@@ -113,63 +112,67 @@ pub fn template(encryption: BucketEncryptionKind) -> String {
             "The version of the bootstrap resources that are currently mastered in this stack",
         ),
     );
-    let assembly = app
-        .synth(constructs::Format::Json)
-        .expect("the bootstrap template is valid (unit-tested)");
-    assembly.stacks[0].template_body.clone()
+    let mut assembly = app.synth(constructs::Format::Json)?;
+    // The app has exactly one stack, the bootstrap stack.
+    let only = assembly
+        .stacks
+        .pop()
+        .ok_or_else(|| constructs::SynthError {
+            problems: vec![format!(
+                "the app of stack {TOOLKIT_STACK} synthesized no stack"
+            )],
+        })?;
+    Ok(only)
 }
 
 /// Deploys (or updates) the bootstrap stack in the caller's environment.
 /// Leaves alone a newer bootstrap stack made by the AWS CDK.
 pub async fn bootstrap(
-    session: &super::session::Session,
+    session: &Session,
     region: Option<&str>,
     encryption: BucketEncryptionKind,
-    opts: &super::stack::DeployOptions,
-) -> anyhow::Result<()> {
-    use super::session::{describe, TOOLKIT_STACK};
+    opts: &DeployOptions,
+    report: &dyn Reporter,
+) -> Result<()> {
     let env = session.environment(None, region).await?;
     let cfn = session.cloudformation(Some(&env.region));
-    if let Some(existing) = describe(&cfn, TOOLKIT_STACK).await? {
-        let version = existing
-            .outputs
-            .iter()
-            .find(|(k, _)| k == "BootstrapVersion")
-            .and_then(|(_, v)| v.parse::<u32>().ok());
-        if let Some(v) = version.filter(|v| *v > BOOTSTRAP_VERSION) {
-            eprintln!(
-                "{env}: already bootstrapped by the AWS CDK (version {v}, this tool needs {BOOTSTRAP_VERSION}); nothing to do"
-            );
-            return Ok(());
-        }
+    let existing = describe(&cfn, TOOLKIT_STACK).await?;
+    if let Some(v) = existing
+        .and_then(|s| s.bootstrap_version())
+        .filter(|v| *v > BOOTSTRAP_VERSION)
+    {
+        report.line(&format!(
+            "{env}: already bootstrapped by the AWS CDK (version {v}, this tool needs {BOOTSTRAP_VERSION}); nothing to do"
+        ));
+        return Ok(());
     }
-    let body = template(encryption);
-    let stack = super::assembly::Stack {
+    let synthesized = template(encryption)?;
+    let stack = Stack {
         artifact_id: TOOLKIT_STACK.to_owned(),
         stack_name: TOOLKIT_STACK.to_owned(),
         display_name: TOOLKIT_STACK.to_owned(),
         account: Some(env.account.clone()),
         region: Some(env.region.clone()),
         dependencies: Vec::new(),
-        template: serde_json::from_str(&body)?,
-        template_body: body,
+        template: synthesized.template,
+        template_body: synthesized.template_body,
         assets: Vec::new(),
         termination_protection: false,
         tags: Default::default(),
         paths: Default::default(),
     };
-    eprintln!(
+    report.line(&format!(
         "{env}: bootstrapping (stack {TOOLKIT_STACK}, bucket {})",
         env.staging_bucket()
-    );
-    match super::stack::apply(&cfn, &stack, opts, None).await? {
-        super::stack::Deployed::NoChanges(_) => {
-            eprintln!("{env}: already bootstrapped (version {BOOTSTRAP_VERSION}); nothing to do")
-        }
-        super::stack::Deployed::Done(_) => {
-            eprintln!("{env}: bootstrapped (version {BOOTSTRAP_VERSION})")
-        }
-        super::stack::Deployed::NotExecuted => {}
+    ));
+    match apply(&cfn, &stack, opts, None, report).await? {
+        Deployed::NoChanges(_) => report.line(&format!(
+            "{env}: already bootstrapped (version {BOOTSTRAP_VERSION}); nothing to do"
+        )),
+        Deployed::Done(_) => report.line(&format!(
+            "{env}: bootstrapped (version {BOOTSTRAP_VERSION})"
+        )),
+        Deployed::NotExecuted => {}
     }
     Ok(())
 }
@@ -181,7 +184,9 @@ mod tests {
 
     #[test]
     fn template_has_the_cdk_names_and_secure_bucket() {
-        let t: Json = serde_json::from_str(&template(BucketEncryptionKind::Aes256)).unwrap();
+        let aes = template(BucketEncryptionKind::Aes256).unwrap();
+        let t: Json = serde_json::from_str(&aes.template_body).unwrap();
+        assert_eq!(t, aes.template);
         let b = &t["Resources"]["StagingBucket"];
         assert_eq!(b["DeletionPolicy"], "Retain");
         assert_eq!(
@@ -203,7 +208,9 @@ mod tests {
         );
         let statement =
             &t["Resources"]["StagingBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][0];
+        assert_eq!(statement["Sid"], "AllowSSLRequestsOnly");
         assert_eq!(statement["Effect"], "Deny");
+        assert_eq!(statement["Principal"], json!({"AWS": "*"}));
         assert_eq!(
             statement["Condition"]["Bool"]["aws:SecureTransport"],
             "false"
@@ -212,7 +219,7 @@ mod tests {
         assert_eq!(p["Name"], "/cdk-bootstrap/hnb659fds/version");
         assert_eq!(p["Value"], "6");
         assert_eq!(t["Outputs"]["BootstrapVersion"]["Value"], "6");
-        let kms: Json = serde_json::from_str(&template(BucketEncryptionKind::Kms)).unwrap();
+        let kms = template(BucketEncryptionKind::Kms).unwrap().template;
         assert_eq!(
             kms["Resources"]["StagingBucket"]["Properties"]["BucketEncryption"]
                 ["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]

@@ -11,6 +11,7 @@ use aws_constructs::lambda::Architecture;
 use constructs::CloudAssembly;
 
 use super::assets::human_size;
+use super::report::Reporter;
 
 /// One function asset to build.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,6 +136,7 @@ pub fn build(
     jobs: &[Job],
     app: &[Job],
     opts: &Options,
+    report: &dyn Reporter,
 ) -> anyhow::Result<Vec<Built>> {
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
@@ -146,12 +148,12 @@ pub fn build(
         let target = out_dir.join(&job.file_name);
         match std::fs::metadata(&target) {
             Ok(meta) if !opts.force => {
-                eprintln!(
+                report.line(&format!(
                     "{prefix}: unchanged (hash {}), reusing {} ({})",
                     &job.hash[..12],
                     target.display(),
                     human_size(meta.len())
-                );
+                ));
                 results[i] = Some(Built {
                     package: job.package.clone(),
                     path: target,
@@ -162,11 +164,11 @@ pub fn build(
             _ => {
                 let arch = opts.arch.unwrap_or(job.architecture);
                 if arch != job.architecture {
-                    eprintln!(
+                    report.line(&format!(
                         "{prefix}: warning: building for {} although the stack declares {}; the zip will not run on the deployed function",
                         arch.lambda_name(),
                         job.architecture.lambda_name()
-                    );
+                    ));
                 }
                 pending.push((i, arch));
             }
@@ -188,7 +190,7 @@ pub fn build(
             profile: opts.profile,
             others: &others,
         };
-        for (i, built) in build_pass(root, out_dir, &pass, jobs, &indices)? {
+        for (i, built) in build_pass(root, out_dir, &pass, jobs, &indices, report)? {
             results[i] = Some(built);
         }
     }
@@ -224,16 +226,17 @@ fn build_pass(
     pass: &Pass<'_>,
     jobs: &[Job],
     indices: &[usize],
+    report: &dyn Reporter,
 ) -> anyhow::Result<Vec<(usize, Built)>> {
     let (arch, n) = (pass.arch, jobs.len());
     let packages: Vec<&str> = indices.iter().map(|&i| jobs[i].package.as_str()).collect();
-    eprintln!(
+    report.line(&format!(
         "Building {} function{} for {} with cargo-lambda: {}",
         packages.len(),
         if packages.len() == 1 { "" } else { "s" },
         arch.lambda_name(),
         packages.join(", ")
-    );
+    ));
     let started = Instant::now();
     // Per process and architecture, so that concurrent builds never share it.
     let lambda_dir = root.join("target").join("infra-lambda").join(format!(
@@ -255,23 +258,23 @@ fn build_pass(
     for &i in indices {
         let job = &jobs[i];
         let built = copy_zip(&lambda_dir, out_dir, job)?;
-        eprintln!(
+        report.line(&format!(
             "[{}/{n}] {}: {} {}",
             i + 1,
             job.package,
             built.path.display(),
             human_size(built.size)
-        );
+        ));
         out.push((i, built));
     }
     // Only on success: after a failure the directory is left for inspection.
     remove_dir(&lambda_dir)?;
-    eprintln!(
+    report.line(&format!(
         "cargo-lambda pass for {} ({}) took {:.1} s",
         arch.lambda_name(),
         packages.join(", "),
         started.elapsed().as_secs_f64()
-    );
+    ));
     Ok(out)
 }
 
@@ -455,14 +458,21 @@ mod tests {
             std::fs::write(dir.path().join(&j.file_name), "zip").unwrap();
         }
         // No cargo-lambda runs: the root does not even exist.
+        let report = crate::deploy::report::Recorder::default();
         let built = build(
             &dir.path().join("nowhere"),
             dir.path(),
             &jobs,
             &jobs,
             &Options::default(),
+            &report,
         )
         .unwrap();
+        let lines = report.lines.borrow();
+        assert!(
+            lines[0].starts_with("[1/2] a: unchanged (hash "),
+            "{lines:?}"
+        );
         let names: Vec<(&str, bool)> = built
             .iter()
             .map(|b| (b.package.as_str(), b.reused))

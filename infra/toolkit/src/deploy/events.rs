@@ -1,12 +1,12 @@
-//! Stack events: polling `DescribeStackEvents` while a stack operation runs,
-//! printing each new event with a progress counter, and finding the first
-//! failure when it ends badly.
+//! Stack events: reading `DescribeStackEvents` while a stack operation runs,
+//! the line each new event is reported as (with a progress counter), and the
+//! first failure when the operation ends badly.
 
-use std::time::Duration;
-
-use anyhow::Context as _;
 use aws_sdk_cloudformation::types::StackEvent;
 use aws_sdk_cloudformation::Client;
+
+use super::status::{Phase as _, ResourceStatus};
+use crate::error::{Error, Result};
 
 /// One stack event, reduced to what is printed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,8 +19,8 @@ pub struct Event {
     pub logical_id: String,
     /// The resource type.
     pub resource_type: String,
-    /// `CREATE_IN_PROGRESS`, `CREATE_FAILED`, …
-    pub status: String,
+    /// `CREATE_IN_PROGRESS`, `CREATE_FAILED`, … (a stack status for the stack's own events).
+    pub status: ResourceStatus,
     /// Why, when CloudFormation says.
     pub reason: Option<String>,
 }
@@ -42,8 +42,8 @@ impl Event {
             resource_type: e.resource_type().unwrap_or_default().to_owned(),
             status: e
                 .resource_status()
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default(),
+                .cloned()
+                .unwrap_or_else(|| ResourceStatus::from("")),
             reason: e.resource_status_reason().map(str::to_owned),
         }
     }
@@ -71,7 +71,7 @@ impl Progress {
 
     /// Records an event; resource events ending in `_COMPLETE` or `_FAILED` count once.
     pub fn record(&mut self, e: &Event) {
-        let finished = e.status.ends_with("_COMPLETE") || e.status.ends_with("_FAILED");
+        let finished = e.status.is_complete() || e.status.is_failed();
         if finished && !e.is_stack() && !self.done.contains(&e.logical_id) {
             self.done.push(e.logical_id.clone());
         }
@@ -99,7 +99,7 @@ pub fn format_event(
         "{stack} | {} | {} | {:<20} | {:<28} | {}",
         progress.prefix(),
         e.time,
-        e.status,
+        e.status.as_str(),
         e.resource_type,
         e.logical_id
     );
@@ -107,7 +107,7 @@ pub fn format_event(
         line.push_str(&format!(" ({path})"));
     }
     if let Some(reason) = &e.reason {
-        if e.status.ends_with("_FAILED") || e.status.contains("ROLLBACK") {
+        if e.status.is_failed() || e.status.is_rollback() {
             line.push_str(&format!(" {reason}"));
         }
     }
@@ -117,7 +117,7 @@ pub fn format_event(
 /// The first failure among `events` (oldest first): a resource that failed for
 /// its own reason, not one cancelled because another failed; else the stack's.
 pub fn first_failure(events: &[Event]) -> Option<&Event> {
-    let failed = |e: &&Event| e.status.ends_with("_FAILED");
+    let failed = |e: &&Event| e.status.is_failed();
     let cancelled = |e: &&Event| {
         e.reason
             .as_deref()
@@ -132,21 +132,8 @@ pub fn first_failure(events: &[Event]) -> Option<&Event> {
         .or_else(|| {
             events
                 .iter()
-                .find(|e| e.is_stack() && e.status.contains("ROLLBACK_IN_PROGRESS"))
+                .find(|e| e.is_stack() && e.status.is_rollback() && e.status.is_in_progress())
         })
-}
-
-/// Whether a stack status is final (nothing in progress).
-pub fn is_terminal(status: &str) -> bool {
-    !status.ends_with("_IN_PROGRESS")
-}
-
-/// Whether a final status means the operation succeeded.
-pub fn is_success(status: &str) -> bool {
-    matches!(
-        status,
-        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE" | "DELETE_COMPLETE"
-    )
 }
 
 /// The id of the newest event of a stack (to print only what comes after it).
@@ -163,11 +150,7 @@ pub async fn latest_event_id(cfn: &Client, stack: &str) -> Option<String> {
 }
 
 /// Events newer than `since` (exclusive), oldest first.
-pub async fn events_since(
-    cfn: &Client,
-    stack: &str,
-    since: Option<&str>,
-) -> anyhow::Result<Vec<Event>> {
+pub async fn events_since(cfn: &Client, stack: &str, since: Option<&str>) -> Result<Vec<Event>> {
     let mut out = Vec::new();
     let mut pages = cfn
         .describe_stack_events()
@@ -175,7 +158,7 @@ pub async fn events_since(
         .into_paginator()
         .send();
     'pages: while let Some(page) = pages.next().await {
-        let page = page.with_context(|| format!("failed to read the events of stack {stack}"))?;
+        let page = page.map_err(Error::aws(format!("read the events of stack {stack}")))?;
         for e in page.stack_events() {
             if since.is_some() && e.event_id() == since {
                 break 'pages;
@@ -188,68 +171,6 @@ pub async fn events_since(
     }
     out.reverse();
     Ok(out)
-}
-
-/// The outcome of watching a stack operation.
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    /// The final stack status (`DELETE_COMPLETE` when the stack is gone).
-    pub status: String,
-    /// The stack's status reason.
-    pub status_reason: Option<String>,
-    /// Every event of the operation, oldest first.
-    pub events: Vec<Event>,
-}
-
-/// Polls the stack until its status is final, printing new events to stderr.
-pub async fn watch(
-    cfn: &Client,
-    stack: &str,
-    since: Option<String>,
-    total_resources: usize,
-    path_of: &dyn Fn(&str) -> Option<String>,
-    poll: Duration,
-) -> anyhow::Result<Outcome> {
-    let mut progress = Progress::new(total_resources);
-    let mut seen: Vec<Event> = Vec::new();
-    let mut last = since;
-    loop {
-        let described = cfn.describe_stacks().stack_name(stack).send().await;
-        let (status, reason) = match described {
-            Ok(out) => match out.stacks().first() {
-                Some(s) => (
-                    s.stack_status()
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default(),
-                    s.stack_status_reason().map(str::to_owned),
-                ),
-                None => ("DELETE_COMPLETE".to_owned(), None),
-            },
-            Err(e) if super::session::is_missing_stack(&e) => ("DELETE_COMPLETE".to_owned(), None),
-            Err(e) => {
-                return Err(anyhow::Error::new(e))
-                    .with_context(|| format!("failed to describe stack {stack}"))
-            }
-        };
-        if status != "DELETE_COMPLETE" || !seen.is_empty() || last.is_some() {
-            if let Ok(new) = events_since(cfn, stack, last.as_deref()).await {
-                for e in new {
-                    progress.record(&e);
-                    eprintln!("{}", format_event(stack, &progress, &e, path_of));
-                    last = Some(e.id.clone());
-                    seen.push(e);
-                }
-            }
-        }
-        if is_terminal(&status) {
-            return Ok(Outcome {
-                status,
-                status_reason: reason,
-                events: seen,
-            });
-        }
-        tokio::time::sleep(poll).await;
-    }
 }
 
 #[cfg(test)]
@@ -322,14 +243,6 @@ mod tests {
     }
 
     #[test]
-    fn statuses() {
-        assert!(is_terminal("UPDATE_ROLLBACK_COMPLETE"));
-        assert!(!is_terminal("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"));
-        assert!(is_success("UPDATE_COMPLETE"));
-        assert!(!is_success("ROLLBACK_COMPLETE"));
-    }
-
-    #[test]
     fn sdk_events_are_reduced() {
         use aws_sdk_cloudformation::primitives::DateTime;
         use aws_sdk_cloudformation::types::ResourceStatus;
@@ -345,7 +258,7 @@ mod tests {
             .build();
         let e = Event::from_sdk(&e);
         assert_eq!(
-            (e.time.as_str(), e.status.as_str(), e.reason.as_deref()),
+            (e.time.as_str(), e.status.text(), e.reason.as_deref()),
             ("22:13:20", "CREATE_FAILED", Some("boom"))
         );
     }

@@ -3,7 +3,9 @@
 //! staging bucket, function builds, hotswaps).
 //!
 //! The CLI modules (`crate::cli`) only parse options and call these. Nothing
-//! here knows about clap beyond the `ValueEnum` choices it defines.
+//! here knows about clap beyond the `ValueEnum` choices it defines, and
+//! nothing here prints: progress goes to a [`report::Reporter`] the CLI
+//! passes, and failures are [`crate::Error`]s.
 
 pub mod assembly;
 pub mod assets;
@@ -13,8 +15,11 @@ pub mod changeset;
 pub mod diff;
 pub mod events;
 pub mod hotswap;
+pub mod poll;
+pub mod report;
 pub mod session;
 pub mod stack;
+pub mod status;
 
 /// A single-threaded runtime for one command.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

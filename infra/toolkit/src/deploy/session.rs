@@ -1,11 +1,13 @@
 //! The AWS clients of a command, built from one `SdkConfig`, and the target
 //! environment (account and region) of each stack.
 
-use anyhow::Context as _;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cloudformation::config::{Credentials, SharedHttpClient};
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+
+use super::status::StackStatus;
+use crate::error::{Error, Result};
 
 /// The bootstrap stack's name (the AWS CDK's default).
 pub const TOOLKIT_STACK: &str = "CDKToolkit";
@@ -121,36 +123,39 @@ impl Session {
         aws_sdk_codepipeline::Client::new(&self.config)
     }
 
+    /// The region of a stack: its own when the app names one, else the configured one.
+    pub fn region_for(&self, stack_region: Option<&str>) -> Result<String> {
+        stack_region
+            .map(str::to_owned)
+            .or_else(|| self.region())
+            .ok_or(Error::NoRegion)
+    }
+
     /// The account and region a stack deploys to: its own when the app names
     /// them, else those of the credentials. Refuses a stack bound to another account.
     pub async fn environment(
         &self,
         account: Option<&str>,
         region: Option<&str>,
-    ) -> anyhow::Result<Environment> {
+    ) -> Result<Environment> {
         let sts = aws_sdk_sts::Client::new(&self.config);
         let caller = sts
             .get_caller_identity()
             .send()
             .await
-            .context("failed to identify the caller (sts:GetCallerIdentity); check the credentials, --profile and --endpoint-url")?;
+            .map_err(|e| Error::Identity {
+                message: error_message(&e),
+            })?;
         let current = caller.account().unwrap_or_default().to_owned();
-        if let Some(a) = account {
-            if a != current {
-                anyhow::bail!(
-                    "the stack belongs to account {a}, but the credentials are for account {current}; use --profile to pick credentials for {a}"
-                );
-            }
+        if let Some(a) = account.filter(|a| *a != current) {
+            return Err(Error::WrongAccount {
+                stack: a.to_owned(),
+                caller: current,
+            });
         }
-        let region = match region.map(str::to_owned).or_else(|| self.region()) {
-            Some(r) => r,
-            None => anyhow::bail!(
-                "no AWS region: pass --region, set AWS_REGION, or set a region in the profile"
-            ),
-        };
         Ok(Environment {
             account: current,
-            region,
+            region: self.region_for(region)?,
         })
     }
 }
@@ -191,10 +196,12 @@ fn aws_smithy_error<E: std::error::Error + 'static, R: std::fmt::Debug>(
 }
 
 /// A stack as CloudFormation describes it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DeployedStack {
     /// The stack status.
-    pub status: String,
+    pub status: StackStatus,
+    /// Why it is in that status, when CloudFormation says.
+    pub reason: Option<String>,
     /// Outputs, key → value, in CloudFormation's order.
     pub outputs: Vec<(String, String)>,
     /// Parameter keys.
@@ -203,17 +210,28 @@ pub struct DeployedStack {
     pub termination_protection: bool,
 }
 
+impl DeployedStack {
+    /// The `BootstrapVersion` output of a bootstrap stack, when it has one.
+    pub fn bootstrap_version(&self) -> Option<u32> {
+        self.outputs
+            .iter()
+            .find(|(k, _)| k == "BootstrapVersion")
+            .and_then(|(_, v)| v.parse().ok())
+    }
+}
+
 /// Describes `stack`; `None` when it does not exist.
 pub async fn describe(
     cfn: &aws_sdk_cloudformation::Client,
     stack: &str,
-) -> anyhow::Result<Option<DeployedStack>> {
+) -> Result<Option<DeployedStack>> {
     match cfn.describe_stacks().stack_name(stack).send().await {
         Ok(out) => Ok(out.stacks().first().map(|s| DeployedStack {
             status: s
                 .stack_status()
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default(),
+                .cloned()
+                .unwrap_or_else(|| StackStatus::from("")),
+            reason: s.stack_status_reason().map(str::to_owned),
             outputs: s
                 .outputs()
                 .iter()
@@ -232,7 +250,6 @@ pub async fn describe(
             termination_protection: s.enable_termination_protection().unwrap_or(false),
         })),
         Err(e) if is_missing_stack(&e) => Ok(None),
-        Err(e) => Err(anyhow::anyhow!(error_message(&e)))
-            .with_context(|| format!("failed to describe stack {stack}")),
+        Err(e) => Err(Error::aws(format!("describe stack {stack}"))(e)),
     }
 }

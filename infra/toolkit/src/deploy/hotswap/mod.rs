@@ -13,7 +13,6 @@ pub mod resolve;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context as _};
 use aws_sdk_lambda::types::LastUpdateStatus;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -23,8 +22,12 @@ use self::plan::{plan, Hotswap, Plan};
 use self::resolve::Resolver;
 use super::assembly::Stack;
 use super::assets::publish;
-use super::session::{describe, error_message, Session};
+use super::poll;
+use super::report::Reporter;
+use super::session::{describe, Session};
 use super::stack::{deploy as deploy_with_change_set, deployed_template, DeployOptions, Deployed};
+use super::status::Phase as _;
+use crate::error::{Error, Result};
 
 /// How long a function may take to apply new code.
 const UPDATE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -36,7 +39,7 @@ pub enum Outcome {
     Hotswapped(Vec<String>),
     /// Only metadata differed from the deployed template; nothing was changed.
     NothingToDo,
-    /// Deployed with a change set instead (the reasons were printed).
+    /// Deployed with a change set instead (the reasons were reported).
     ChangeSet(Deployed),
 }
 
@@ -55,17 +58,18 @@ enum Action {
     },
 }
 
-/// The warning printed after a hotswap (the AWS CDK CLI's, in substance).
+/// The warning reported after a hotswap (the AWS CDK CLI's, in substance).
 pub const DRIFT_WARNING: &str = "warning: hotswap deliberately makes the stack drift from its template (CloudFormation still holds the old code and definitions); use it for development only, and run 'infra deploy' without --hotswap to reconcile the stack";
 
 /// Deploys `stack` by hotswap when only code and definitions changed, else
-/// with a change set (printing, per change, why it is not hotswappable).
+/// with a change set (reporting, per change, why it is not hotswappable).
 pub async fn deploy(
     session: &Session,
     dir: &Path,
     stack: &Stack,
     opts: &DeployOptions,
-) -> anyhow::Result<Outcome> {
+    report: &dyn Reporter,
+) -> Result<Outcome> {
     let label = stack.label();
     let env = session
         .environment(stack.account.as_deref(), stack.region.as_deref())
@@ -73,7 +77,7 @@ pub async fn deploy(
     let cfn = session.cloudformation(Some(&env.region));
     let name = &stack.stack_name;
     let deployed = match describe(&cfn, name).await? {
-        Some(s) if s.status.ends_with("_COMPLETE") && !s.status.contains("ROLLBACK") => {
+        Some(s) if s.status.is_complete() && !s.status.is_rollback() => {
             deployed_template(&cfn, name).await?
         }
         Some(s) => {
@@ -83,6 +87,7 @@ pub async fn deploy(
                 stack,
                 opts,
                 &[format!("the stack is {}", s.status)],
+                report,
             )
             .await
         }
@@ -95,11 +100,14 @@ pub async fn deploy(
             stack,
             opts,
             &["the stack is not deployed yet".to_owned()],
+            report,
         )
         .await;
     };
     let mut swaps = match plan(&deployed, &stack.template) {
-        Plan::Fallback(reasons) => return fallback(session, dir, stack, opts, &reasons).await,
+        Plan::Fallback(reasons) => {
+            return fallback(session, dir, stack, opts, &reasons, report).await
+        }
         Plan::Hotswap(swaps) => swaps,
     };
     let resolver = resolver(&cfn, name, &env.account, &env.region).await?;
@@ -107,14 +115,14 @@ pub async fn deploy(
     // Code hotswapped earlier and since reverted: the template did not change, the function did.
     swaps.extend(drifted_code(&lambda, &resolver, dir, stack, &swaps).await?);
     if swaps.is_empty() {
-        eprintln!(
+        report.line(&format!(
             "{label}: no hotswappable changes (only metadata differs, if anything); nothing to do"
-        );
+        ));
         return Ok(Outcome::NothingToDo);
     }
     let actions = match actions(&resolver, &swaps) {
         Ok(actions) => actions,
-        Err(reasons) => return fallback(session, dir, stack, opts, &reasons).await,
+        Err(reasons) => return fallback(session, dir, stack, opts, &reasons, report).await,
     };
 
     let published = publish(
@@ -124,7 +132,7 @@ pub async fn deploy(
         &stack.assets,
     )
     .await?;
-    eprintln!(
+    report.line(&format!(
         "{label}: hotswapping {} resource{} ({} asset{} uploaded)",
         actions.len(),
         if actions.len() == 1 { "" } else { "s" },
@@ -134,7 +142,7 @@ pub async fn deploy(
         } else {
             "s"
         },
-    );
+    ));
     let sfn = session.sfn(Some(&env.region));
     let mut done = Vec::new();
     for action in &actions {
@@ -166,8 +174,9 @@ pub async fn deploy(
                     .definition(definition)
                     .send()
                     .await
-                    .map_err(|e| anyhow::anyhow!(error_message(&e)))
-                    .with_context(|| format!("failed to update the definition of state machine {state_machine} ({logical_id})"))?;
+                    .map_err(Error::aws(format!(
+                        "update the definition of state machine {state_machine} ({logical_id})"
+                    )))?;
                 (logical_id, "definition updated")
             }
         };
@@ -175,30 +184,33 @@ pub async fn deploy(
             .construct_path(id)
             .map(|p| format!(" ({p})"))
             .unwrap_or_default();
-        eprintln!(
+        report.line(&format!(
             "{label}: {id}{path}: {what} in {:.1} s (hotswap)",
             started.elapsed().as_secs_f64()
-        );
+        ));
         done.push(id.clone());
     }
-    eprintln!("{label}: {DRIFT_WARNING}");
+    report.line(&format!("{label}: {DRIFT_WARNING}"));
     Ok(Outcome::Hotswapped(done))
 }
 
-/// Deploys with a change set after printing why a hotswap was not possible.
+/// Deploys with a change set after reporting why a hotswap was not possible.
 async fn fallback(
     session: &Session,
     dir: &Path,
     stack: &Stack,
     opts: &DeployOptions,
     reasons: &[String],
-) -> anyhow::Result<Outcome> {
+    report: &dyn Reporter,
+) -> Result<Outcome> {
     let label = stack.label();
     for reason in reasons {
-        eprintln!("{label}: {reason}: not hotswappable; deploying with a change set");
+        report.line(&format!(
+            "{label}: {reason}: not hotswappable; deploying with a change set"
+        ));
     }
     Ok(Outcome::ChangeSet(
-        deploy_with_change_set(session, dir, stack, opts).await?,
+        deploy_with_change_set(session, dir, stack, opts, report).await?,
     ))
 }
 
@@ -208,14 +220,13 @@ async fn resolver(
     name: &str,
     account: &str,
     region: &str,
-) -> anyhow::Result<Resolver> {
+) -> Result<Resolver> {
     let out = cfn
         .describe_stack_resources()
         .stack_name(name)
         .send()
         .await
-        .map_err(|e| anyhow::anyhow!(error_message(&e)))
-        .with_context(|| format!("failed to list the resources of stack {name}"))?;
+        .map_err(Error::aws(format!("list the resources of stack {name}")))?;
     let mut resolver = Resolver {
         account: account.to_owned(),
         region: region.to_owned(),
@@ -298,7 +309,7 @@ async fn drifted_code(
     dir: &Path,
     stack: &Stack,
     swaps: &[Hotswap],
-) -> anyhow::Result<Vec<Hotswap>> {
+) -> Result<Vec<Hotswap>> {
     let mut out = Vec::new();
     let resources = stack
         .template
@@ -334,8 +345,9 @@ async fn drifted_code(
             .function_name(function)
             .send()
             .await
-            .map_err(|e| anyhow::anyhow!(error_message(&e)))
-            .with_context(|| format!("failed to read the configuration of function {function}"))?;
+            .map_err(Error::aws(format!(
+                "read the configuration of function {function}"
+            )))?;
         if running.code_sha256() != Some(local.as_str()) {
             out.push(Hotswap::FunctionCode {
                 logical_id: id.clone(),
@@ -354,8 +366,8 @@ async fn update_code(
     function: &str,
     bucket: &str,
     key: &str,
-    poll: Duration,
-) -> anyhow::Result<()> {
+    interval: Duration,
+) -> Result<()> {
     lambda
         .update_function_code()
         .function_name(function)
@@ -363,30 +375,33 @@ async fn update_code(
         .s3_key(key)
         .send()
         .await
-        .map_err(|e| anyhow::anyhow!(error_message(&e)))
-        .with_context(|| {
-            format!("failed to update the code of function {function} (s3://{bucket}/{key})")
-        })?;
-    let started = Instant::now();
-    loop {
+        .map_err(Error::aws(format!(
+            "update the code of function {function} (s3://{bucket}/{key})"
+        )))?;
+    poll::until(interval, async |elapsed| {
         let config = lambda
             .get_function_configuration()
             .function_name(function)
             .send()
             .await
-            .map_err(|e| anyhow::anyhow!(error_message(&e)))
-            .with_context(|| format!("failed to read the state of function {function}"))?;
+            .map_err(Error::aws(format!("read the state of function {function}")))?;
         match config.last_update_status() {
-            None | Some(LastUpdateStatus::Successful) => return Ok(()),
-            Some(LastUpdateStatus::Failed) => bail!(
-                "function {function} did not take the new code (s3://{bucket}/{key}): {}; fix the code and hotswap again, or deploy without --hotswap",
-                config.last_update_status_reason().unwrap_or("no reason given")
-            ),
-            Some(_) if started.elapsed() > UPDATE_TIMEOUT => bail!(
-                "function {function} was still updating its code after {} s; check it in the Lambda console",
-                UPDATE_TIMEOUT.as_secs()
-            ),
-            Some(_) => tokio::time::sleep(poll).await,
+            None | Some(LastUpdateStatus::Successful) => Ok(Some(())),
+            Some(LastUpdateStatus::Failed) => Err(Error::CodeRejected {
+                function: function.to_owned(),
+                bucket: bucket.to_owned(),
+                key: key.to_owned(),
+                reason: config
+                    .last_update_status_reason()
+                    .unwrap_or("no reason given")
+                    .to_owned(),
+            }),
+            Some(_) if elapsed > UPDATE_TIMEOUT => Err(Error::CodeUpdateTimeout {
+                function: function.to_owned(),
+                seconds: UPDATE_TIMEOUT.as_secs(),
+            }),
+            Some(_) => Ok(None),
         }
-    }
+    })
+    .await
 }

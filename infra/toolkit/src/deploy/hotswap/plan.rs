@@ -5,6 +5,9 @@
 
 use serde_json::{Map, Value as Json};
 
+use super::resolve::refuse;
+use crate::error::Result;
+
 /// A change made directly through the service's API.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Hotswap {
@@ -195,14 +198,16 @@ fn compare(
 }
 
 /// The new code's S3 bucket and key; other kinds of code (inline, image) need a change set.
-fn function_code(props: &Map<String, Json>) -> Result<(Json, Json), String> {
+fn function_code(props: &Map<String, Json>) -> Result<(Json, Json)> {
     let code = props
         .get("Code")
         .and_then(Json::as_object)
-        .ok_or("the function has no Code")?;
+        .ok_or_else(|| refuse("the function has no Code"))?;
     match (code.get("S3Bucket"), code.get("S3Key")) {
         (Some(bucket), Some(key)) if code.len() == 2 => Ok((bucket.clone(), key.clone())),
-        _ => Err("the code is not an S3 object (S3Bucket and S3Key only)".to_owned()),
+        _ => Err(refuse(
+            "the code is not an S3 object (S3Bucket and S3Key only)",
+        )),
     }
 }
 
@@ -210,19 +215,16 @@ type Definition = (Json, Option<Map<String, Json>>);
 
 /// The new definition and its substitutions; refused when they refer to a
 /// resource the template does not have.
-fn definition(
-    props: &Map<String, Json>,
-    resources: &Map<String, Json>,
-) -> Result<Definition, String> {
+fn definition(props: &Map<String, Json>, resources: &Map<String, Json>) -> Result<Definition> {
     let definition = props
         .get("DefinitionString")
         .or_else(|| props.get("Definition"))
-        .ok_or("the state machine has no DefinitionString or Definition")?
+        .ok_or_else(|| refuse("the state machine has no DefinitionString or Definition"))?
         .clone();
     let substitutions = match props.get("DefinitionSubstitutions") {
         None => None,
         Some(Json::Object(m)) => Some(m.clone()),
-        Some(_) => return Err("DefinitionSubstitutions is not an object".to_owned()),
+        Some(_) => return Err(refuse("DefinitionSubstitutions is not an object")),
     };
     let mut referenced = Vec::new();
     references(&definition, &mut referenced);
@@ -233,9 +235,9 @@ fn definition(
     }
     for r in referenced {
         if !r.starts_with("AWS::") && !resources.contains_key(&r) {
-            return Err(format!(
+            return Err(refuse(format!(
                 "it refers to '{r}', which is not a resource of the stack"
-            ));
+            )));
         }
     }
     Ok((definition, substitutions))

@@ -8,6 +8,12 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 
 use super::plan::sub_variables;
+use crate::error::{Error, Result};
+
+/// A value hotswap cannot evaluate: the deployment falls back to a change set.
+pub(super) fn refuse(why: impl Into<String>) -> Error {
+    Error::NotHotswappable(why.into())
+}
 
 /// What references resolve to: the stack's deployed resources and environment.
 #[derive(Debug, Clone, Default)]
@@ -37,13 +43,16 @@ impl Resolver {
     }
 
     /// `value` with every intrinsic evaluated, as a string.
-    pub fn string(&self, value: &Json) -> Result<String, String> {
+    pub fn string(&self, value: &Json) -> Result<String> {
         match value {
             Json::String(s) => Ok(s.clone()),
             Json::Object(o) if o.len() == 1 => {
-                let (name, arg) = o.iter().next().ok_or("an empty object")?;
+                let (name, arg) = o.iter().next().ok_or_else(|| refuse("an empty object"))?;
                 match name.as_str() {
-                    "Ref" => self.reference(arg.as_str().ok_or("a Ref that is not a string")?),
+                    "Ref" => self.reference(
+                        arg.as_str()
+                            .ok_or_else(|| refuse("a Ref that is not a string"))?,
+                    ),
                     "Fn::GetAtt" => {
                         let (id, attribute) = match arg {
                             Json::Array(a) => (
@@ -58,7 +67,7 @@ impl Resolver {
                         };
                         match (id, attribute) {
                             (Some(i), Some(a)) => self.attribute(i, a),
-                            _ => Err(format!("a malformed Fn::GetAtt: {arg}")),
+                            _ => Err(refuse(format!("a malformed Fn::GetAtt: {arg}"))),
                         }
                     }
                     "Fn::Join" => {
@@ -73,18 +82,20 @@ impl Resolver {
                                 .map(|v| self.string(v))
                                 .collect::<Result<Vec<_>, _>>()?
                                 .join(sep)),
-                            _ => Err(format!("a malformed Fn::Join: {arg}")),
+                            _ => Err(refuse(format!("a malformed Fn::Join: {arg}"))),
                         }
                     }
                     "Fn::Sub" => self.sub(arg),
-                    other => Err(format!("{other} is not supported by hotswap")),
+                    other => Err(refuse(format!("{other} is not supported by hotswap"))),
                 }
             }
-            other => Err(format!("{other} is not a string or a supported intrinsic")),
+            other => Err(refuse(format!(
+                "{other} is not a string or a supported intrinsic"
+            ))),
         }
     }
 
-    fn reference(&self, name: &str) -> Result<String, String> {
+    fn reference(&self, name: &str) -> Result<String> {
         match name {
             "AWS::AccountId" => Ok(self.account.clone()),
             "AWS::Region" => Ok(self.region.clone()),
@@ -101,16 +112,20 @@ impl Resolver {
                 .get(id)
                 .map(|(_, physical)| physical.clone())
                 .ok_or_else(|| {
-                    format!("Ref to '{id}', which is not a deployed resource of the stack")
+                    refuse(format!(
+                        "Ref to '{id}', which is not a deployed resource of the stack"
+                    ))
                 }),
         }
     }
 
     /// The attributes whose value follows from the physical id (the CDK's
     /// hotswap formats the same ARNs).
-    fn attribute(&self, id: &str, attribute: &str) -> Result<String, String> {
+    fn attribute(&self, id: &str, attribute: &str) -> Result<String> {
         let (kind, physical) = self.resources.get(id).ok_or_else(|| {
-            format!("Fn::GetAtt of '{id}', which is not a deployed resource of the stack")
+            refuse(format!(
+                "Fn::GetAtt of '{id}', which is not a deployed resource of the stack"
+            ))
         })?;
         let (p, r, a) = (self.partition(), &self.region, &self.account);
         let value = match (kind.as_str(), attribute) {
@@ -132,23 +147,23 @@ impl Resolver {
                 "Arn" | "TopicArn",
             ) if physical.starts_with("arn:") => physical.clone(),
             _ => {
-                return Err(format!(
+                return Err(refuse(format!(
                     "Fn::GetAtt {id}.{attribute} ({kind}) cannot be resolved by hotswap"
-                ))
+                )))
             }
         };
         Ok(value)
     }
 
-    fn sub(&self, arg: &Json) -> Result<String, String> {
+    fn sub(&self, arg: &Json) -> Result<String> {
         let (text, vars) = match arg {
             Json::String(s) => (s.as_str(), None),
             Json::Array(a) if a.len() == 2 => (
                 a[0].as_str()
-                    .ok_or("an Fn::Sub whose first item is not a string")?,
+                    .ok_or_else(|| refuse("an Fn::Sub whose first item is not a string"))?,
                 a[1].as_object(),
             ),
-            _ => return Err(format!("a malformed Fn::Sub: {arg}")),
+            _ => return Err(refuse(format!("a malformed Fn::Sub: {arg}"))),
         };
         let mut out = text.to_owned();
         for name in sub_variables(text) {
@@ -171,10 +186,10 @@ impl Resolver {
         &self,
         definition: &Json,
         substitutions: Option<&serde_json::Map<String, Json>>,
-    ) -> Result<String, String> {
+    ) -> Result<String> {
         let mut text = match definition {
             Json::Object(o) if !o.keys().any(|k| k == "Ref" || k.starts_with("Fn::")) => {
-                serde_json::to_string(definition).map_err(|e| e.to_string())?
+                serde_json::to_string(definition).map_err(|e| refuse(e.to_string()))?
             }
             other => self.string(other)?,
         };
@@ -257,15 +272,18 @@ mod tests {
         let r = resolver();
         assert_eq!(
             r.string(&json!({"Fn::GetAtt": ["Api", "RootResourceId"]}))
-                .unwrap_err(),
+                .unwrap_err()
+                .to_string(),
             "Fn::GetAtt Api.RootResourceId (AWS::ApiGateway::RestApi) cannot be resolved by hotswap"
         );
         assert_eq!(
-            r.string(&json!({"Ref": "Gone"})).unwrap_err(),
+            r.string(&json!({"Ref": "Gone"})).unwrap_err().to_string(),
             "Ref to 'Gone', which is not a deployed resource of the stack"
         );
         assert_eq!(
-            r.string(&json!({"Fn::ImportValue": "x"})).unwrap_err(),
+            r.string(&json!({"Fn::ImportValue": "x"}))
+                .unwrap_err()
+                .to_string(),
             "Fn::ImportValue is not supported by hotswap"
         );
     }
