@@ -3,6 +3,13 @@
 //!
 //! `cargo bench -p infra --bench synth`
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

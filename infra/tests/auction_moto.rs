@@ -19,6 +19,13 @@
 //! Run through `scripts/test.sh` (which starts moto and sets `MOTO_ENDPOINT`),
 //! or: `MOTO_ENDPOINT=http://127.0.0.1:5066 cargo test -p infra --test auction_moto -- --ignored`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;

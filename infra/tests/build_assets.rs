@@ -1,6 +1,13 @@
 //! `infra build` end to end with the real cargo-lambda: every asset zip holds
 //! the binary of its own function, and `scripts/check-assets.py` agrees.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

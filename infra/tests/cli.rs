@@ -1,6 +1,13 @@
 //! The `infra` binary end to end: what synth writes and prints, list, graph,
 //! and the errors and exit codes of bad input.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -19,6 +19,13 @@
 //! - `UpdateTerminationProtection` (moto answers HTTP 500): deploy warns and
 //!   goes on; not exercised here.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

@@ -2,6 +2,13 @@
 //! say, and the refusal of a non-empty directory. Building the new project
 //! is `scripts/test.sh`'s step "init (new project)".
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -2,6 +2,13 @@
 //! no role may re-encrypt, and a function may only decrypt, or also generate data keys when
 //! it writes to an encrypted bucket or topic.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -6,6 +6,13 @@
 //! Snapshot: `tests/snapshots/Pipeline.template.json`; regenerate with
 //! `UPDATE_SNAPSHOTS=1 cargo test -p infra --test pipeline`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 mod common;
 
 use std::collections::BTreeMap;

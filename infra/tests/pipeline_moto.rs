@@ -12,6 +12,13 @@
 //!   moto reports `Succeeded` at once, so self-mutation (`RestartExecutionOnUpdate`) and the
 //!   failure notification cannot be observed; both are asserted on the template.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use std::process::{Command, Output, Stdio};
 
 use aws_sdk_codepipeline::types::{

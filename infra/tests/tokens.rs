@@ -2,6 +2,13 @@
 //! schedule and settings from the context, encryption of what it stores and
 //! publishes, and a snapshot of the whole template.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 mod common;
 
 use common::{id, policy_statements};

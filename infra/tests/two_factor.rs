@@ -3,6 +3,13 @@
 //! the public methods and why they are public, SMS as an opt-in, the send
 //! budget and its alarm, and a snapshot of the whole template.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 mod common;
 
 use common::{id, policy_statements};

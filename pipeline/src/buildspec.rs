@@ -144,6 +144,10 @@ impl BuildSpec {
     }
 
     /// The buildspec as YAML, what CodeBuild reads.
+    #[allow(
+        clippy::expect_used,
+        reason = "a buildspec is strings, lists and maps with string keys: YAML always holds them"
+    )]
     pub fn to_yaml(&self) -> String {
         serde_yaml::to_string(self).expect("a buildspec is plain strings and maps")
     }

@@ -1,6 +1,13 @@
 //! The construct on its own, outside the application: defaults, options and
 //! errors. The application's pipeline is tested in `infra/tests/pipeline.rs`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use aws_constructs::iam::PolicyStatement;
 use aws_constructs::lambda::Architecture;
 use constructs::{App, Format, Value};

@@ -13,6 +13,13 @@
 //! figures are the SDK's and the emulator's own cost, a floor under what KMS in a region
 //! adds (see README.md, "Figures").
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use std::hint::black_box;
 
 use aws_sdk_kms::config::Credentials;

@@ -1,5 +1,12 @@
 //! Handler tests over constructed `LambdaEvent`s and a fake secret store.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 

@@ -1,6 +1,13 @@
 //! The authorizer with its key in (moto's) Secrets Manager: `MOTO_ENDPOINT`, run by
 //! `scripts/test.sh` with `--include-ignored`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use authorizer::jwt::sign_hs256;

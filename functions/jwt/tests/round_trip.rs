@@ -1,6 +1,13 @@
 //! What the [`Signer`] issues, the [`Verifier`] accepts; changed, expired or foreign tokens it
 //! refuses.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jwt_hs256::{JwtError, Signer, Verifier};

@@ -1,6 +1,13 @@
 //! The collector and the token client against moto (S3 + KMS, SNS, Secrets Manager) and a
 //! scripted local OAuth endpoint. Run by `scripts/test.sh` with `--include-ignored`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 mod support;
 
 use std::time::Duration;

@@ -1,5 +1,12 @@
 //! Handler tests over constructed `LambdaEvent`s and a fake store.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use std::sync::Mutex;
 
 use lambda_runtime::{Context, Diagnostic, LambdaEvent};

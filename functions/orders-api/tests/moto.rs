@@ -1,6 +1,13 @@
 //! Integration tests against moto in server mode (`MOTO_ENDPOINT`); run by
 //! `scripts/test.sh` with `--include-ignored`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lambda_events::apigw::ApiGatewayProxyRequest;

@@ -1,6 +1,13 @@
 //! Handler tests over constructed events, the in-memory store, a fake secret store, a
 //! recording sender and recorded metrics.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use std::sync::Mutex;
 use std::time::Duration;
 

@@ -1,5 +1,12 @@
 //! Handler tests over constructed events, the in-memory store and a fake secret store.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use aws_lambda_events::encodings::Body;
 use lambda_runtime::{Context, LambdaEvent};

@@ -5,6 +5,13 @@
 //! any SNS API returns, so SMS codes are read from a recorder wrapped around the real
 //! `AwsDelivery` (the SNS `Publish` itself goes to moto).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use std::io::Sink;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

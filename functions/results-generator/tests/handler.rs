@@ -1,5 +1,7 @@
 //! Handler tests over constructed `LambdaEvent`s.
 
+#![allow(clippy::unwrap_used, reason = "test helpers fail the calling test")]
+
 use lambda_runtime::{Context, LambdaEvent};
 use results_generator::{handle, Config, Input, OrderStatus, Output};
 

@@ -5,6 +5,13 @@
 //! The outage is real and deterministic: the client talks to moto through a TCP proxy owned
 //! by the test, and the test shuts the proxy down (listener and open connections) mid-test.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

@@ -2,6 +2,13 @@
 //! throttling, the authorizer, Lambda permissions scoped to their source,
 //! the deployment's dependencies and replacement, gateway responses.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use constructs::assertions::{Match, Template};
 use constructs::{App, Format, Stack};
 use rcdk_aws::apigateway::{

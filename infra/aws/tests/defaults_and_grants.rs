@@ -1,5 +1,12 @@
 //! Secure defaults of every data-store construct, and the exact IAM each grant writes.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use constructs::assertions::{Match, Template};
 use constructs::{App, Stack};
 use rcdk_aws::dynamodb::{Attribute, Table, TableProps};

@@ -1,6 +1,13 @@
 //! The StateMachine construct: its role's statements (exact actions and
 //! resources), logging, tracing, and the rendered definition.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use constructs::assertions::{Match, Template};
 use constructs::{App, Stack};
 use rcdk_aws::iam::Role;

@@ -179,6 +179,10 @@ impl CloudAssembly {
 }
 
 /// JSON as the AWS CDK writes it: one-space indentation, key order kept.
+#[allow(
+    clippy::expect_used,
+    reason = "a JSON value has string keys only, the one way serializing it could fail"
+)]
 fn to_bytes(value: &Json) -> Vec<u8> {
     let mut out = Vec::with_capacity(4096);
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b" ");

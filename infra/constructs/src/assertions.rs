@@ -4,6 +4,10 @@
 //! template are fine), arrays match element by element with the same length,
 //! and [`Match`] adds the special cases: absent keys, any value, arrays that
 //! contain some elements, exact objects.
+#![allow(
+    clippy::panic,
+    reason = "an assertion fails the calling test by panicking, as `assert!` does"
+)]
 
 use serde_json::{json, Value as Json};
 

@@ -712,6 +712,10 @@ impl ResourceRef {
     ///
     /// # Panics
     /// If `R` is not the resource's type; typed handles make that impossible.
+    #[allow(
+        clippy::panic,
+        reason = "a typed handle only ever names a resource of its own type"
+    )]
     pub fn update_properties<R: Resource>(&self, f: impl FnOnce(&mut R)) {
         let mut properties: Box<dyn ErasedResource> = Box::new(BeingUpdated);
         self.update(|d| std::mem::swap(&mut d.properties, &mut properties));

@@ -1,6 +1,13 @@
 //! Synthesis of small apps built from a hand-written resource type: the tree,
 //! template elements, cross-stack references, validation and the assembly.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use rcdk_constructs::assertions::{Match, Template};
 use rcdk_constructs::value::{aws, if_, sub_with};
 use rcdk_constructs::{

@@ -1,5 +1,12 @@
 //! Helpers shared by the stack tests: building the app, finding resources
 //! and policies in a template, snapshots of synthesized templates.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
 // Each test binary compiles this module and uses a part of it.
 #![allow(dead_code)]
 

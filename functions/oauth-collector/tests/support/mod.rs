@@ -1,5 +1,12 @@
 //! Test support: fake time, log capture, and the moto resources of one test.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 pub mod oauth_server;
 
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,13 @@
 //! A scripted OAuth endpoint on 127.0.0.1: a minimal HTTP/1.1 server (one request per
 //! connection) whose answers the test lists in advance and which records every request.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and benchmark code: a failure ends the run with its message"
+)]
+
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
