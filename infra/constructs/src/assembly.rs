@@ -114,7 +114,7 @@ impl App {
         let mut problems = Vec::new();
         check_stack_names(&tree, &rendered, &mut problems);
         let stacks: Vec<StackArtifact> = rendered
-            .iter()
+            .into_iter()
             .map(|r| artifact(&tree, r, format, &mut problems))
             .collect();
         if !problems.is_empty() {
@@ -214,7 +214,7 @@ fn check_stack_names(tree: &Tree, rendered: &[RenderedStack], problems: &mut Vec
 
 fn artifact(
     tree: &Tree,
-    r: &RenderedStack,
+    r: RenderedStack,
     format: Format,
     problems: &mut Vec<String>,
 ) -> StackArtifact {
@@ -249,13 +249,13 @@ fn artifact(
             .iter()
             .map(|&d| tree.stack_data(d).stack_name.clone())
             .collect(),
-        template: r.template.clone(),
+        template: r.template,
         template_file,
         template_body,
         assets,
         termination_protection: data.termination_protection,
         tags: data.tags.clone(),
-        logical_ids: r.logical_ids.clone(),
+        logical_ids: r.logical_ids,
     }
 }
 

@@ -170,8 +170,8 @@ impl Renderer<'_> {
         let mut out = Map::new();
         out.insert("Type".into(), Json::from(res.resource_type));
         match res.properties_json() {
-            Ok(props) => {
-                let props = self.resolve(props, ctx);
+            Ok(mut props) => {
+                self.resolve_in_place(&mut props, ctx);
                 if props.as_object().is_some_and(|m| !m.is_empty()) {
                     out.insert("Properties".into(), props);
                 }
@@ -235,38 +235,51 @@ impl Renderer<'_> {
         }
     }
 
+    /// The value with its reference markers resolved (see [`Renderer::resolve_in_place`]).
+    fn resolve(&mut self, mut value: Json, ctx: &mut Ctx) -> Json {
+        self.resolve_in_place(&mut value, ctx);
+        value
+    }
+
     /// Replaces reference markers inside `value` by `Ref`, `Fn::GetAtt`,
-    /// condition names or, across stacks, `Fn::ImportValue`.
-    fn resolve(&mut self, value: Json, ctx: &mut Ctx) -> Json {
+    /// condition names or, across stacks, `Fn::ImportValue`. In place: only
+    /// the markers are rebuilt, every other object and array is kept as it is.
+    fn resolve_in_place(&mut self, value: &mut Json, ctx: &mut Ctx) {
         match value {
-            Json::Array(items) => {
-                Json::Array(items.into_iter().map(|v| self.resolve(v, ctx)).collect())
-            }
+            Json::Array(items) => items
+                .iter_mut()
+                .for_each(|v| self.resolve_in_place(v, ctx)),
             Json::Object(map) => {
                 if map.len() == 1 {
-                    if let Some(Json::String(path)) = map.get(REF_MARKER) {
-                        return self.reference(path, None, ctx);
-                    }
-                    if let Some(Json::Array(parts)) = map.get(GETATT_MARKER) {
-                        if let [Json::String(path), Json::String(attr)] = parts.as_slice() {
-                            return self.reference(path, Some(attr), ctx);
-                        }
-                    }
-                    if let Some(Json::String(path)) = map.get(CONDITION_MARKER) {
-                        return match self.tree.find_path(path) {
-                            Some(node) => Json::from(self.local_name(node, ctx)),
-                            None => self.dangling(path, ctx),
-                        };
+                    if let Some(resolved) = self.resolve_marker(map, ctx) {
+                        *value = resolved;
+                        return;
                     }
                 }
-                Json::Object(
-                    map.into_iter()
-                        .map(|(k, v)| (k, self.resolve(v, ctx)))
-                        .collect(),
-                )
+                map.values_mut()
+                    .for_each(|v| self.resolve_in_place(v, ctx));
             }
-            other => other,
+            _ => {}
         }
+    }
+
+    /// What the one-entry object `map` stands for, if it is a reference marker.
+    fn resolve_marker(&mut self, map: &Map<String, Json>, ctx: &mut Ctx) -> Option<Json> {
+        if let Some(Json::String(path)) = map.get(REF_MARKER) {
+            return Some(self.reference(path, None, ctx));
+        }
+        if let Some(Json::Array(parts)) = map.get(GETATT_MARKER) {
+            if let [Json::String(path), Json::String(attr)] = parts.as_slice() {
+                return Some(self.reference(path, Some(attr), ctx));
+            }
+        }
+        let Some(Json::String(path)) = map.get(CONDITION_MARKER) else {
+            return None;
+        };
+        Some(match self.tree.find_path(path) {
+            Some(node) => Json::from(self.local_name(node, ctx)),
+            None => self.dangling(path, ctx),
+        })
     }
 
     fn dangling(&mut self, target: &str, ctx: &Ctx) -> Json {
