@@ -17,6 +17,7 @@ use std::rc::Rc;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
+use crate::crate_manifest::{CrateManifest, Local};
 use crate::digest_cache::DigestCache;
 use crate::value::{sub, Value};
 
@@ -155,36 +156,52 @@ pub(crate) fn staging_bucket() -> Value<String> {
 /// change), so a file cannot change under it.
 #[derive(Debug, Default)]
 pub(crate) struct Sources {
-    manifests: HashMap<PathBuf, Rc<toml::Table>>,
+    manifests: HashMap<PathBuf, Rc<CrateManifest>>,
     digests: HashMap<PathBuf, [u8; 32]>,
     listings: HashMap<PathBuf, Rc<Vec<String>>>,
-    /// The workspace's `[profile]` and `[workspace.dependencies]` as hashed.
-    workspace_settings: Option<Rc<WorkspaceSettings>>,
     /// Digests kept between syntheses ([`crate::App::set_digest_cache`]).
     pub(crate) cache: Option<DigestCache>,
 }
 
 impl Sources {
-    /// The parsed `Cargo.toml` of the crate or workspace at `dir`.
-    fn manifest(&mut self, dir: &Path) -> Result<Rc<toml::Table>, AssetError> {
+    /// What hashing reads of the `Cargo.toml` of the crate or workspace at
+    /// `dir`: the cache's summary of these bytes, else parsed.
+    fn manifest(&mut self, dir: &Path) -> Result<Rc<CrateManifest>, AssetError> {
         if let Some(m) = self.manifests.get(dir) {
             return Ok(Rc::clone(m));
         }
         let path = dir.join("Cargo.toml");
-        let text = fs::read_to_string(&path).map_err(|source| AssetError::Read {
+        let read_error = |source| AssetError::Read {
             path: path.display().to_string(),
             source,
-        })?;
-        let table =
-            Rc::new(
-                text.parse::<toml::Table>()
-                    .map_err(|source| AssetError::Manifest {
+        };
+        // With a cache: the summary recorded for the manifest's digest, if any.
+        let digest = match self.cache {
+            Some(_) => Some(self.digest(&path).map_err(read_error)?),
+            None => None,
+        };
+        let recorded = digest.and_then(|d| self.cache.as_mut()?.manifest(&d));
+        let manifest = match recorded {
+            Some(manifest) => manifest,
+            None => {
+                let text = fs::read_to_string(&path).map_err(read_error)?;
+                let manifest =
+                    CrateManifest::parse(&text).map_err(|source| AssetError::Manifest {
                         path: path.display().to_string(),
                         source,
-                    })?,
-            );
-        self.manifests.insert(dir.to_path_buf(), Rc::clone(&table));
-        Ok(table)
+                    })?;
+                // Recorded under the digest of the very bytes parsed.
+                if let (Some(d), Some(cache)) = (digest, &mut self.cache) {
+                    if file_digest(text.as_bytes()) == d {
+                        cache.record_manifest(d, &manifest);
+                    }
+                }
+                manifest
+            }
+        };
+        let manifest = Rc::new(manifest);
+        self.manifests.insert(dir.to_path_buf(), Rc::clone(&manifest));
+        Ok(manifest)
     }
 
     /// SHA-256 of a file's bytes, CRLF line endings counted as LF.
@@ -198,22 +215,6 @@ impl Sources {
         };
         self.digests.insert(path.to_path_buf(), digest);
         Ok(digest)
-    }
-
-    /// The workspace manifest's `[profile]` and `[workspace.dependencies]`
-    /// tables as text, rendered once per app.
-    fn workspace_settings(&mut self, workspace: Option<&toml::Table>) -> Rc<WorkspaceSettings> {
-        Rc::clone(self.workspace_settings.get_or_insert_with(|| {
-            Rc::new(WorkspaceSettings {
-                profiles: workspace
-                    .and_then(|w| w.get("profile"))
-                    .map(|p| p.to_string()),
-                dependencies: workspace
-                    .and_then(|w| w.get("workspace"))
-                    .and_then(|w| w.get("dependencies"))
-                    .map(|d| d.to_string()),
-            })
-        }))
     }
 
     /// The files under `dir`, relative to it and sorted (see [`list_files`]).
@@ -230,13 +231,6 @@ impl Sources {
     }
 }
 
-/// The workspace-wide build settings an asset hash covers, as TOML text.
-#[derive(Debug)]
-struct WorkspaceSettings {
-    profiles: Option<String>,
-    dependencies: Option<String>,
-}
-
 /// Hashes the crate at `crate_dir` (relative to `root`) as built with `build`.
 pub(crate) fn crate_asset(
     root: &Path,
@@ -246,26 +240,24 @@ pub(crate) fn crate_asset(
 ) -> Result<FileAsset, AssetError> {
     let manifest = sources.manifest(&root.join(crate_dir))?;
     let package = manifest
-        .get("package")
-        .and_then(|p| p.get("name"))
-        .and_then(|n| n.as_str())
+        .package
+        .clone()
         .ok_or_else(|| AssetError::NoPackage {
             crate_dir: crate_dir.to_owned(),
-        })?
-        .to_owned();
+        })?;
     let workspace = sources.manifest(root).ok();
 
     let mut hasher = Sha256::new();
     hasher.update(build.settings);
-    let settings = sources.workspace_settings(workspace.as_deref());
-    if let Some(profiles) = &settings.profiles {
+    let settings = workspace.as_deref();
+    if let Some(profiles) = settings.and_then(|w| w.profiles.as_ref()) {
         hasher.update(b"profiles\0");
         hasher.update(profiles);
     }
     // Features and versions declared once for the workspace, and the build's flags
     // (`.cargo/config.toml`: rustflags per target) change the binary without touching a
     // crate's own files.
-    if let Some(dependencies) = &settings.dependencies {
+    if let Some(dependencies) = settings.and_then(|w| w.workspace_dependencies.as_ref()) {
         hasher.update(b"workspace.dependencies\0");
         hasher.update(dependencies);
     }
@@ -305,7 +297,7 @@ fn source_dirs(
     root: &Path,
     sources: &mut Sources,
     crate_dir: &str,
-    workspace: Option<&toml::Table>,
+    workspace: Option<&CrateManifest>,
 ) -> Result<Vec<(String, Listing)>, AssetError> {
     let mut dirs = vec![crate_dir.to_owned()];
     collect_path_dependencies(root, sources, crate_dir, workspace, &mut dirs)?;
@@ -377,37 +369,21 @@ fn collect_path_dependencies(
     root: &Path,
     sources: &mut Sources,
     crate_dir: &str,
-    workspace: Option<&toml::Table>,
+    workspace: Option<&CrateManifest>,
     dirs: &mut Vec<String>,
 ) -> Result<(), AssetError> {
     let manifest = sources.manifest(&root.join(crate_dir))?;
-    let workspace_deps = workspace
-        .and_then(|w| w.get("workspace"))
-        .and_then(|w| w.get("dependencies"))
-        .and_then(|d| d.as_table());
-    for section in ["dependencies", "build-dependencies"] {
-        let Some(deps) = manifest.get(section).and_then(|d| d.as_table()) else {
-            continue;
+    for (name, local) in &manifest.dependencies {
+        let dep_dir = match local {
+            Local::Path(path) => normalize(&PathBuf::from(crate_dir).join(path)),
+            Local::Workspace => match workspace.and_then(|w| w.workspace_path(name)) {
+                Some(path) => normalize(Path::new(path)),
+                None => continue,
+            },
         };
-        for (name, spec) in deps {
-            let dep_dir = if let Some(path) = spec.get("path").and_then(|p| p.as_str()) {
-                normalize(&PathBuf::from(crate_dir).join(path))
-            } else if spec.get("workspace").and_then(|w| w.as_bool()) == Some(true) {
-                match workspace_deps
-                    .and_then(|d| d.get(name))
-                    .and_then(|s| s.get("path"))
-                    .and_then(|p| p.as_str())
-                {
-                    Some(path) => normalize(Path::new(path)),
-                    None => continue,
-                }
-            } else {
-                continue;
-            };
-            if !dirs.contains(&dep_dir) {
-                dirs.push(dep_dir.clone());
-                collect_path_dependencies(root, sources, &dep_dir, workspace, dirs)?;
-            }
+        if !dirs.contains(&dep_dir) {
+            dirs.push(dep_dir.clone());
+            collect_path_dependencies(root, sources, &dep_dir, workspace, dirs)?;
         }
     }
     Ok(())
@@ -546,6 +522,36 @@ mod tests {
             ]
         );
         assert!(function_sources(root, "fns/missing").is_err());
+    }
+
+    #[test]
+    fn the_digest_cache_leaves_the_hash_as_it_was() {
+        let ws = workspace();
+        let root = ws.path();
+        let file = root.join("target/.digests");
+        let cached = || {
+            let mut sources = Sources {
+                cache: Some(DigestCache::load(file.clone())),
+                ..Sources::default()
+            };
+            let hash = crate_asset(root, &mut sources, "fns/api", ARM).unwrap().hash;
+            sources.cache.unwrap().save().unwrap();
+            hash
+        };
+        let plain = hash(root, ARM);
+        assert_eq!(cached(), plain, "recording");
+        assert!(fs::read_to_string(&file).unwrap().contains("\nmanifest "));
+        assert_eq!(cached(), plain, "from the records");
+
+        // A changed manifest is read again, not taken from the records.
+        fs::write(
+            root.join("fns/api/Cargo.toml"),
+            "[package]\nname = \"api\"\n[dependencies]\nshared = { workspace = true }\nother = { path = \"../other\" }\n",
+        )
+        .unwrap();
+        let changed = hash(root, ARM);
+        assert_ne!(changed, plain);
+        assert_eq!(cached(), changed);
     }
 
     #[test]

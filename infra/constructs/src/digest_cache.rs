@@ -7,15 +7,25 @@
 //! [`SETTLE`] is digested but not recorded: a second write in the same clock
 //! tick could leave the times as they were (git's "racy" files). So the cache
 //! can make synthesis faster but never change its output.
+//!
+//! It also keeps what hashing reads of each `Cargo.toml`
+//! ([`CrateManifest`]), keyed by the manifest's digest rather than by path:
+//! a summary is used only for the very bytes it was read from.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The first line of a cache file; other files are ignored.
-const HEADER: &str = "infra-digests 1";
+use crate::crate_manifest::CrateManifest;
+
+/// The first line of a cache file; other files are ignored. Its number
+/// changes with the format of the lines or of a [`CrateManifest`].
+const HEADER: &str = "infra-digests 2";
+
+/// The start of a line holding a manifest's summary: `manifest <digest> <json>`.
+const MANIFEST: &str = "manifest ";
 
 /// How long a file must be unchanged before its digest is recorded.
 const SETTLE: Duration = Duration::from_secs(2);
@@ -71,6 +81,10 @@ pub(crate) struct DigestCache {
     known: HashMap<PathBuf, (Stamp, [u8; 32])>,
     /// The entries to write: the settled files digested this time.
     used: Vec<(PathBuf, Stamp, [u8; 32])>,
+    /// Manifest digest → its summary as JSON, as recorded.
+    known_manifests: HashMap<[u8; 32], String>,
+    /// The summaries to write: those used or read this time.
+    used_manifests: BTreeMap<[u8; 32], String>,
     /// Whether `used` differs from what `file` holds.
     changed: bool,
 }
@@ -78,16 +92,40 @@ pub(crate) struct DigestCache {
 impl DigestCache {
     /// The cache kept in `file`; empty when it is missing or unreadable.
     pub(crate) fn load(file: PathBuf) -> DigestCache {
-        let known: HashMap<_, _> = fs::read_to_string(&file)
+        let text = fs::read_to_string(&file)
             .ok()
             .filter(|text| text.lines().next() == Some(HEADER))
-            .map(|text| text.lines().skip(1).filter_map(parse_line).collect())
             .unwrap_or_default();
+        let (mut known, mut known_manifests) = (HashMap::new(), HashMap::new());
+        for line in text.lines().skip(1) {
+            match line.strip_prefix(MANIFEST) {
+                Some(entry) => known_manifests.extend(parse_manifest_line(entry)),
+                None => known.extend(parse_line(line)),
+            }
+        }
         DigestCache {
             file,
             known,
             used: Vec::new(),
+            known_manifests,
+            used_manifests: BTreeMap::new(),
             changed: false,
+        }
+    }
+
+    /// The summary recorded for the manifest whose bytes have `digest`.
+    pub(crate) fn manifest(&mut self, digest: &[u8; 32]) -> Option<CrateManifest> {
+        let json = self.known_manifests.get(digest)?;
+        let manifest = serde_json::from_str(json).ok()?;
+        self.used_manifests.insert(*digest, json.clone());
+        Some(manifest)
+    }
+
+    /// Records the summary of the manifest whose bytes have `digest`.
+    pub(crate) fn record_manifest(&mut self, digest: [u8; 32], manifest: &CrateManifest) {
+        if let Ok(json) = serde_json::to_string(manifest) {
+            self.used_manifests.insert(digest, json);
+            self.changed = true;
         }
     }
 
@@ -127,7 +165,10 @@ impl DigestCache {
     /// Writes this synthesis's entries if they differ from the file's
     /// (atomically: a concurrent synthesis reads the old file or the new).
     pub(crate) fn save(&self) -> io::Result<()> {
-        if !self.changed && self.used.len() == self.known.len() {
+        if !self.changed
+            && self.used.len() == self.known.len()
+            && self.used_manifests.len() == self.known_manifests.len()
+        {
             return Ok(());
         }
         let mut text = format!("{HEADER}\n");
@@ -141,6 +182,9 @@ impl DigestCache {
                 s.inode,
                 path.display()
             ));
+        }
+        for (digest, json) in &self.used_manifests {
+            text.push_str(&format!("{MANIFEST}{} {json}\n", hex::encode(digest)));
         }
         if let Some(dir) = self.file.parent() {
             fs::create_dir_all(dir)?;
@@ -165,6 +209,14 @@ fn parse_line(line: &str) -> Option<(PathBuf, (Stamp, [u8; 32]))> {
         inode: parts.next()?.parse().ok()?,
     };
     Some((PathBuf::from(parts.next()?), (stamp, digest)))
+}
+
+/// One manifest entry after [`MANIFEST`]: `digest json`.
+fn parse_manifest_line(entry: &str) -> Option<([u8; 32], String)> {
+    let (hex_digest, json) = entry.split_once(' ')?;
+    let mut digest = [0u8; 32];
+    hex::decode_to_slice(hex_digest, &mut digest).ok()?;
+    Some((digest, json.to_owned()))
 }
 
 #[cfg(test)]
@@ -228,6 +280,24 @@ mod tests {
             .digest(&file, counting(&mut calls))
             .unwrap();
         assert_eq!(calls, 2);
+    }
+
+    #[test]
+    fn manifest_summaries_are_kept_by_the_digest_of_their_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("digests");
+        let manifest = CrateManifest {
+            package: Some("api".into()),
+            ..CrateManifest::default()
+        };
+        let mut first = DigestCache::load(cache.clone());
+        first.record_manifest([1; 32], &manifest);
+        first.save().unwrap();
+        let mut second = DigestCache::load(cache.clone());
+        assert_eq!(second.manifest(&[1; 32]), Some(manifest));
+        assert_eq!(second.manifest(&[2; 32]), None);
+        second.save().unwrap();
+        assert_eq!(DigestCache::load(cache).known_manifests.len(), 1);
     }
 
     #[test]

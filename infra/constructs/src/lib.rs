@@ -58,6 +58,7 @@
 mod assembly;
 pub mod assertions;
 mod asset;
+mod crate_manifest;
 mod digest_cache;
 mod elements;
 pub mod logical_id;

@@ -169,8 +169,14 @@ impl Context<'_> {
 
     /// Builds the application and synthesizes it in memory.
     pub fn synthesize(&self) -> anyhow::Result<CloudAssembly> {
+        Ok(self.synthesize_app()?.1)
+    }
+
+    /// [`Context::synthesize`], returning the app as well.
+    pub fn synthesize_app(&self) -> anyhow::Result<(App, CloudAssembly)> {
         let app = (self.app.build)(self.values(), self.source_root()?)?;
-        Ok(app.synth(self.format().unwrap_or(OutputFormat::Json).into())?)
+        let assembly = app.synth(self.format().unwrap_or(OutputFormat::Json).into())?;
+        Ok((app, assembly))
     }
 
     /// The workspace root, which function asset paths are relative to: the

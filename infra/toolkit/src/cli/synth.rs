@@ -25,7 +25,7 @@ pub struct Synth {
 impl Synth {
     /// Runs the command.
     pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
-        let assembly = ctx.synthesize()?;
+        let (app, assembly) = ctx.synthesize_app()?;
         let selected = select_stacks(&assembly, &self.stacks)?;
         assembly.write(&self.output).with_context(|| {
             format!(
@@ -47,6 +47,9 @@ impl Synth {
                 self.output.display()
             );
         }
+        // The process ends next, and the system takes its memory back at once: freeing the
+        // app and the assembly (about 50,000 allocations) was a tenth of a synthesis.
+        std::mem::forget((app, assembly));
         Ok(())
     }
 }
