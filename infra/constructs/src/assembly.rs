@@ -132,7 +132,7 @@ impl App {
                 to_bytes(&assets_manifest(s)),
             );
         }
-        files.insert("manifest.json".to_owned(), to_bytes(&manifest(&stacks)));
+        files.insert("manifest.json".to_owned(), to_bytes(&Manifest(&stacks)));
         files.insert("tree.json".to_owned(), to_bytes(&TreeJson(&tree)));
         if let Some(cache) = &tree.sources.cache {
             // Best effort: without the file the next synthesis reads every source again.
@@ -277,78 +277,151 @@ fn role(kind: &str) -> String {
     )
 }
 
-fn manifest(stacks: &[StackArtifact]) -> Json {
-    let version_parameter = format!("/cdk-bootstrap/{BOOTSTRAP_QUALIFIER}/version");
-    let mut artifacts = Map::new();
-    for s in stacks {
-        let assets_id = format!("{}.assets", s.artifact_id);
-        artifacts.insert(
-            assets_id.clone(),
-            json!({
+/// `manifest.json`, serialized straight from the stacks.
+struct Manifest<'a>(&'a [StackArtifact]);
+
+impl Serialize for Manifest<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let version_parameter = format!("/cdk-bootstrap/{BOOTSTRAP_QUALIFIER}/version");
+        let bootstrap = |version| BootstrapVersion {
+            requires_bootstrap_stack_version: version,
+            bootstrap_stack_version_ssm_parameter: &version_parameter,
+        };
+        let mut artifacts = Vec::with_capacity(2 * self.0.len() + 1);
+        for stack in self.0 {
+            let assets_id = format!("{}.assets", stack.artifact_id);
+            let asset_manifest = json!({
                 "type": "cdk:asset-manifest",
                 "properties": {
-                    "file": format!("{}.assets.json", s.artifact_id),
+                    "file": format!("{}.assets.json", stack.artifact_id),
                     "requiresBootstrapStackVersion": REQUIRED_BOOTSTRAP_VERSION,
                     "bootstrapStackVersionSsmParameter": version_parameter
                 }
-            }),
-        );
-        let template_asset = s
-            .assets
-            .last()
-            .map(FileAsset::object_key)
-            .unwrap_or_default();
-        let mut properties = json!({
-            "templateFile": s.template_file,
-            "terminationProtection": s.termination_protection,
-            "validateOnSynth": false,
-            "assumeRoleArn": role("deploy"),
-            "cloudFormationExecutionRoleArn": role("cfn-exec"),
-            "stackTemplateAssetObjectUrl": format!(
-                "s3://{}/{template_asset}",
-                asset::staging_bucket_template()
-            ),
-            "requiresBootstrapStackVersion": REQUIRED_BOOTSTRAP_VERSION,
-            "bootstrapStackVersionSsmParameter": version_parameter,
-            "additionalDependencies": [assets_id],
-            "lookupRole": {
-                "arn": role("lookup"),
-                "requiresBootstrapStackVersion": 8,
-                "bootstrapStackVersionSsmParameter": version_parameter
-            }
-        });
-        if !s.tags.is_empty() {
-            properties["tags"] = json!(s.tags);
+            });
+            artifacts.push((assets_id.clone(), Artifact::Json(asset_manifest)));
+            let template_asset = stack
+                .assets
+                .last()
+                .map(FileAsset::object_key)
+                .unwrap_or_default();
+            let properties = StackProperties {
+                template_file: &stack.template_file,
+                termination_protection: stack.termination_protection,
+                validate_on_synth: false,
+                assume_role_arn: role("deploy"),
+                cloud_formation_execution_role_arn: role("cfn-exec"),
+                stack_template_asset_object_url: format!(
+                    "s3://{}/{template_asset}",
+                    asset::staging_bucket_template()
+                ),
+                bootstrap: bootstrap(REQUIRED_BOOTSTRAP_VERSION),
+                additional_dependencies: [assets_id.clone()],
+                lookup_role: LookupRole {
+                    arn: role("lookup"),
+                    bootstrap: bootstrap(8),
+                },
+                tags: &stack.tags,
+            };
+            let mut dependencies = stack.dependencies.clone();
+            dependencies.push(assets_id);
+            let entry = StackEntry {
+                kind: "aws:cloudformation:stack",
+                environment: &stack.environment,
+                properties,
+                dependencies,
+                metadata: LogicalIds(&stack.logical_ids),
+                display_name: &stack.display_name,
+            };
+            artifacts.push((stack.artifact_id.clone(), Artifact::Stack(Box::new(entry))));
         }
-        let metadata: Map<String, Json> = s
-            .logical_ids
-            .iter()
-            .map(|(path, lid)| {
-                (
-                    format!("/{path}"),
-                    json!([{ "type": "aws:cdk:logicalId", "data": lid }]),
-                )
-            })
-            .collect();
-        let mut dependencies: Vec<Json> = s.dependencies.iter().map(|d| json!(d)).collect();
-        dependencies.push(json!(assets_id));
-        artifacts.insert(
-            s.artifact_id.clone(),
-            json!({
-                "type": "aws:cloudformation:stack",
-                "environment": s.environment,
-                "properties": properties,
-                "dependencies": dependencies,
-                "metadata": metadata,
-                "displayName": s.display_name
-            }),
-        );
+        let tree = json!({ "type": "cdk:tree", "properties": { "file": "tree.json" } });
+        artifacts.push(("Tree".to_owned(), Artifact::Json(tree)));
+
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("version", SCHEMA_VERSION)?;
+        map.serialize_entry("artifacts", &Artifacts(artifacts))?;
+        map.end()
     }
-    artifacts.insert(
-        "Tree".to_owned(),
-        json!({ "type": "cdk:tree", "properties": { "file": "tree.json" } }),
-    );
-    json!({ "version": SCHEMA_VERSION, "artifacts": artifacts })
+}
+
+/// The manifest's artifacts, in order.
+struct Artifacts<'a>(Vec<(String, Artifact<'a>)>);
+
+impl Serialize for Artifacts<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(id, artifact)| (id, artifact)))
+    }
+}
+
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Artifact<'a> {
+    Json(Json),
+    Stack(Box<StackEntry<'a>>),
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StackEntry<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    environment: &'a str,
+    properties: StackProperties<'a>,
+    dependencies: Vec<String>,
+    metadata: LogicalIds<'a>,
+    display_name: &'a str,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StackProperties<'a> {
+    template_file: &'a str,
+    termination_protection: bool,
+    validate_on_synth: bool,
+    assume_role_arn: String,
+    cloud_formation_execution_role_arn: String,
+    stack_template_asset_object_url: String,
+    #[serde(flatten)]
+    bootstrap: BootstrapVersion<'a>,
+    additional_dependencies: [String; 1],
+    lookup_role: LookupRole<'a>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    tags: &'a BTreeMap<String, String>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BootstrapVersion<'a> {
+    requires_bootstrap_stack_version: u32,
+    bootstrap_stack_version_ssm_parameter: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct LookupRole<'a> {
+    arn: String,
+    #[serde(flatten)]
+    bootstrap: BootstrapVersion<'a>,
+}
+
+/// A stack's metadata: each element's construct path → its logical ID.
+struct LogicalIds<'a>(&'a [(String, String)]);
+
+impl Serialize for LogicalIds<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Entry<'a> {
+            #[serde(rename = "type")]
+            kind: &'static str,
+            data: &'a str,
+        }
+        s.collect_map(self.0.iter().map(|(path, lid)| {
+            let entry = Entry {
+                kind: "aws:cdk:logicalId",
+                data: lid,
+            };
+            (format!("/{path}"), [entry])
+        }))
+    }
 }
 
 /// `tree.json`, serialized straight from the tree (a synthesis spent a
@@ -383,7 +456,11 @@ impl Serialize for TreeNode<'_> {
         impl Serialize for Children<'_> {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let Children(tree, children) = *self;
-                s.collect_map(children.iter().map(|&c| (&tree.nodes[c].id, TreeNode(tree, c))))
+                s.collect_map(
+                    children
+                        .iter()
+                        .map(|&c| (&tree.nodes[c].id, TreeNode(tree, c))),
+                )
             }
         }
 

@@ -200,7 +200,8 @@ impl Sources {
             }
         };
         let manifest = Rc::new(manifest);
-        self.manifests.insert(dir.to_path_buf(), Rc::clone(&manifest));
+        self.manifests
+            .insert(dir.to_path_buf(), Rc::clone(&manifest));
         Ok(manifest)
     }
 
@@ -223,7 +224,11 @@ impl Sources {
             return Ok(Rc::clone(l));
         }
         let mut files = Vec::new();
-        list_files(dir, dir, &mut files)?;
+        let cache = &mut self.cache;
+        list_files(dir, dir, &mut files, &mut |d| match cache {
+            Some(cache) => cache.entries(d, read_entries),
+            None => read_entries(d),
+        })?;
         files.sort_unstable();
         let files = Rc::new(files);
         self.listings.insert(dir.to_path_buf(), Rc::clone(&files));
@@ -404,19 +409,40 @@ fn normalize(path: &Path) -> String {
     parts.join("/")
 }
 
-/// Lists the files under `dir` relative to `base`, skipping `target/` and hidden entries.
-fn list_files(base: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+/// The entries of one directory that are files or directories: (name,
+/// whether it is a directory), in the order the system gives them.
+pub(crate) type Entries = Vec<(String, bool)>;
+
+/// Reads the [`Entries`] of `dir`.
+pub(crate) fn read_entries(dir: &Path) -> std::io::Result<Entries> {
+    let mut out = Vec::new();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
+        let kind = entry.file_type()?;
+        if kind.is_dir() || kind.is_file() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            out.push((name, kind.is_dir()));
+        }
+    }
+    Ok(out)
+}
+
+/// Lists the files under `dir` relative to `base`, skipping `target/` and
+/// hidden entries; `read` gives each directory's entries.
+fn list_files(
+    base: &Path,
+    dir: &Path,
+    out: &mut Vec<String>,
+    read: &mut impl FnMut(&Path) -> std::io::Result<Entries>,
+) -> std::io::Result<()> {
+    for (name, is_dir) in read(dir)? {
         if name.starts_with('.') || name == "target" {
             continue;
         }
-        let path = entry.path();
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            list_files(base, &path, out)?;
-        } else if kind.is_file() {
+        let path = dir.join(&name);
+        if is_dir {
+            list_files(base, &path, out, read)?;
+        } else {
             let rel = path.strip_prefix(base).unwrap_or(&path);
             out.push(normalize(rel));
         }
@@ -534,7 +560,9 @@ mod tests {
                 cache: Some(DigestCache::load(file.clone())),
                 ..Sources::default()
             };
-            let hash = crate_asset(root, &mut sources, "fns/api", ARM).unwrap().hash;
+            let hash = crate_asset(root, &mut sources, "fns/api", ARM)
+                .unwrap()
+                .hash;
             sources.cache.unwrap().save().unwrap();
             hash
         };

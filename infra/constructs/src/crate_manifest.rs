@@ -52,9 +52,7 @@ impl CrateManifest {
                 dependencies.push((name.clone(), local));
             }
         }
-        let workspace_deps = table
-            .get("workspace")
-            .and_then(|w| w.get("dependencies"));
+        let workspace_deps = table.get("workspace").and_then(|w| w.get("dependencies"));
         let workspace_paths = workspace_deps
             .and_then(|d| d.as_table())
             .into_iter()

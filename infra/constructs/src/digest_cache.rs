@@ -8,7 +8,9 @@
 //! tick could leave the times as they were (git's "racy" files). So the cache
 //! can make synthesis faster but never change its output.
 //!
-//! It also keeps what hashing reads of each `Cargo.toml`
+//! Directory listings are kept the same way, under the directory's own
+//! stamp: adding, removing or renaming an entry changes its times. It also
+//! keeps what hashing reads of each `Cargo.toml`
 //! ([`CrateManifest`]), keyed by the manifest's digest rather than by path:
 //! a summary is used only for the very bytes it was read from.
 
@@ -18,6 +20,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::asset::Entries;
 use crate::crate_manifest::CrateManifest;
 
 /// The first line of a cache file; other files are ignored. Its number
@@ -26,6 +29,10 @@ const HEADER: &str = "infra-digests 2";
 
 /// The start of a line holding a manifest's summary: `manifest <digest> <json>`.
 const MANIFEST: &str = "manifest ";
+
+/// The start of a line holding a directory's entries:
+/// `dir <size> <mtime> <ctime> <inode> <json [path, entries]>`.
+const DIR: &str = "dir ";
 
 /// How long a file must be unchanged before its digest is recorded.
 const SETTLE: Duration = Duration::from_secs(2);
@@ -81,6 +88,10 @@ pub(crate) struct DigestCache {
     known: HashMap<PathBuf, (Stamp, [u8; 32])>,
     /// The entries to write: the settled files digested this time.
     used: Vec<(PathBuf, Stamp, [u8; 32])>,
+    /// Directory → its stamp and entries, as recorded.
+    known_dirs: HashMap<PathBuf, (Stamp, Entries)>,
+    /// The directories to write: the settled ones read this time.
+    used_dirs: Vec<(PathBuf, Stamp, Entries)>,
     /// Manifest digest → its summary as JSON, as recorded.
     known_manifests: HashMap<[u8; 32], String>,
     /// The summaries to write: those used or read this time.
@@ -96,21 +107,61 @@ impl DigestCache {
             .ok()
             .filter(|text| text.lines().next() == Some(HEADER))
             .unwrap_or_default();
-        let (mut known, mut known_manifests) = (HashMap::new(), HashMap::new());
+        let (mut known, mut known_dirs, mut known_manifests) =
+            (HashMap::new(), HashMap::new(), HashMap::new());
         for line in text.lines().skip(1) {
-            match line.strip_prefix(MANIFEST) {
-                Some(entry) => known_manifests.extend(parse_manifest_line(entry)),
-                None => known.extend(parse_line(line)),
+            if let Some(entry) = line.strip_prefix(MANIFEST) {
+                known_manifests.extend(parse_manifest_line(entry));
+            } else if let Some(entry) = line.strip_prefix(DIR) {
+                known_dirs.extend(parse_dir_line(entry));
+            } else {
+                known.extend(parse_line(line));
             }
         }
         DigestCache {
             file,
             known,
             used: Vec::new(),
+            known_dirs,
+            used_dirs: Vec::new(),
             known_manifests,
             used_manifests: BTreeMap::new(),
             changed: false,
         }
+    }
+
+    /// The entries of the directory `dir`: the recorded ones if the
+    /// directory is unchanged since, else `read` of it.
+    pub(crate) fn entries(
+        &mut self,
+        dir: &Path,
+        read: impl FnOnce(&Path) -> io::Result<Entries>,
+    ) -> io::Result<Entries> {
+        self.entries_as_of(dir, read, SystemTime::now())
+    }
+
+    /// [`Self::entries`] with the clock read as `now`.
+    fn entries_as_of(
+        &mut self,
+        dir: &Path,
+        read: impl FnOnce(&Path) -> io::Result<Entries>,
+        now: SystemTime,
+    ) -> io::Result<Entries> {
+        let stamp = Stamp::of(&fs::metadata(dir)?);
+        let entries = match self.known_dirs.get(dir) {
+            Some((known, entries)) if *known == stamp => entries.clone(),
+            _ => {
+                self.changed = true;
+                read(dir)?
+            }
+        };
+        if stamp.settled(now) {
+            self.used_dirs
+                .push((dir.to_path_buf(), stamp, entries.clone()));
+        } else {
+            self.changed = true;
+        }
+        Ok(entries)
     }
 
     /// The summary recorded for the manifest whose bytes have `digest`.
@@ -167,6 +218,7 @@ impl DigestCache {
     pub(crate) fn save(&self) -> io::Result<()> {
         if !self.changed
             && self.used.len() == self.known.len()
+            && self.used_dirs.len() == self.known_dirs.len()
             && self.used_manifests.len() == self.known_manifests.len()
         {
             return Ok(());
@@ -182,6 +234,12 @@ impl DigestCache {
                 s.inode,
                 path.display()
             ));
+        }
+        for (dir, s, entries) in &self.used_dirs {
+            if let Ok(json) = serde_json::to_string(&(dir, entries)) {
+                let (size, mtime, ctime, inode) = (s.size, s.mtime_ns, s.ctime_ns, s.inode);
+                text.push_str(&format!("{DIR}{size} {mtime} {ctime} {inode} {json}\n"));
+            }
         }
         for (digest, json) in &self.used_manifests {
             text.push_str(&format!("{MANIFEST}{} {json}\n", hex::encode(digest)));
@@ -209,6 +267,19 @@ fn parse_line(line: &str) -> Option<(PathBuf, (Stamp, [u8; 32]))> {
         inode: parts.next()?.parse().ok()?,
     };
     Some((PathBuf::from(parts.next()?), (stamp, digest)))
+}
+
+/// One directory entry after [`DIR`]: `size mtime ctime inode json`.
+fn parse_dir_line(entry: &str) -> Option<(PathBuf, (Stamp, Entries))> {
+    let mut parts = entry.splitn(5, ' ');
+    let stamp = Stamp {
+        size: parts.next()?.parse().ok()?,
+        mtime_ns: parts.next()?.parse().ok()?,
+        ctime_ns: parts.next()?.parse().ok()?,
+        inode: parts.next()?.parse().ok()?,
+    };
+    let (dir, entries): (PathBuf, Entries) = serde_json::from_str(parts.next()?).ok()?;
+    Some((dir, (stamp, entries)))
 }
 
 /// One manifest entry after [`MANIFEST`]: `digest json`.
@@ -280,6 +351,48 @@ mod tests {
             .digest(&file, counting(&mut calls))
             .unwrap();
         assert_eq!(calls, 2);
+    }
+
+    #[test]
+    fn unchanged_directories_are_not_read_again_and_changed_ones_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let (tree, cache) = (dir.path().join("crate dir"), dir.path().join("digests"));
+        fs::create_dir_all(tree.join("src")).unwrap();
+        fs::write(tree.join("Cargo.toml"), "").unwrap();
+        let mut reads = 0;
+        let mut listing = |cache: &mut DigestCache| {
+            let mut entries = cache
+                .entries_as_of(
+                    &tree,
+                    |d| {
+                        reads += 1;
+                        crate::asset::read_entries(d)
+                    },
+                    later(),
+                )
+                .unwrap();
+            entries.sort();
+            entries
+        };
+
+        let mut first = DigestCache::load(cache.clone());
+        let one = listing(&mut first);
+        first.save().unwrap();
+        assert_eq!(
+            one,
+            [("Cargo.toml".to_owned(), false), ("src".to_owned(), true)]
+        );
+        let mut second = DigestCache::load(cache.clone());
+        assert_eq!(listing(&mut second), one);
+        assert!(
+            !second.changed,
+            "the second synthesis used the recorded entries"
+        );
+
+        fs::write(tree.join("build.rs"), "").unwrap();
+        let mut third = DigestCache::load(cache);
+        assert_eq!(listing(&mut third).len(), 3, "a new file is listed");
+        assert_eq!(reads, 2);
     }
 
     #[test]

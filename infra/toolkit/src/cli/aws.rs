@@ -52,6 +52,7 @@ pub struct AssemblyArgs {
     pub app: Option<std::path::PathBuf>,
     /// Where to synthesize the app when --app is not given.
     #[arg(
+        short,
         long,
         value_name = "DIR",
         default_value = "cdk.out",

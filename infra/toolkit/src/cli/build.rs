@@ -22,7 +22,7 @@ pub struct Build {
     #[arg(long)]
     force: bool,
     /// The cloud assembly directory to synthesize and build into.
-    #[arg(long, value_name = "DIR", default_value = "cdk.out")]
+    #[arg(short, long, value_name = "DIR", default_value = "cdk.out")]
     output: std::path::PathBuf,
 }
 

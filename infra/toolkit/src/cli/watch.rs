@@ -42,7 +42,7 @@ pub struct Watch {
     #[arg(long, conflicts_with_all = ["profile", "region", "endpoint_url"])]
     local: bool,
     /// Where to synthesize the app (with --local: the engine's own assembly in .infra-local/).
-    #[arg(long, value_name = "DIR", default_value = "cdk.out")]
+    #[arg(short, long, value_name = "DIR", default_value = "cdk.out")]
     output: PathBuf,
     #[command(flatten)]
     aws: AwsArgs,
