@@ -11,6 +11,7 @@
 //! [`model`], and the text comes from [`emit`].
 
 pub mod emit;
+mod error;
 pub mod model;
 pub mod naming;
 
@@ -21,6 +22,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::Value as Json;
+
+pub use error::Error;
 
 /// The cfn-lint release whose bundled schemas are vendored.
 pub const CFN_LINT_VERSION: &str = "1.58.0";
@@ -97,9 +100,9 @@ impl Paths {
 
 /// The resource types listed in `resource-types.txt` (`#` starts a comment),
 /// sorted and deduplicated.
-pub fn resource_types(paths: &Paths) -> Result<Vec<String>, String> {
+pub fn resource_types(paths: &Paths) -> Result<Vec<String>, Error> {
     let file = paths.codegen.join("resource-types.txt");
-    let text = fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let text = fs::read_to_string(&file).map_err(Error::io(&file))?;
     let mut types = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("").trim();
@@ -107,11 +110,11 @@ pub fn resource_types(paths: &Paths) -> Result<Vec<String>, String> {
             continue;
         }
         if naming::split_type_name(line).is_none() {
-            return Err(format!(
-                "{}:{}: not a resource type name: {line}",
-                file.display(),
-                n + 1
-            ));
+            return Err(Error::BadTypeLine {
+                path: file,
+                line: n + 1,
+                name: line.to_owned(),
+            });
         }
         types.push(line.to_owned());
     }
@@ -120,9 +123,12 @@ pub fn resource_types(paths: &Paths) -> Result<Vec<String>, String> {
     Ok(types)
 }
 
-fn read_json(path: &Path) -> Result<Json, String> {
-    let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+fn read_json(path: &Path) -> Result<Json, Error> {
+    let text = fs::read_to_string(path).map_err(Error::io(path))?;
+    serde_json::from_str(&text).map_err(|source| Error::Json {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 fn pretty(json: &Json) -> String {
@@ -135,48 +141,53 @@ fn pretty(json: &Json) -> String {
 /// directory (resolved through `providers/us-east-1.json`) into `schemas/`,
 /// pretty-printed, removes schemas no longer listed, and records the source in
 /// `schemas/version.json` and `schemas/SOURCE.md`.
-pub fn vendor(cfnlint_schemas: &Path, paths: &Paths) -> Result<Vec<PathBuf>, String> {
+pub fn vendor(cfnlint_schemas: &Path, paths: &Paths) -> Result<Vec<PathBuf>, Error> {
     let providers = read_json(&cfnlint_schemas.join("providers/us-east-1.json"))?;
     let version = read_json(&cfnlint_schemas.join("version.json"))?;
     let schema_date = version
         .get("schema_date")
         .and_then(Json::as_str)
-        .ok_or("version.json has no schema_date")?
+        .ok_or(Error::NoSchemaDate)?
         .to_owned();
     let out = paths.schemas();
-    fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    fs::create_dir_all(&out).map_err(Error::io(&out))?;
     let types = resource_types(paths)?;
     let mut written = Vec::new();
     for t in &types {
         let hash = providers
             .get(t)
             .and_then(Json::as_str)
-            .ok_or_else(|| format!("{t} is not in providers/us-east-1.json"))?;
+            .ok_or_else(|| Error::NotInProviders(t.clone()))?;
         let schema = read_json(
             &cfnlint_schemas
                 .join("resources")
                 .join(format!("{hash}.json")),
         )?;
         if schema.get("typeName").and_then(Json::as_str) != Some(t) {
-            return Err(format!("resources/{hash}.json is not the schema of {t}"));
+            return Err(Error::WrongSchema {
+                hash: hash.to_owned(),
+                type_name: t.clone(),
+            });
         }
         let file = out.join(naming::schema_file(t));
-        fs::write(&file, pretty(&schema)).map_err(|e| format!("{}: {e}", file.display()))?;
+        fs::write(&file, pretty(&schema)).map_err(Error::io(&file))?;
         written.push(file);
     }
     let keep: Vec<String> = types.iter().map(|t| naming::schema_file(t)).collect();
-    for entry in fs::read_dir(&out).map_err(|e| e.to_string())? {
+    for entry in fs::read_dir(&out).map_err(Error::io(&out))? {
         let name = entry
-            .map_err(|e| e.to_string())?
+            .map_err(Error::io(&out))?
             .file_name()
             .to_string_lossy()
             .into_owned();
         if name.starts_with("aws-") && name.ends_with(".json") && !keep.contains(&name) {
-            fs::remove_file(out.join(&name)).map_err(|e| e.to_string())?;
+            let file = out.join(&name);
+            fs::remove_file(&file).map_err(Error::io(&file))?;
         }
     }
     let version = serde_json::json!({ "cfn_lint": CFN_LINT_VERSION, "schema_date": schema_date });
-    fs::write(out.join("version.json"), pretty(&version)).map_err(|e| e.to_string())?;
+    let file = out.join("version.json");
+    fs::write(&file, pretty(&version)).map_err(Error::io(&file))?;
     let source = format!(
         "# Vendored CloudFormation registry schemas\n\n\
          Copied by `cargo run -p rcdk-codegen -- vendor <dir>` from the schemas bundled with\n\
@@ -190,19 +201,25 @@ pub fn vendor(cfnlint_schemas: &Path, paths: &Paths) -> Result<Vec<PathBuf>, Str
          ```\n\n\
          Do not edit these files; corrections live in `OVERRIDES` in `src/lib.rs`.\n"
     );
-    fs::write(out.join("SOURCE.md"), source).map_err(|e| e.to_string())?;
+    let file = out.join("SOURCE.md");
+    fs::write(&file, source).map_err(Error::io(&file))?;
     Ok(written)
 }
 
 /// Applies [`OVERRIDES`] for `type_name` to its schema.
-pub fn apply_overrides(type_name: &str, schema: &mut Json) -> Result<(), String> {
+pub fn apply_overrides(type_name: &str, schema: &mut Json) -> Result<(), Error> {
     for o in OVERRIDES.iter().filter(|o| o.type_name == type_name) {
-        let patch: Json =
-            serde_json::from_str(o.patch).map_err(|e| format!("override {}: {e}", o.pointer))?;
+        let patch: Json = serde_json::from_str(o.patch).map_err(|source| Error::OverridePatch {
+            pointer: o.pointer,
+            source,
+        })?;
         let node = schema
             .pointer_mut(o.pointer)
             .and_then(Json::as_object_mut)
-            .ok_or_else(|| format!("override for {type_name}: no object at {}", o.pointer))?;
+            .ok_or_else(|| Error::OverrideTarget {
+                type_name: type_name.to_owned(),
+                pointer: o.pointer,
+            })?;
         for (k, v) in patch.as_object().into_iter().flatten() {
             if v.is_null() {
                 node.remove(k);
@@ -224,7 +241,7 @@ pub struct Generated {
 }
 
 /// Generates the whole `rcdk-cfn` crate source from the vendored schemas.
-pub fn generate(paths: &Paths) -> Result<Generated, String> {
+pub fn generate(paths: &Paths) -> Result<Generated, Error> {
     let version = read_json(&paths.schemas().join("version.json"))?;
     let cfn_lint = version
         .get("cfn_lint")
@@ -240,13 +257,15 @@ pub fn generate(paths: &Paths) -> Result<Generated, String> {
     let mut services: BTreeMap<String, emit::Service> = BTreeMap::new();
     for t in resource_types(paths)? {
         let mut schema =
-            read_json(&paths.schemas().join(naming::schema_file(&t))).map_err(|e| {
-                format!("{e} (run `cargo run -p rcdk-codegen -- vendor <dir>` after adding a type)")
+            read_json(&paths.schemas().join(naming::schema_file(&t))).map_err(|e| match e {
+                Error::Io { path, source } => Error::NotVendored { path, source },
+                e => e,
             })?;
         apply_overrides(&t, &mut schema)?;
         let model = model::build(&t, &schema)?;
-        let (service, resource) = naming::split_type_name(&t).ok_or("bad type name")?;
-        let file = naming::resource_file(&t).ok_or("bad type name")?;
+        let bad_name = || Error::BadTypeName(t.clone());
+        let (service, resource) = naming::split_type_name(&t).ok_or_else(bad_name)?;
+        let file = naming::resource_file(&t).ok_or_else(bad_name)?;
         out.files
             .insert(format!("src/{file}"), emit::resource_file(&header, &model));
         out.json_fallbacks
@@ -284,8 +303,7 @@ pub fn generate(paths: &Paths) -> Result<Generated, String> {
     );
 
     let manifest_path = paths.cfn.join("Cargo.toml");
-    let manifest = fs::read_to_string(&manifest_path)
-        .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+    let manifest = fs::read_to_string(&manifest_path).map_err(Error::io(&manifest_path))?;
     let modules: Vec<String> = services.iter().map(|s| s.module.clone()).collect();
     let features = emit::features(&modules);
     out.files
@@ -311,37 +329,38 @@ fn with_features(manifest: &str, features: &str) -> String {
 
 /// Formats Rust source with `rustfmt --edition 2021` (from the toolchain on
 /// `PATH`), as `cargo fmt` would.
-pub fn rustfmt(source: &str) -> Result<String, String> {
+pub fn rustfmt(source: &str) -> Result<String, Error> {
     let mut child = Command::new("rustfmt")
         .args(["--edition", "2021", "--emit", "stdout", "--quiet"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("running rustfmt: {e}"))?;
-    let mut stdin = child.stdin.take().ok_or("rustfmt stdin")?;
+        .map_err(Error::RustfmtRun)?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| Error::RustfmtFailed("no standard input".to_owned()))?;
     let input = source.to_owned();
     // Written from another thread so that a large output cannot block the input.
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child
-        .wait_with_output()
-        .map_err(|e| format!("rustfmt: {e}"))?;
+    let output = child.wait_with_output().map_err(Error::RustfmtRun)?;
     writer
         .join()
-        .map_err(|_| "rustfmt writer panicked")?
-        .map_err(|e| format!("rustfmt: {e}"))?;
+        .map_err(|_| Error::RustfmtFailed("the thread writing its input panicked".to_owned()))?
+        .map_err(Error::RustfmtRun)?;
     if !output.status.success() {
-        return Err(format!(
-            "rustfmt failed: {}",
-            String::from_utf8_lossy(&output.stderr)
+        return Err(Error::RustfmtFailed(
+            String::from_utf8_lossy(&output.stderr).into_owned(),
         ));
     }
-    String::from_utf8(output.stdout).map_err(|e| e.to_string())
+    String::from_utf8(output.stdout)
+        .map_err(|e| Error::RustfmtFailed(format!("its output is not UTF-8: {e}")))
 }
 
 /// Writes the generated files under `infra/cfn` and deletes generated-folder
 /// files that are no longer generated. Returns the number of files changed.
-pub fn write(paths: &Paths, generated: &Generated) -> Result<usize, String> {
+pub fn write(paths: &Paths, generated: &Generated) -> Result<usize, Error> {
     let mut changed = 0;
     for (rel, text) in &generated.files {
         let path = paths.cfn.join(rel);
@@ -349,14 +368,15 @@ pub fn write(paths: &Paths, generated: &Generated) -> Result<usize, String> {
             continue;
         }
         if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            fs::create_dir_all(dir).map_err(Error::io(dir))?;
         }
-        fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        fs::write(&path, text).map_err(Error::io(&path))?;
         changed += 1;
     }
     for rel in files_under(&paths.cfn, "src")? {
         if !generated.files.contains_key(&rel) {
-            fs::remove_file(paths.cfn.join(&rel)).map_err(|e| format!("{rel}: {e}"))?;
+            let path = paths.cfn.join(&rel);
+            fs::remove_file(&path).map_err(Error::io(&path))?;
             changed += 1;
         }
     }
@@ -364,7 +384,7 @@ pub fn write(paths: &Paths, generated: &Generated) -> Result<usize, String> {
 }
 
 /// Every file below `root/dir`, as `/`-separated paths relative to `root`, sorted.
-fn files_under(root: &Path, dir: &str) -> Result<Vec<String>, String> {
+fn files_under(root: &Path, dir: &str) -> Result<Vec<String>, Error> {
     let mut out = Vec::new();
     let mut stack = vec![root.join(dir)];
     while let Some(d) = stack.pop() {
@@ -372,7 +392,7 @@ fn files_under(root: &Path, dir: &str) -> Result<Vec<String>, String> {
             continue;
         };
         for entry in entries {
-            let path = entry.map_err(|e| e.to_string())?.path();
+            let path = entry.map_err(Error::io(&d))?.path();
             if path.is_dir() {
                 stack.push(path);
             } else if let Ok(rel) = path.strip_prefix(root) {
@@ -390,7 +410,7 @@ fn files_under(root: &Path, dir: &str) -> Result<Vec<String>, String> {
 
 /// The differences between the generated files and those on disk: files
 /// that differ, are missing, or are extra in the generated folder.
-pub fn drift(paths: &Paths, generated: &Generated) -> Result<Vec<String>, String> {
+pub fn drift(paths: &Paths, generated: &Generated) -> Result<Vec<String>, Error> {
     let mut problems = Vec::new();
     for (rel, text) in &generated.files {
         match fs::read_to_string(paths.cfn.join(rel)) {

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use rcdk_codegen::Paths;
+use rcdk_codegen::{Error, Paths};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,7 +25,7 @@ fn main() -> ExitCode {
             )
         }),
         ["check"] => check(&paths),
-        _ => Err("usage: rcdk-codegen [vendor <cfnlint/data/schemas dir> | check]".to_owned()),
+        _ => Err(Error::Usage),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -36,7 +36,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn regenerate(paths: &Paths) -> Result<(), String> {
+fn regenerate(paths: &Paths) -> Result<(), Error> {
     let generated = rcdk_codegen::generate(paths)?;
     let changed = rcdk_codegen::write(paths, &generated)?;
     eprintln!(
@@ -51,13 +51,10 @@ fn regenerate(paths: &Paths) -> Result<(), String> {
     Ok(())
 }
 
-fn check(paths: &Paths) -> Result<(), String> {
+fn check(paths: &Paths) -> Result<(), Error> {
     let problems = rcdk_codegen::drift(paths, &rcdk_codegen::generate(paths)?)?;
     if problems.is_empty() {
         return Ok(());
     }
-    Err(format!(
-        "generated code is out of date:\n  {}\nrun `cargo run -p rcdk-codegen`",
-        problems.join("\n  ")
-    ))
+    Err(Error::Drift(problems))
 }

@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value as Json};
 
-use crate::naming;
+use crate::{naming, Error};
 
 /// The Rust type inside a field's `Value<_>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -196,9 +196,9 @@ enum Naming {
 }
 
 /// Builds the model of one resource type from its (patched) schema.
-pub fn build(type_name: &str, schema: &Json) -> Result<ResourceModel, String> {
+pub fn build(type_name: &str, schema: &Json) -> Result<ResourceModel, Error> {
     let (service, resource) = naming::split_type_name(type_name)
-        .ok_or_else(|| format!("not a resource type name: {type_name}"))?;
+        .ok_or_else(|| Error::BadTypeName(type_name.to_owned()))?;
     let struct_name = naming::type_name(resource);
     let handle = format!("{struct_name}Ref");
     let empty = Map::new();

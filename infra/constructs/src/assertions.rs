@@ -39,16 +39,66 @@ impl Match {
     }
 }
 
-/// Whether `actual` matches `pattern`; on a mismatch, the JSON pointer and reason.
-pub fn matches(pattern: &Json, actual: &Json) -> Result<(), String> {
+/// Why a value does not match a pattern; `at` is the JSON pointer of the
+/// first difference. (The values are boxed to keep the `Err` small.)
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Mismatch {
+    /// A value where [`Match::absent`] wants none.
+    #[error("{at}: expected absent, found {found}")]
+    NotAbsent { at: String, found: Box<Json> },
+    /// No element of the array matches `expected`, after the previous ones ([`Match::array_with`]).
+    #[error("{at}: no element (in order) matches {expected}")]
+    NoElement { at: String, expected: Box<Json> },
+    /// Nothing where a [`Match`] pattern wants a value.
+    #[error("{at}: missing")]
+    Missing { at: String },
+    /// A value of another kind than a [`Match`] pattern wants (not an array for `arrayWith`).
+    #[error("{at}: {found} does not match {matcher}")]
+    NotMatcher {
+        at: String,
+        matcher: String,
+        found: Box<Json>,
+    },
+    /// Nothing where the pattern has `expected`.
+    #[error("{at}: missing, expected {expected}")]
+    MissingValue { at: String, expected: Box<Json> },
+    /// A key that [`Match::object_equals`] does not list.
+    #[error("{at}/{key}: unexpected key")]
+    UnexpectedKey { at: String, key: String },
+    /// Arrays of different lengths.
+    #[error("{at}: expected {expected} elements, found {found}")]
+    Length {
+        at: String,
+        expected: usize,
+        found: usize,
+    },
+    /// Different values.
+    #[error("{at}: expected {expected}, found {found}")]
+    Value {
+        at: String,
+        expected: Box<Json>,
+        found: Box<Json>,
+    },
+}
+
+/// Whether `actual` matches `pattern`; on a mismatch, where and why.
+pub fn matches(pattern: &Json, actual: &Json) -> Result<(), Mismatch> {
     match_at(pattern, Some(actual), "", true)
 }
 
-fn match_at(pattern: &Json, actual: Option<&Json>, at: &str, partial: bool) -> Result<(), String> {
+fn match_at(
+    pattern: &Json,
+    actual: Option<&Json>,
+    at: &str,
+    partial: bool,
+) -> Result<(), Mismatch> {
     if let Some(kind) = pattern.get(MATCH_KEY).and_then(Json::as_str) {
         return match (kind, actual) {
             ("absent", None) => Ok(()),
-            ("absent", Some(v)) => Err(format!("{at}: expected absent, found {v}")),
+            ("absent", Some(v)) => Err(Mismatch::NotAbsent {
+                at: at.to_owned(),
+                found: Box::new(v.clone()),
+            }),
             ("any", Some(_)) => Ok(()),
             ("arrayWith", Some(Json::Array(items))) => {
                 let wanted = pattern["items"].as_array().cloned().unwrap_or_default();
@@ -59,24 +109,39 @@ fn match_at(pattern: &Json, actual: Option<&Json>, at: &str, partial: bool) -> R
                         .position(|i| match_at(w, Some(i), at, partial).is_ok())
                     {
                         Some(p) => next += p + 1,
-                        None => return Err(format!("{at}: no element (in order) matches {w}")),
+                        None => {
+                            return Err(Mismatch::NoElement {
+                                at: at.to_owned(),
+                                expected: Box::new(w.clone()),
+                            })
+                        }
                     }
                 }
                 Ok(())
             }
             ("objectEquals", Some(v)) => match_at(&pattern["object"], Some(v), at, false),
-            (_, None) => Err(format!("{at}: missing")),
-            (k, Some(v)) => Err(format!("{at}: {v} does not match {k}")),
+            (_, None) => Err(Mismatch::Missing { at: at.to_owned() }),
+            (k, Some(v)) => Err(Mismatch::NotMatcher {
+                at: at.to_owned(),
+                matcher: k.to_owned(),
+                found: Box::new(v.clone()),
+            }),
         };
     }
     let Some(actual) = actual else {
-        return Err(format!("{at}: missing, expected {pattern}"));
+        return Err(Mismatch::MissingValue {
+            at: at.to_owned(),
+            expected: Box::new(pattern.clone()),
+        });
     };
     match (pattern, actual) {
         (Json::Object(p), Json::Object(a)) => {
             if !partial {
                 if let Some(extra) = a.keys().find(|k| !p.contains_key(*k)) {
-                    return Err(format!("{at}/{extra}: unexpected key"));
+                    return Err(Mismatch::UnexpectedKey {
+                        at: at.to_owned(),
+                        key: extra.clone(),
+                    });
                 }
             }
             for (k, pv) in p {
@@ -86,11 +151,11 @@ fn match_at(pattern: &Json, actual: Option<&Json>, at: &str, partial: bool) -> R
         }
         (Json::Array(p), Json::Array(a)) => {
             if p.len() != a.len() {
-                return Err(format!(
-                    "{at}: expected {} elements, found {}",
-                    p.len(),
-                    a.len()
-                ));
+                return Err(Mismatch::Length {
+                    at: at.to_owned(),
+                    expected: p.len(),
+                    found: a.len(),
+                });
             }
             for (i, (pv, av)) in p.iter().zip(a).enumerate() {
                 match_at(pv, Some(av), &format!("{at}/{i}"), partial)?;
@@ -98,7 +163,11 @@ fn match_at(pattern: &Json, actual: Option<&Json>, at: &str, partial: bool) -> R
             Ok(())
         }
         (p, a) if p == a => Ok(()),
-        (p, a) => Err(format!("{at}: expected {p}, found {a}")),
+        (p, a) => Err(Mismatch::Value {
+            at: at.to_owned(),
+            expected: Box::new(p.clone()),
+            found: Box::new(a.clone()),
+        }),
     }
 }
 
@@ -218,7 +287,15 @@ mod tests {
         let actual = json!({"A": {"B": 1, "C": [1, {"D": 2, "E": 3}]}, "F": 4});
         assert!(matches(&json!({"A": {"C": [1, {"D": 2}]}}), &actual).is_ok());
         let err = matches(&json!({"A": {"C": [1, {"D": 3}]}}), &actual).unwrap_err();
-        assert_eq!(err, "/A/C/1/D: expected 3, found 2");
+        assert_eq!(
+            err,
+            Mismatch::Value {
+                at: "/A/C/1/D".to_owned(),
+                expected: Box::new(json!(3)),
+                found: Box::new(json!(2))
+            }
+        );
+        assert_eq!(err.to_string(), "/A/C/1/D: expected 3, found 2");
         assert!(
             matches(&json!({"A": {"C": [1]}}), &actual).is_err(),
             "arrays keep their length"

@@ -8,12 +8,13 @@
 //! commands of its own ([`cli::Commands`]):
 //!
 //! ```no_run
+//! # extern crate constructs as rcdk_constructs;
 //! use std::collections::BTreeMap;
 //! use std::path::PathBuf;
 //! use std::process::ExitCode;
 //!
-//! fn build(context: BTreeMap<String, String>, source_root: PathBuf) -> anyhow::Result<constructs::App> {
-//!     let app = constructs::App::with_context(context);
+//! fn build(context: BTreeMap<String, String>, source_root: PathBuf) -> anyhow::Result<rcdk_constructs::App> {
+//!     let app = rcdk_constructs::App::with_context(context);
 //!     app.set_source_root(source_root);
 //!     app.stack("Hello");
 //!     Ok(app)
@@ -23,6 +24,15 @@
 //!     rcdk_toolkit::Toolkit::new(env!("CARGO_MANIFEST_DIR"), build).run()
 //! }
 //! ```
+//!
+//! (`no_run`: `run` parses the process's arguments, so it belongs in a binary.)
+//!
+//! `build` and `deploy` compile functions with cargo-lambda and zig (on `PATH`,
+//! or in `TOOLS_DIR`, see [`tools`]). `local` needs the local AWS engine:
+//! LocalStack's core with the plugins of the rcdk repository's
+//! `infra/local-engine`, which this crate does not contain; `scripts/tools.sh`
+//! of that repository installs them into `.tools/localstack`, found through
+//! `TOOLS_DIR` or `INFRA_LOCAL_PYTHON`.
 
 pub mod cli;
 pub mod deploy;

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use super::aws::AwsArgs;
 use crate::deploy::assembly::{dependency_order, Assembly};
 use crate::deploy::assets::{human_size, publish};
-use crate::deploy::session::error_message;
+use crate::deploy::session::{error_message, StackTarget};
 
 /// The delivery pipeline (the `Pipeline` stack, synthesized with `-c pipeline=true`).
 #[derive(Debug, clap::Args)]
@@ -211,10 +211,7 @@ impl Publish {
         crate::deploy::runtime()?.block_on(async {
             let session = self.aws.session().await;
             for stack in stacks {
-                let env = session
-                    .environment(stack.account.as_deref(), stack.region.as_deref())
-                    .await?;
-                let s3 = session.s3(Some(&env.region));
+                let StackTarget { env, s3, .. } = session.stack_target(stack).await?;
                 let published =
                     publish(&s3, &env.staging_bucket(), &self.app, &stack.assets).await?;
                 eprintln!(

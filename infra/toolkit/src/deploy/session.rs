@@ -6,6 +6,7 @@ use aws_sdk_cloudformation::config::{Credentials, SharedHttpClient};
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
+use super::assembly::Stack;
 use super::status::StackStatus;
 use crate::error::{Error, Result};
 
@@ -32,6 +33,18 @@ impl std::fmt::Display for Environment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "aws://{}/{}", self.account, self.region)
     }
+}
+
+/// Where one stack deploys: its environment, and the CloudFormation and S3
+/// clients of its region.
+#[derive(Debug, Clone)]
+pub struct StackTarget {
+    /// The stack's account and region.
+    pub env: Environment,
+    /// CloudFormation in the stack's region.
+    pub cfn: aws_sdk_cloudformation::Client,
+    /// S3 in the stack's region (the staging bucket).
+    pub s3: aws_sdk_s3::Client,
 }
 
 /// The SDK configuration shared by every client of a command.
@@ -156,6 +169,19 @@ impl Session {
         Ok(Environment {
             account: current,
             region: self.region_for(region)?,
+        })
+    }
+
+    /// The environment of `stack` ([`Session::environment`]) and the clients
+    /// of its region.
+    pub async fn stack_target(&self, stack: &Stack) -> Result<StackTarget> {
+        let env = self
+            .environment(stack.account.as_deref(), stack.region.as_deref())
+            .await?;
+        Ok(StackTarget {
+            cfn: self.cloudformation(Some(&env.region)),
+            s3: self.s3(Some(&env.region)),
+            env,
         })
     }
 }

@@ -55,7 +55,7 @@ pub fn python(workspace: &Path) -> anyhow::Result<PathBuf> {
     let python = crate::tools::dir(workspace).join("localstack/bin/python");
     if !python.is_file() {
         bail!(
-            "the local AWS engine is not installed ('{}' is missing): run scripts/tools.sh, which installs LocalStack's core and the plugins of infra/local-engine into .tools/localstack (it needs Python 3.13)",
+            "the local AWS engine is not installed ('{}' is missing): it is LocalStack's core with the plugins of the rcdk repository's infra/local-engine (Python 3.13), which the rcdk-toolkit crate does not contain; run scripts/tools.sh in an rcdk checkout (it installs both into .tools/localstack), then set TOOLS_DIR to that .tools folder, or INFRA_LOCAL_PYTHON to its localstack/bin/python",
             python.display()
         );
     }

@@ -24,7 +24,7 @@ use super::assembly::Stack;
 use super::assets::publish;
 use super::poll;
 use super::report::Reporter;
-use super::session::{describe, Session};
+use super::session::{describe, Session, StackTarget};
 use super::stack::{deploy as deploy_with_change_set, deployed_template, DeployOptions, Deployed};
 use super::status::Phase as _;
 use crate::error::{Error, Result};
@@ -71,10 +71,7 @@ pub async fn deploy(
     report: &dyn Reporter,
 ) -> Result<Outcome> {
     let label = stack.label();
-    let env = session
-        .environment(stack.account.as_deref(), stack.region.as_deref())
-        .await?;
-    let cfn = session.cloudformation(Some(&env.region));
+    let StackTarget { env, cfn, s3 } = session.stack_target(stack).await?;
     let name = &stack.stack_name;
     let deployed = match describe(&cfn, name).await? {
         Some(s) if s.status.is_complete() && !s.status.is_rollback() => {
@@ -125,13 +122,7 @@ pub async fn deploy(
         Err(reasons) => return fallback(session, dir, stack, opts, &reasons, report).await,
     };
 
-    let published = publish(
-        &session.s3(Some(&env.region)),
-        &env.staging_bucket(),
-        dir,
-        &stack.assets,
-    )
-    .await?;
+    let published = publish(&s3, &env.staging_bucket(), dir, &stack.assets).await?;
     report.line(&format!(
         "{label}: hotswapping {} resource{} ({} asset{} uploaded)",
         actions.len(),

@@ -25,7 +25,7 @@ use super::assets::{human_size, publish};
 use super::changeset::RequireApproval;
 use super::diff::{diff_templates, TemplateDiff};
 use super::report::Reporter;
-use super::session::{self, describe, Environment, Session, TOOLKIT_STACK};
+use super::session::{self, describe, Environment, Session, StackTarget, TOOLKIT_STACK};
 use crate::error::{Error, Result};
 
 /// How to deploy.
@@ -81,11 +81,7 @@ pub async fn deploy(
     report: &dyn Reporter,
 ) -> Result<Deployed> {
     let label = stack.label();
-    let env = session
-        .environment(stack.account.as_deref(), stack.region.as_deref())
-        .await?;
-    let cfn = session.cloudformation(Some(&env.region));
-    let s3 = session.s3(Some(&env.region));
+    let StackTarget { env, cfn, s3 } = session.stack_target(stack).await?;
     let bucket = env.staging_bucket();
     check_bootstrap(&cfn, &s3, &env).await?;
 
