@@ -246,9 +246,7 @@ impl Renderer<'_> {
     /// the markers are rebuilt, every other object and array is kept as it is.
     fn resolve_in_place(&mut self, value: &mut Json, ctx: &mut Ctx) {
         match value {
-            Json::Array(items) => items
-                .iter_mut()
-                .for_each(|v| self.resolve_in_place(v, ctx)),
+            Json::Array(items) => items.iter_mut().for_each(|v| self.resolve_in_place(v, ctx)),
             Json::Object(map) => {
                 if map.len() == 1 {
                     if let Some(resolved) = self.resolve_marker(map, ctx) {
@@ -256,8 +254,7 @@ impl Renderer<'_> {
                         return;
                     }
                 }
-                map.values_mut()
-                    .for_each(|v| self.resolve_in_place(v, ctx));
+                map.values_mut().for_each(|v| self.resolve_in_place(v, ctx));
             }
             _ => {}
         }
