@@ -2,6 +2,11 @@
 
 use std::time::Duration;
 
+use env_names::authorizer::{
+    JWT_AUDIENCE, JWT_ISSUER, JWT_LEEWAY_SECONDS, JWT_MAX_LIFETIME_SECONDS, JWT_SECRET_ARN,
+    JWT_SECRET_JSON_KEY, SECRETS_CACHE_TTL_SECONDS,
+};
+
 use crate::jwt::{DEFAULT_MAX_LIFETIME_SECONDS, MAX_LEEWAY_SECONDS};
 
 /// Settings of the authorizer.
@@ -70,7 +75,7 @@ impl Config {
             Ok(value)
         };
         let max_lifetime_seconds = number(
-            "JWT_MAX_LIFETIME_SECONDS",
+            JWT_MAX_LIFETIME_SECONDS,
             DEFAULT_MAX_LIFETIME_SECONDS,
             MAX_LIFETIME_LIMIT_SECONDS,
         )?;
@@ -78,18 +83,18 @@ impl Config {
             return Err("JWT_MAX_LIFETIME_SECONDS must be at least 1 second".to_owned());
         }
         Ok(Self {
-            secret_id: required("JWT_SECRET_ARN", "the secret holding the signing key")?,
-            secret_json_key: non_empty("JWT_SECRET_JSON_KEY"),
-            issuer: required("JWT_ISSUER", "the iss every token must carry")?,
-            audience: required("JWT_AUDIENCE", "the aud every token must carry")?,
+            secret_id: required(JWT_SECRET_ARN, "the secret holding the signing key")?,
+            secret_json_key: non_empty(JWT_SECRET_JSON_KEY),
+            issuer: required(JWT_ISSUER, "the iss every token must carry")?,
+            audience: required(JWT_AUDIENCE, "the aud every token must carry")?,
             leeway_seconds: number(
-                "JWT_LEEWAY_SECONDS",
+                JWT_LEEWAY_SECONDS,
                 DEFAULT_LEEWAY_SECONDS,
                 MAX_LEEWAY_SECONDS,
             )?,
             max_lifetime_seconds,
             cache_ttl: Duration::from_secs(number(
-                "SECRETS_CACHE_TTL_SECONDS",
+                SECRETS_CACHE_TTL_SECONDS,
                 secrets_client::DEFAULT_TTL.as_secs(),
                 u64::MAX,
             )?),
@@ -103,9 +108,9 @@ mod tests {
 
     fn base(k: &str) -> Option<String> {
         match k {
-            "JWT_SECRET_ARN" => Some("arn:x".into()),
-            "JWT_ISSUER" => Some("issuer".into()),
-            "JWT_AUDIENCE" => Some("orders".into()),
+            JWT_SECRET_ARN => Some("arn:x".into()),
+            JWT_ISSUER => Some("issuer".into()),
+            JWT_AUDIENCE => Some("orders".into()),
             _ => None,
         }
     }
@@ -122,7 +127,7 @@ mod tests {
 
     #[test]
     fn reads_env_with_defaults() {
-        let c = with("JWT_LEEWAY_SECONDS", "5").unwrap();
+        let c = with(JWT_LEEWAY_SECONDS, "5").unwrap();
         assert_eq!(c.secret_id, "arn:x");
         assert_eq!(
             (c.issuer.as_str(), c.audience.as_str()),
@@ -132,17 +137,17 @@ mod tests {
         assert_eq!(c.max_lifetime_seconds, 3600);
         assert_eq!(c.cache_ttl, Duration::from_secs(300));
         assert_eq!(
-            with("JWT_MAX_LIFETIME_SECONDS", "900")
+            with(JWT_MAX_LIFETIME_SECONDS, "900")
                 .unwrap()
                 .max_lifetime_seconds,
             900
         );
-        assert_eq!(with("JWT_LEEWAY_SECONDS", "60").unwrap().leeway_seconds, 60);
+        assert_eq!(with(JWT_LEEWAY_SECONDS, "60").unwrap().leeway_seconds, 60);
     }
 
     #[test]
     fn issuer_audience_and_secret_are_required() {
-        for missing in ["JWT_SECRET_ARN", "JWT_ISSUER", "JWT_AUDIENCE"] {
+        for &missing in env_names::authorizer::REQUIRED {
             let err = with(missing, " ").unwrap_err();
             assert!(err.starts_with(&format!("{missing} is not set")), "{err}");
         }
@@ -151,14 +156,14 @@ mod tests {
     #[test]
     fn bounds_are_enforced() {
         assert_eq!(
-            with("JWT_LEEWAY_SECONDS", "61").unwrap_err(),
+            with(JWT_LEEWAY_SECONDS, "61").unwrap_err(),
             "JWT_LEEWAY_SECONDS must be at most 60 seconds, got 61"
         );
         assert_eq!(
-            with("JWT_MAX_LIFETIME_SECONDS", "86401").unwrap_err(),
+            with(JWT_MAX_LIFETIME_SECONDS, "86401").unwrap_err(),
             "JWT_MAX_LIFETIME_SECONDS must be at most 86400 seconds, got 86401"
         );
-        assert!(with("JWT_MAX_LIFETIME_SECONDS", "0").is_err());
-        assert!(with("JWT_LEEWAY_SECONDS", "x").is_err());
+        assert!(with(JWT_MAX_LIFETIME_SECONDS, "0").is_err());
+        assert!(with(JWT_LEEWAY_SECONDS, "x").is_err());
     }
 }

@@ -2,6 +2,11 @@
 
 use std::time::Duration;
 
+use env_names::oauth_collector::{
+    NOTIFY_TOPIC_ARN, OAUTH_APP, OAUTH_PROVIDERS, REFRESH_BUFFER_SECONDS, S3_FORCE_PATH_STYLE,
+    TOKENS_BUCKET_NAME, TOKENS_KMS_KEY_ARN,
+};
+
 use crate::client::DEFAULT_REFRESH_BUFFER;
 use crate::provider::{parse_provider_list, ProviderId};
 
@@ -33,12 +38,12 @@ impl Config {
                 .filter(|v| !v.trim().is_empty())
                 .ok_or_else(|| format!("{name} is not set"))
         };
-        let app = required("OAUTH_APP")?;
+        let app = required(OAUTH_APP)?;
         secrets_client::tool_secret(&app, "tool", "org")
             .map_err(|e| format!("OAUTH_APP is not a valid secret name segment: {e}"))?;
-        let providers = parse_provider_list(&required("OAUTH_PROVIDERS")?)
+        let providers = parse_provider_list(&required(OAUTH_PROVIDERS)?)
             .map_err(|e| format!("OAUTH_PROVIDERS: {e}"))?;
-        let refresh_buffer = match var("REFRESH_BUFFER_SECONDS") {
+        let refresh_buffer = match var(REFRESH_BUFFER_SECONDS) {
             None => DEFAULT_REFRESH_BUFFER,
             Some(v) => Duration::from_secs(v.trim().parse().map_err(|_| {
                 "REFRESH_BUFFER_SECONDS must be a whole number of seconds".to_owned()
@@ -47,11 +52,11 @@ impl Config {
         Ok(Self {
             app,
             providers,
-            bucket: required("TOKENS_BUCKET_NAME")?,
-            kms_key: required("TOKENS_KMS_KEY_ARN")?,
-            topic_arn: required("NOTIFY_TOPIC_ARN")?,
+            bucket: required(TOKENS_BUCKET_NAME)?,
+            kms_key: required(TOKENS_KMS_KEY_ARN)?,
+            topic_arn: required(NOTIFY_TOPIC_ARN)?,
             refresh_buffer,
-            force_path_style: var("S3_FORCE_PATH_STYLE")
+            force_path_style: var(S3_FORCE_PATH_STYLE)
                 .is_some_and(|v| v.eq_ignore_ascii_case("true")),
         })
     }
@@ -71,14 +76,14 @@ mod tests {
     }
 
     const ALL: [(&str, &str); 5] = [
-        ("OAUTH_APP", "orders"),
-        ("OAUTH_PROVIDERS", "example/acme,example/globex"),
-        ("TOKENS_BUCKET_NAME", "tokens"),
+        (OAUTH_APP, "orders"),
+        (OAUTH_PROVIDERS, "example/acme,example/globex"),
+        (TOKENS_BUCKET_NAME, "tokens"),
         (
-            "TOKENS_KMS_KEY_ARN",
+            TOKENS_KMS_KEY_ARN,
             "arn:aws:kms:us-east-1:123456789012:key/k",
         ),
-        ("NOTIFY_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:t"),
+        (NOTIFY_TOPIC_ARN, "arn:aws:sns:us-east-1:123456789012:t"),
     ];
 
     #[test]
@@ -91,20 +96,21 @@ mod tests {
 
     #[test]
     fn errors_name_the_variable() {
+        assert_eq!(ALL.map(|(k, _)| k), env_names::oauth_collector::REQUIRED);
         for (missing, _) in ALL {
             let rest: Vec<_> = ALL.iter().copied().filter(|(k, _)| *k != missing).collect();
             let err = Config::from_lookup(lookup(&rest)).unwrap_err();
             assert_eq!(err, format!("{missing} is not set"));
         }
         let mut bad = ALL.to_vec();
-        bad.push(("REFRESH_BUFFER_SECONDS", "5m"));
+        bad.push((REFRESH_BUFFER_SECONDS, "5m"));
         assert!(Config::from_lookup(lookup(&bad))
             .unwrap_err()
-            .starts_with("REFRESH_BUFFER_SECONDS"));
+            .starts_with(REFRESH_BUFFER_SECONDS));
         let mut bad = ALL.to_vec();
-        bad[1] = ("OAUTH_PROVIDERS", "example");
+        bad[1] = (OAUTH_PROVIDERS, "example");
         assert!(Config::from_lookup(lookup(&bad))
             .unwrap_err()
-            .starts_with("OAUTH_PROVIDERS"));
+            .starts_with(OAUTH_PROVIDERS));
     }
 }

@@ -1,5 +1,10 @@
 //! Configuration read once from the environment at cold start.
 
+use env_names::orders_api::{
+    ORDERS_RATE_LIMIT_RECORDS, ORDERS_RATE_TABLE_NAME, ORDERS_RATE_WINDOW_SECONDS,
+    ORDERS_TABLE_NAME,
+};
+
 use crate::rate::RateLimit;
 use crate::validation::MAX_RECORDS;
 
@@ -41,20 +46,16 @@ impl Config {
                 .ok_or_else(|| format!("{name} must be between {min} and {}, got {n}", u32::MAX))
         };
         Ok(Self {
-            table: required("ORDERS_TABLE_NAME")?,
-            rate_table: required("ORDERS_RATE_TABLE_NAME")?,
+            table: required(ORDERS_TABLE_NAME)?,
+            rate_table: required(ORDERS_RATE_TABLE_NAME)?,
             rate_limit: RateLimit {
                 // At least one full request's worth, or a request of MAX_RECORDS could never pass.
                 records: number(
-                    "ORDERS_RATE_LIMIT_RECORDS",
+                    ORDERS_RATE_LIMIT_RECORDS,
                     DEFAULT_RATE_LIMIT_RECORDS,
                     MAX_RECORDS as u64,
                 )?,
-                window_seconds: number(
-                    "ORDERS_RATE_WINDOW_SECONDS",
-                    DEFAULT_RATE_WINDOW_SECONDS,
-                    1,
-                )?,
+                window_seconds: number(ORDERS_RATE_WINDOW_SECONDS, DEFAULT_RATE_WINDOW_SECONDS, 1)?,
             },
         })
     }
@@ -66,8 +67,8 @@ mod tests {
 
     fn base(k: &str) -> Option<String> {
         match k {
-            "ORDERS_TABLE_NAME" => Some("orders".into()),
-            "ORDERS_RATE_TABLE_NAME" => Some("rates".into()),
+            ORDERS_TABLE_NAME => Some("orders".into()),
+            ORDERS_RATE_TABLE_NAME => Some("rates".into()),
             _ => None,
         }
     }
@@ -96,10 +97,10 @@ mod tests {
                 window_seconds: 60
             }
         );
-        let c = with("ORDERS_RATE_LIMIT_RECORDS", " 250 ").unwrap();
+        let c = with(ORDERS_RATE_LIMIT_RECORDS, " 250 ").unwrap();
         assert_eq!(c.rate_limit.records, 250);
         assert_eq!(
-            with("ORDERS_RATE_WINDOW_SECONDS", "3600")
+            with(ORDERS_RATE_WINDOW_SECONDS, "3600")
                 .unwrap()
                 .rate_limit
                 .window_seconds,
@@ -109,15 +110,15 @@ mod tests {
 
     #[test]
     fn refuses_missing_tables_and_bad_limits() {
-        for name in ["ORDERS_TABLE_NAME", "ORDERS_RATE_TABLE_NAME"] {
+        for &name in env_names::orders_api::REQUIRED {
             assert_eq!(with(name, " ").unwrap_err(), format!("{name} is not set"));
         }
         assert_eq!(
-            with("ORDERS_RATE_LIMIT_RECORDS", "99").unwrap_err(),
+            with(ORDERS_RATE_LIMIT_RECORDS, "99").unwrap_err(),
             "ORDERS_RATE_LIMIT_RECORDS must be between 100 and 4294967295, got 99"
         );
-        assert!(with("ORDERS_RATE_WINDOW_SECONDS", "0").is_err());
-        assert!(with("ORDERS_RATE_WINDOW_SECONDS", "x").is_err());
-        assert!(with("ORDERS_RATE_LIMIT_RECORDS", "99999999999").is_err());
+        assert!(with(ORDERS_RATE_WINDOW_SECONDS, "0").is_err());
+        assert!(with(ORDERS_RATE_WINDOW_SECONDS, "x").is_err());
+        assert!(with(ORDERS_RATE_LIMIT_RECORDS, "99999999999").is_err());
     }
 }

@@ -1,5 +1,7 @@
 //! Reading settings from the environment once, at cold start.
 
+use env_names::otp::OTP_MAX_ATTEMPTS;
+
 /// Default of `OTP_MAX_ATTEMPTS`, the wrong guesses that kill a code. Both functions read
 /// it: `otp-verify` counts guesses against it, and `otp-create` replaces a code only once
 /// it is dead, which includes having reached it (so set it alike on both).
@@ -37,7 +39,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
 
     /// `OTP_MAX_ATTEMPTS` ([`DEFAULT_MAX_ATTEMPTS`] when unset).
     pub fn max_attempts(&self) -> Result<u32, String> {
-        self.count("OTP_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
+        self.count(OTP_MAX_ATTEMPTS, DEFAULT_MAX_ATTEMPTS)
     }
 
     /// A positive whole number that fits in a `u32`, `default` when unset.

@@ -2,6 +2,7 @@
 
 use std::convert::Infallible;
 
+use env_names::results_generator::{ACCEPT_PROBABILITY, MAX_ORDERS, RESULTS_PROBABILITY};
 use lambda_runtime::LambdaEvent;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -44,10 +45,9 @@ impl Config {
                     .ok_or_else(|| format!("{name} must be a number from 0 to 1, got {v:?}")),
             }
         };
-        config.results_probability =
-            probability("RESULTS_PROBABILITY", config.results_probability)?;
-        config.accept_probability = probability("ACCEPT_PROBABILITY", config.accept_probability)?;
-        if let Some(v) = var("MAX_ORDERS") {
+        config.results_probability = probability(RESULTS_PROBABILITY, config.results_probability)?;
+        config.accept_probability = probability(ACCEPT_PROBABILITY, config.accept_probability)?;
+        if let Some(v) = var(MAX_ORDERS) {
             config.max_orders = v
                 .trim()
                 .parse()
