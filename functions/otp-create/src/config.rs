@@ -7,7 +7,7 @@ use env_names::otp_create::{
     OTP_MIN_RESPONSE_MS, OTP_SENDER, OTP_SEND_WINDOW_SECONDS, OTP_SES_CONFIGURATION_SET,
     OTP_SMS_ENABLED, OTP_TABLE_NAME, OTP_TTL_SECONDS, SECRETS_CACHE_TTL_SECONDS,
 };
-use otp::config::Env;
+use otp::config::{ConfigError, Env};
 
 /// Settings of `otp-create`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +57,7 @@ pub const DAY_SECONDS: u64 = 86_400;
 
 impl Config {
     /// Reads the configuration through `var` (`std::env::var` in `main`).
-    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(var);
         let daily_budget = env.count(OTP_DAILY_BUDGET, DEFAULT_DAILY_BUDGET)?;
         Ok(Self {
@@ -138,7 +138,7 @@ mod tests {
         assert_eq!(c.domain_daily_limit, 700);
         for &missing in env_names::otp_create::REQUIRED {
             let err = Config::from_lookup(|k| if k == missing { None } else { base(k) });
-            assert_eq!(err.unwrap_err(), format!("{missing} is not set"));
+            assert_eq!(err.unwrap_err(), ConfigError::Missing(missing));
         }
         for (name, value) in [
             (OTP_MAX_SENDS, "0"),
@@ -153,7 +153,10 @@ mod tests {
                     base(k)
                 }
             });
-            assert!(err.unwrap_err().starts_with(name), "{name}={value}");
+            assert!(
+                err.unwrap_err().to_string().starts_with(name),
+                "{name}={value}"
+            );
         }
     }
 }

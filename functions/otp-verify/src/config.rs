@@ -6,7 +6,7 @@ use env_names::otp_verify::{
     JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET_ARN, JWT_SECRET_JSON_KEY, JWT_TTL_SECONDS,
     OTP_HASH_KEY_SECRET_ARN, OTP_TABLE_NAME, SECRETS_CACHE_TTL_SECONDS,
 };
-use otp::config::Env;
+use otp::config::{ConfigError, Env};
 
 /// Settings of `otp-verify`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +38,7 @@ pub const DEFAULT_TOKEN_TTL_SECONDS: u64 = 900;
 
 impl Config {
     /// Reads the configuration through `var` (`std::env::var` in `main`).
-    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(var);
         Ok(Self {
             table: env.required(OTP_TABLE_NAME)?,
@@ -88,7 +88,7 @@ mod tests {
         assert_eq!(c.max_attempts, 3);
         for &missing in env_names::otp_verify::REQUIRED {
             let err = Config::from_lookup(|k| if k == missing { None } else { base(k) });
-            assert_eq!(err.unwrap_err(), format!("{missing} is not set"));
+            assert_eq!(err.unwrap_err(), ConfigError::Missing(missing));
         }
     }
 }
