@@ -6,6 +6,7 @@ use env_names::authorizer::{
     JWT_AUDIENCE, JWT_ISSUER, JWT_LEEWAY_SECONDS, JWT_MAX_LIFETIME_SECONDS, JWT_SECRET_ARN,
     JWT_SECRET_JSON_KEY, SECRETS_CACHE_TTL_SECONDS,
 };
+use thiserror::Error;
 
 use crate::jwt::{DEFAULT_MAX_LIFETIME_SECONDS, MAX_LEEWAY_SECONDS};
 
@@ -27,6 +28,40 @@ pub struct Config {
     pub max_lifetime_seconds: u64,
     /// Secret cache TTL.
     pub cache_ttl: Duration,
+}
+
+/// A setting that is unset or out of range; the message names the variable.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ConfigError {
+    /// A required variable is unset or blank.
+    #[error("{name} is not set: it names {what}")]
+    Missing {
+        /// The variable.
+        name: &'static str,
+        /// What its value names.
+        what: &'static str,
+    },
+    /// Not a whole number of seconds.
+    #[error("{name} must be a whole number of seconds, got {value:?}")]
+    NotSeconds {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+    },
+    /// Above the largest value accepted.
+    #[error("{name} must be at most {max} seconds, got {value}")]
+    TooLarge {
+        /// The variable.
+        name: &'static str,
+        /// The largest value accepted.
+        max: u64,
+        /// Its value.
+        value: u64,
+    },
+    /// Zero where at least one second is needed.
+    #[error("{0} must be at least 1 second")]
+    Zero(&'static str),
 }
 
 /// Default clock-skew leeway.
@@ -56,21 +91,21 @@ impl Config {
     }
 
     /// Reads the configuration through `var` (`std::env::var` in `main`).
-    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let non_empty = |name: &str| var(name).filter(|v| !v.trim().is_empty());
-        let required = |name: &str, what: &str| {
-            non_empty(name).ok_or_else(|| format!("{name} is not set: it names {what}"))
+        let required = |name: &'static str, what: &'static str| {
+            non_empty(name).ok_or(ConfigError::Missing { name, what })
         };
-        let number = |name: &str, default: u64, max: u64| -> Result<u64, String> {
+        let number = |name: &'static str, default: u64, max: u64| -> Result<u64, ConfigError> {
             let value = match non_empty(name) {
                 None => default,
                 Some(v) => v
                     .trim()
                     .parse()
-                    .map_err(|_| format!("{name} must be a whole number of seconds, got {v:?}"))?,
+                    .map_err(|_| ConfigError::NotSeconds { name, value: v })?,
             };
             if value > max {
-                return Err(format!("{name} must be at most {max} seconds, got {value}"));
+                return Err(ConfigError::TooLarge { name, max, value });
             }
             Ok(value)
         };
@@ -80,7 +115,7 @@ impl Config {
             MAX_LIFETIME_LIMIT_SECONDS,
         )?;
         if max_lifetime_seconds == 0 {
-            return Err("JWT_MAX_LIFETIME_SECONDS must be at least 1 second".to_owned());
+            return Err(ConfigError::Zero(JWT_MAX_LIFETIME_SECONDS));
         }
         Ok(Self {
             secret_id: required(JWT_SECRET_ARN, "the secret holding the signing key")?,
@@ -115,7 +150,7 @@ mod tests {
         }
     }
 
-    fn with(name: &'static str, value: &'static str) -> Result<Config, String> {
+    fn with(name: &'static str, value: &'static str) -> Result<Config, ConfigError> {
         Config::from_lookup(move |k| {
             if k == name {
                 Some(value.into())
@@ -148,7 +183,7 @@ mod tests {
     #[test]
     fn issuer_audience_and_secret_are_required() {
         for &missing in env_names::authorizer::REQUIRED {
-            let err = with(missing, " ").unwrap_err();
+            let err = with(missing, " ").unwrap_err().to_string();
             assert!(err.starts_with(&format!("{missing} is not set")), "{err}");
         }
     }
@@ -156,11 +191,13 @@ mod tests {
     #[test]
     fn bounds_are_enforced() {
         assert_eq!(
-            with(JWT_LEEWAY_SECONDS, "61").unwrap_err(),
+            with(JWT_LEEWAY_SECONDS, "61").unwrap_err().to_string(),
             "JWT_LEEWAY_SECONDS must be at most 60 seconds, got 61"
         );
         assert_eq!(
-            with(JWT_MAX_LIFETIME_SECONDS, "86401").unwrap_err(),
+            with(JWT_MAX_LIFETIME_SECONDS, "86401")
+                .unwrap_err()
+                .to_string(),
             "JWT_MAX_LIFETIME_SECONDS must be at most 86400 seconds, got 86401"
         );
         assert!(with(JWT_MAX_LIFETIME_SECONDS, "0").is_err());
