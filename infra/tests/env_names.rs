@@ -12,7 +12,7 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use constructs::Format;
 use env_names::{
@@ -47,12 +47,9 @@ const FUNCTIONS: &[(&str, &[&str], &[&str])] = &[
 /// (package, environment variable names) of every Lambda function of the app built with
 /// `context`; the package is the crate its code asset is built from.
 fn environments(context: &[(&str, &str)]) -> Vec<(String, BTreeSet<String>)> {
-    let context: BTreeMap<String, String> = context
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let app = infra::app::build(context, common::workspace_root()).expect("the app builds");
-    let assembly = app.synth(Format::Json).expect("the app synthesizes");
+    let assembly = common::app(context)
+        .synth(Format::Json)
+        .expect("the app synthesizes");
     let mut out = Vec::new();
     for stack in &assembly.stacks {
         let resources = stack.template["Resources"].as_object().unwrap();
