@@ -2,6 +2,12 @@
 
 use std::time::Duration;
 
+use env_names::authorizer::{
+    JWT_AUDIENCE, JWT_ISSUER, JWT_LEEWAY_SECONDS, JWT_MAX_LIFETIME_SECONDS, JWT_SECRET_ARN,
+    JWT_SECRET_JSON_KEY, SECRETS_CACHE_TTL_SECONDS,
+};
+use thiserror::Error;
+
 use crate::jwt::{DEFAULT_MAX_LIFETIME_SECONDS, MAX_LEEWAY_SECONDS};
 
 /// Settings of the authorizer.
@@ -22,6 +28,40 @@ pub struct Config {
     pub max_lifetime_seconds: u64,
     /// Secret cache TTL.
     pub cache_ttl: Duration,
+}
+
+/// A setting that is unset or out of range; the message names the variable.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ConfigError {
+    /// A required variable is unset or blank.
+    #[error("{name} is not set: it names {what}")]
+    Missing {
+        /// The variable.
+        name: &'static str,
+        /// What its value names.
+        what: &'static str,
+    },
+    /// Not a whole number of seconds.
+    #[error("{name} must be a whole number of seconds, got {value:?}")]
+    NotSeconds {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+    },
+    /// Above the largest value accepted.
+    #[error("{name} must be at most {max} seconds, got {value}")]
+    TooLarge {
+        /// The variable.
+        name: &'static str,
+        /// The largest value accepted.
+        max: u64,
+        /// Its value.
+        value: u64,
+    },
+    /// Zero where at least one second is needed.
+    #[error("{0} must be at least 1 second")]
+    Zero(&'static str),
 }
 
 /// Default clock-skew leeway.
@@ -51,45 +91,45 @@ impl Config {
     }
 
     /// Reads the configuration through `var` (`std::env::var` in `main`).
-    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let non_empty = |name: &str| var(name).filter(|v| !v.trim().is_empty());
-        let required = |name: &str, what: &str| {
-            non_empty(name).ok_or_else(|| format!("{name} is not set: it names {what}"))
+        let required = |name: &'static str, what: &'static str| {
+            non_empty(name).ok_or(ConfigError::Missing { name, what })
         };
-        let number = |name: &str, default: u64, max: u64| -> Result<u64, String> {
+        let number = |name: &'static str, default: u64, max: u64| -> Result<u64, ConfigError> {
             let value = match non_empty(name) {
                 None => default,
                 Some(v) => v
                     .trim()
                     .parse()
-                    .map_err(|_| format!("{name} must be a whole number of seconds, got {v:?}"))?,
+                    .map_err(|_| ConfigError::NotSeconds { name, value: v })?,
             };
             if value > max {
-                return Err(format!("{name} must be at most {max} seconds, got {value}"));
+                return Err(ConfigError::TooLarge { name, max, value });
             }
             Ok(value)
         };
         let max_lifetime_seconds = number(
-            "JWT_MAX_LIFETIME_SECONDS",
+            JWT_MAX_LIFETIME_SECONDS,
             DEFAULT_MAX_LIFETIME_SECONDS,
             MAX_LIFETIME_LIMIT_SECONDS,
         )?;
         if max_lifetime_seconds == 0 {
-            return Err("JWT_MAX_LIFETIME_SECONDS must be at least 1 second".to_owned());
+            return Err(ConfigError::Zero(JWT_MAX_LIFETIME_SECONDS));
         }
         Ok(Self {
-            secret_id: required("JWT_SECRET_ARN", "the secret holding the signing key")?,
-            secret_json_key: non_empty("JWT_SECRET_JSON_KEY"),
-            issuer: required("JWT_ISSUER", "the iss every token must carry")?,
-            audience: required("JWT_AUDIENCE", "the aud every token must carry")?,
+            secret_id: required(JWT_SECRET_ARN, "the secret holding the signing key")?,
+            secret_json_key: non_empty(JWT_SECRET_JSON_KEY),
+            issuer: required(JWT_ISSUER, "the iss every token must carry")?,
+            audience: required(JWT_AUDIENCE, "the aud every token must carry")?,
             leeway_seconds: number(
-                "JWT_LEEWAY_SECONDS",
+                JWT_LEEWAY_SECONDS,
                 DEFAULT_LEEWAY_SECONDS,
                 MAX_LEEWAY_SECONDS,
             )?,
             max_lifetime_seconds,
             cache_ttl: Duration::from_secs(number(
-                "SECRETS_CACHE_TTL_SECONDS",
+                SECRETS_CACHE_TTL_SECONDS,
                 secrets_client::DEFAULT_TTL.as_secs(),
                 u64::MAX,
             )?),
@@ -103,14 +143,14 @@ mod tests {
 
     fn base(k: &str) -> Option<String> {
         match k {
-            "JWT_SECRET_ARN" => Some("arn:x".into()),
-            "JWT_ISSUER" => Some("issuer".into()),
-            "JWT_AUDIENCE" => Some("orders".into()),
+            JWT_SECRET_ARN => Some("arn:x".into()),
+            JWT_ISSUER => Some("issuer".into()),
+            JWT_AUDIENCE => Some("orders".into()),
             _ => None,
         }
     }
 
-    fn with(name: &'static str, value: &'static str) -> Result<Config, String> {
+    fn with(name: &'static str, value: &'static str) -> Result<Config, ConfigError> {
         Config::from_lookup(move |k| {
             if k == name {
                 Some(value.into())
@@ -122,7 +162,7 @@ mod tests {
 
     #[test]
     fn reads_env_with_defaults() {
-        let c = with("JWT_LEEWAY_SECONDS", "5").unwrap();
+        let c = with(JWT_LEEWAY_SECONDS, "5").unwrap();
         assert_eq!(c.secret_id, "arn:x");
         assert_eq!(
             (c.issuer.as_str(), c.audience.as_str()),
@@ -132,18 +172,18 @@ mod tests {
         assert_eq!(c.max_lifetime_seconds, 3600);
         assert_eq!(c.cache_ttl, Duration::from_secs(300));
         assert_eq!(
-            with("JWT_MAX_LIFETIME_SECONDS", "900")
+            with(JWT_MAX_LIFETIME_SECONDS, "900")
                 .unwrap()
                 .max_lifetime_seconds,
             900
         );
-        assert_eq!(with("JWT_LEEWAY_SECONDS", "60").unwrap().leeway_seconds, 60);
+        assert_eq!(with(JWT_LEEWAY_SECONDS, "60").unwrap().leeway_seconds, 60);
     }
 
     #[test]
     fn issuer_audience_and_secret_are_required() {
-        for missing in ["JWT_SECRET_ARN", "JWT_ISSUER", "JWT_AUDIENCE"] {
-            let err = with(missing, " ").unwrap_err();
+        for &missing in env_names::authorizer::REQUIRED {
+            let err = with(missing, " ").unwrap_err().to_string();
             assert!(err.starts_with(&format!("{missing} is not set")), "{err}");
         }
     }
@@ -151,14 +191,16 @@ mod tests {
     #[test]
     fn bounds_are_enforced() {
         assert_eq!(
-            with("JWT_LEEWAY_SECONDS", "61").unwrap_err(),
+            with(JWT_LEEWAY_SECONDS, "61").unwrap_err().to_string(),
             "JWT_LEEWAY_SECONDS must be at most 60 seconds, got 61"
         );
         assert_eq!(
-            with("JWT_MAX_LIFETIME_SECONDS", "86401").unwrap_err(),
+            with(JWT_MAX_LIFETIME_SECONDS, "86401")
+                .unwrap_err()
+                .to_string(),
             "JWT_MAX_LIFETIME_SECONDS must be at most 86400 seconds, got 86401"
         );
-        assert!(with("JWT_MAX_LIFETIME_SECONDS", "0").is_err());
-        assert!(with("JWT_LEEWAY_SECONDS", "x").is_err());
+        assert!(with(JWT_MAX_LIFETIME_SECONDS, "0").is_err());
+        assert!(with(JWT_LEEWAY_SECONDS, "x").is_err());
     }
 }

@@ -8,12 +8,13 @@ use aws_lambda_events::apigw::{
 };
 use aws_lambda_events::http::header::AUTHORIZATION;
 use lambda_runtime::{Diagnostic, LambdaEvent};
-use secrets_client::{AwsSecretStore, SecretStore, SecretValue, SecretsClient};
+use secrets_client::{AwsSecretStore, SecretStore, SecretValue, SecretsClient, SecretsError};
 use serde_json::{Map, Value};
+use thiserror::Error;
 
 use crate::config::Config;
-use crate::jwt::{Verifier, MAX_TOKEN_LEN};
-use crate::log_id::LogIds;
+use crate::jwt::{Verifier, WeakKey, MAX_TOKEN_LEN};
+use crate::log_id::{LogIdKeyError, LogIds};
 use crate::policy;
 
 /// The only error the authorizer returns. Its `errorMessage` is exactly `Unauthorized`, which
@@ -115,12 +116,8 @@ impl<S: SecretStore> Authorizer<S> {
 
     /// The verifier and log ids for the current key; the key comes from the secrets cache,
     /// and the keyed HMAC states are rebuilt only when the cached value changes.
-    pub async fn keyed(&self) -> Result<Arc<Keyed>, String> {
-        let secret = self
-            .secrets
-            .get(&self.config.secret_id)
-            .await
-            .map_err(|e| e.to_string())?;
+    pub async fn keyed(&self) -> Result<Arc<Keyed>, KeyError> {
+        let secret = self.secrets.get(&self.config.secret_id).await?;
         {
             let current = self.keyed.lock().unwrap_or_else(PoisonError::into_inner);
             if let Some((value, keyed)) = current.as_ref() {
@@ -131,19 +128,18 @@ impl<S: SecretStore> Authorizer<S> {
         }
         let key = match &self.config.secret_json_key {
             None => secret.expose().to_owned(),
-            Some(json_key) => self
-                .secrets
-                .get_json_key(&self.config.secret_id, json_key)
-                .await
-                .map_err(|e| e.to_string())?,
+            Some(json_key) => {
+                self.secrets
+                    .get_json_key(&self.config.secret_id, json_key)
+                    .await?
+            }
         };
         let verifier = Verifier::new(
             key.as_bytes(),
             Some(self.config.issuer.clone()),
             Some(self.config.audience.clone()),
             self.config.leeway_seconds,
-        )
-        .map_err(|e| e.to_string())?
+        )?
         .with_max_lifetime(self.config.max_lifetime_seconds);
         let keyed = Arc::new(Keyed {
             verifier,
@@ -152,6 +148,20 @@ impl<S: SecretStore> Authorizer<S> {
         *self.keyed.lock().unwrap_or_else(PoisonError::into_inner) = Some((secret, keyed.clone()));
         Ok(keyed)
     }
+}
+
+/// Why the signing key could not be loaded or used.
+#[derive(Debug, Error)]
+pub enum KeyError {
+    /// Reading the secret failed.
+    #[error(transparent)]
+    Secret(#[from] SecretsError),
+    /// The key is too short to verify HS256.
+    #[error(transparent)]
+    Weak(#[from] WeakKey),
+    /// The key cannot key the log ids.
+    #[error(transparent)]
+    LogIds(#[from] LogIdKeyError),
 }
 
 /// Why no bearer token could be taken from the request.

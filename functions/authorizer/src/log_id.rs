@@ -10,8 +10,15 @@
 //! id in every log line until the key is rotated, and nobody without the key can compute
 //! the id of a given address.
 
+use hmac::digest::InvalidLength;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use thiserror::Error;
+
+/// The key could not key an HMAC.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("the log-id key is unusable: {0}")]
+pub struct LogIdKeyError(#[from] InvalidLength);
 
 /// Computes log ids under one key.
 #[derive(Clone)]
@@ -25,9 +32,8 @@ impl std::fmt::Debug for LogIds {
 
 impl LogIds {
     /// Ids keyed with `key` (the signing key).
-    pub fn new(key: &[u8]) -> Result<Self, String> {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
-            .map_err(|e| format!("the log-id key is unusable: {e}"))?;
+    pub fn new(key: &[u8]) -> Result<Self, LogIdKeyError> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)?;
         mac.update(b"orders/v1/log-principal\0");
         Ok(Self(mac))
     }

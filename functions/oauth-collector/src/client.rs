@@ -194,7 +194,12 @@ impl<K: SecretStore> TokenClient<K> {
             return Err(unsupported());
         }
         let key = provider.object_key();
-        let Some(body) = self.store.get(&key).await.map_err(TokenError::Storage)? else {
+        let Some(body) = self
+            .store
+            .get(&key)
+            .await
+            .map_err(|e| TokenError::Storage(e.to_string()))?
+        else {
             return Ok(Revocation::NothingStored);
         };
         let token: AccessToken = serde_json::from_slice(&body).map_err(|_| {
@@ -206,7 +211,10 @@ impl<K: SecretStore> TokenClient<K> {
                 Ok(revocation_request(c, url, token.secret()))
             })
             .await?;
-        self.store.delete(&key).await.map_err(TokenError::Storage)?;
+        self.store
+            .delete(&key)
+            .await
+            .map_err(|e| TokenError::Storage(e.to_string()))?;
         tracing::info!(
             provider = provider.tool(),
             org = provider.org(),
@@ -237,7 +245,7 @@ impl<K: SecretStore> TokenClient<K> {
                     provider = provider.tool(),
                     org = provider.org(),
                     key,
-                    error,
+                    error = %error,
                     "reading the stored token failed; refreshing"
                 );
                 None
@@ -340,7 +348,7 @@ impl<K: SecretStore> TokenClient<K> {
             .await?;
         let response = parse_token_response(&done.response.body).map_err(|reason| {
             TokenError::InvalidResponse {
-                reason,
+                reason: reason.to_string(),
                 attempts: done.attempts,
             }
         })?;
@@ -365,7 +373,7 @@ impl<K: SecretStore> TokenClient<K> {
         self.store
             .put(&provider.object_key(), body)
             .await
-            .map_err(TokenError::Storage)?;
+            .map_err(|e| TokenError::Storage(e.to_string()))?;
         Ok((token, done.attempts))
     }
 
@@ -378,7 +386,7 @@ impl<K: SecretStore> TokenClient<K> {
                 provider = %notification.provider,
                 org = %notification.org,
                 outcome = notification.outcome,
-                error,
+                error = %error,
                 "publishing the notification failed"
             );
         }

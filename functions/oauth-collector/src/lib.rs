@@ -104,12 +104,12 @@ pub mod token;
 
 pub use client::{Outcome, Revocation, TokenClient, TokenClientBuilder, DEFAULT_REFRESH_BUFFER};
 pub use collector::{CollectReport, Collector, ProviderReport};
-pub use config::Config;
+pub use config::{Config, ConfigError};
 pub use credentials::{AuthMethod, Credentials, Endpoints, InvalidCredentials};
 pub use error::{CollectError, TokenError};
 pub use http::HttpClient;
-pub use notify::{Notification, Notifier, SnsNotifier};
+pub use notify::{Notification, Notifier, NotifyError, SnsNotifier};
 pub use provider::ProviderId;
 pub use retry::{RetrySettings, Timing};
-pub use store::{S3TokenStore, TokenStore};
+pub use store::{S3TokenStore, StorageError, TokenStore};
 pub use token::{AccessToken, SystemWallClock, WallClock};

@@ -40,10 +40,15 @@ impl Notification {
     }
 }
 
+/// Why a notification could not be published.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("SNS Publish failed: {0}")]
+pub struct NotifyError(pub String);
+
 /// Sends notifications.
 pub trait Notifier: Send + Sync {
     /// Publishes one notification.
-    fn notify(&self, notification: &Notification) -> BoxFuture<'_, Result<(), String>>;
+    fn notify(&self, notification: &Notification) -> BoxFuture<'_, Result<(), NotifyError>>;
 }
 
 /// [`Notifier`] publishing to an SNS topic.
@@ -64,7 +69,7 @@ impl SnsNotifier {
 }
 
 impl Notifier for SnsNotifier {
-    fn notify(&self, notification: &Notification) -> BoxFuture<'_, Result<(), String>> {
+    fn notify(&self, notification: &Notification) -> BoxFuture<'_, Result<(), NotifyError>> {
         let message = serde_json::to_string(notification).unwrap_or_default();
         let request = self
             .client
@@ -77,7 +82,7 @@ impl Notifier for SnsNotifier {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| format!("SNS Publish failed: {}", DisplayErrorContext(e)))
+                .map_err(|e| NotifyError(DisplayErrorContext(e).to_string()))
         })
     }
 }

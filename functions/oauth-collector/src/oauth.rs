@@ -88,38 +88,41 @@ pub struct TokenResponse {
     pub scope: Option<String>,
 }
 
+/// Why a 2xx token response body is unusable; names the member, never a value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResponseError {
+    /// The body is not a JSON object.
+    #[error("the token response is not a JSON object")]
+    NotObject,
+    /// A required member is absent or null.
+    #[error("the token response has no `{0}`")]
+    Missing(&'static str),
+    /// A member is not a non-empty string.
+    #[error("the token response member `{0}` is not a non-empty string")]
+    NotText(&'static str),
+    /// `expires_in` is not a non-negative integer (or a string of digits).
+    #[error("the token response member `expires_in` is not a non-negative integer")]
+    BadExpiresIn,
+}
+
 /// Parses a 2xx token response body. The error names the member that is wrong, never a
 /// value (serde's own messages would quote them).
-pub fn parse_token_response(body: &[u8]) -> Result<TokenResponse, String> {
+pub fn parse_token_response(body: &[u8]) -> Result<TokenResponse, ResponseError> {
     let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
-        return Err("the token response is not a JSON object".to_owned());
+        return Err(ResponseError::NotObject);
     };
-    let text = |member: &str| match map.get(member) {
+    let text = |member: &'static str| match map.get(member) {
         Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
         None | Some(Value::Null) => Ok(None),
-        Some(_) => Err(format!(
-            "the token response member `{member}` is not a non-empty string"
-        )),
+        Some(_) => Err(ResponseError::NotText(member)),
     };
-    let required =
-        |member: &str| text(member)?.ok_or_else(|| format!("the token response has no `{member}`"));
+    let required = |member: &'static str| text(member)?.ok_or(ResponseError::Missing(member));
     // Some providers send the lifetime as a string of digits.
     let expires_in = match map.get("expires_in") {
         None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => Some(
-            n.as_u64()
-                .ok_or("the token response member `expires_in` is not a non-negative integer")?,
-        ),
-        Some(Value::String(s)) => {
-            Some(s.parse::<u64>().map_err(|_| {
-                "the token response member `expires_in` is not a non-negative integer"
-            })?)
-        }
-        Some(_) => {
-            return Err(
-                "the token response member `expires_in` is not a non-negative integer".to_owned(),
-            )
-        }
+        Some(Value::Number(n)) => Some(n.as_u64().ok_or(ResponseError::BadExpiresIn)?),
+        Some(Value::String(s)) => Some(s.parse::<u64>().map_err(|_| ResponseError::BadExpiresIn)?),
+        Some(_) => return Err(ResponseError::BadExpiresIn),
     };
     Ok(TokenResponse {
         access_token: required("access_token")?,
@@ -213,10 +216,11 @@ mod tests {
         let err = parse_token_response(br#"{"token_type":"Bearer"}"#)
             .err()
             .unwrap();
-        assert_eq!(err, "the token response has no `access_token`");
+        assert_eq!(err.to_string(), "the token response has no `access_token`");
         let err = parse_token_response(br#"{"access_token":12345,"token_type":"Bearer"}"#)
             .err()
-            .unwrap();
+            .unwrap()
+            .to_string();
         assert!(
             err.contains("`access_token`") && !err.contains("12345"),
             "{err}"

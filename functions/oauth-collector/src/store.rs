@@ -10,14 +10,33 @@ use aws_sdk_s3::types::ServerSideEncryption;
 /// A boxed future, so the store and notifier traits can be used as trait objects.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// Why a token object could not be read, written or deleted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{operation} failed: {reason}")]
+pub struct StorageError {
+    /// What failed (`GetObject`, `PutObject`, …).
+    pub operation: &'static str,
+    /// Why (the SDK's error with its causes).
+    pub reason: String,
+}
+
+impl StorageError {
+    fn new(operation: &'static str, reason: impl std::fmt::Display) -> Self {
+        Self {
+            operation,
+            reason: reason.to_string(),
+        }
+    }
+}
+
 /// Object storage for token documents.
 pub trait TokenStore: Send + Sync {
     /// The object under `key`, `None` when there is none.
-    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, String>>;
+    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, StorageError>>;
     /// Writes `body` (JSON) under `key`.
-    fn put(&self, key: &str, body: Vec<u8>) -> BoxFuture<'_, Result<(), String>>;
+    fn put(&self, key: &str, body: Vec<u8>) -> BoxFuture<'_, Result<(), StorageError>>;
     /// Deletes `key` (no error when it is absent).
-    fn delete(&self, key: &str) -> BoxFuture<'_, Result<(), String>>;
+    fn delete(&self, key: &str) -> BoxFuture<'_, Result<(), StorageError>>;
 }
 
 /// [`TokenStore`] over an S3 bucket, every object written with SSE-KMS under one key.
@@ -44,7 +63,7 @@ impl S3TokenStore {
 }
 
 impl TokenStore for S3TokenStore {
-    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, String>> {
+    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, StorageError>> {
         let request = self.client.get_object().bucket(&self.bucket).key(key);
         Box::pin(async move {
             match request.send().await {
@@ -53,14 +72,14 @@ impl TokenStore for S3TokenStore {
                     .collect()
                     .await
                     .map(|b| Some(b.to_vec()))
-                    .map_err(|e| format!("reading the object failed: {e}")),
+                    .map_err(|e| StorageError::new("reading the object", e)),
                 Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => Ok(None),
-                Err(err) => Err(format!("GetObject failed: {}", DisplayErrorContext(err))),
+                Err(err) => Err(StorageError::new("GetObject", DisplayErrorContext(err))),
             }
         })
     }
 
-    fn put(&self, key: &str, body: Vec<u8>) -> BoxFuture<'_, Result<(), String>> {
+    fn put(&self, key: &str, body: Vec<u8>) -> BoxFuture<'_, Result<(), StorageError>> {
         let request = self
             .client
             .put_object()
@@ -76,18 +95,18 @@ impl TokenStore for S3TokenStore {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| format!("PutObject failed: {}", DisplayErrorContext(e)))
+                .map_err(|e| StorageError::new("PutObject", DisplayErrorContext(e)))
         })
     }
 
-    fn delete(&self, key: &str) -> BoxFuture<'_, Result<(), String>> {
+    fn delete(&self, key: &str) -> BoxFuture<'_, Result<(), StorageError>> {
         let request = self.client.delete_object().bucket(&self.bucket).key(key);
         Box::pin(async move {
             request
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| format!("DeleteObject failed: {}", DisplayErrorContext(e)))
+                .map_err(|e| StorageError::new("DeleteObject", DisplayErrorContext(e)))
         })
     }
 }

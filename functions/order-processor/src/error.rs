@@ -7,6 +7,8 @@
 
 use lambda_runtime::Diagnostic;
 
+use crate::store::WriteError;
+
 /// `errorType` of a rejected order.
 pub const ORDER_REJECTED: &str = "OrderRejected";
 /// `errorType` of an input that is not a valid order.
@@ -24,8 +26,8 @@ pub enum ProcessError {
     },
     /// The input is not a valid order.
     MalformedOrder(String),
-    /// Writing the result failed; the message is logged, not returned.
-    ResultsWriteFailed(String),
+    /// Writing the result failed; the cause is logged, not returned.
+    ResultsWriteFailed(WriteError),
 }
 
 impl ProcessError {

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::error::ProcessError;
 use crate::model::{parse_order, result_key, Saved};
-use crate::store::ResultsStore;
+use crate::store::{ResultsStore, WriteError};
 
 /// Processes one order: saves it when accepted, fails with a named error otherwise.
 pub async fn handle<S: ResultsStore>(
@@ -23,8 +23,12 @@ pub async fn handle<S: ResultsStore>(
         });
     }
     let key = result_key(&order.order_id);
-    let body = serde_json::to_vec(&order.document)
-        .map_err(|e| ProcessError::ResultsWriteFailed(e.to_string()))?;
+    let body = serde_json::to_vec(&order.document).map_err(|e| {
+        ProcessError::ResultsWriteFailed(WriteError {
+            key: key.clone(),
+            reason: e.to_string(),
+        })
+    })?;
     store.put_json(&key, body).await.map_err(|e| {
         tracing::error!(request_id, order_id = %order.order_id, error = %e, "writing the result failed");
         ProcessError::ResultsWriteFailed(e)

@@ -30,4 +30,4 @@ pub mod store;
 pub use error::ProcessError;
 pub use handler::handle;
 pub use model::{parse_order, Order, Saved};
-pub use store::{Encryption, ResultsStore, S3ResultsStore};
+pub use store::{Encryption, ResultsStore, S3ResultsStore, WriteError};

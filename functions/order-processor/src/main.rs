@@ -2,6 +2,7 @@
 // The runtime's nested service futures exceed the default query depth.
 #![recursion_limit = "256"]
 
+use env_names::order_processor::{RESULTS_BUCKET_NAME, RESULTS_KMS_KEY_ID, S3_FORCE_PATH_STYLE};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use order_processor::{Encryption, S3ResultsStore};
 
@@ -9,11 +10,11 @@ use order_processor::{Encryption, S3ResultsStore};
 async fn main() -> Result<(), Error> {
     function_logging::init();
 
-    let bucket =
-        std::env::var("RESULTS_BUCKET_NAME").map_err(|_| "RESULTS_BUCKET_NAME is not set")?;
-    let encryption = Encryption::from_kms_key(std::env::var("RESULTS_KMS_KEY_ID").ok());
+    let bucket = std::env::var(RESULTS_BUCKET_NAME)
+        .map_err(|_| format!("{RESULTS_BUCKET_NAME} is not set"))?;
+    let encryption = Encryption::from_kms_key(std::env::var(RESULTS_KMS_KEY_ID).ok());
     let path_style =
-        std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+        std::env::var(S3_FORCE_PATH_STYLE).is_ok_and(|v| v.eq_ignore_ascii_case("true"));
     let sdk = secrets_client::sdk::lambda_config();
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&sdk)

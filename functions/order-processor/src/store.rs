@@ -4,6 +4,7 @@ use std::future::Future;
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
+use thiserror::Error;
 
 /// Server-side encryption requested for every object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,14 +25,27 @@ impl Encryption {
     }
 }
 
+/// Why a result could not be written.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("writing {key} failed: {reason}")]
+pub struct WriteError {
+    /// The object key.
+    pub key: String,
+    /// What went wrong (the SDK's error with its causes).
+    pub reason: String,
+}
+
 /// Where results go.
 pub trait ResultsStore: Send + Sync {
     /// The bucket name, for the function's answer.
     fn bucket(&self) -> &str;
 
     /// Writes `body` (JSON) under `key`.
-    fn put_json(&self, key: &str, body: Vec<u8>)
-        -> impl Future<Output = Result<(), String>> + Send;
+    fn put_json(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
 }
 
 /// [`ResultsStore`] over an S3 bucket.
@@ -62,7 +76,7 @@ impl ResultsStore for S3ResultsStore {
         &self.bucket
     }
 
-    async fn put_json(&self, key: &str, body: Vec<u8>) -> Result<(), String> {
+    async fn put_json(&self, key: &str, body: Vec<u8>) -> Result<(), WriteError> {
         let mut request = self
             .client
             .put_object()
@@ -77,10 +91,9 @@ impl ResultsStore for S3ResultsStore {
                 .ssekms_key_id(key_id)
                 .bucket_key_enabled(true),
         };
-        request
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| format!("{}", aws_sdk_s3::error::DisplayErrorContext(e)))
+        request.send().await.map(|_| ()).map_err(|e| WriteError {
+            key: key.to_owned(),
+            reason: aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
+        })
     }
 }

@@ -10,7 +10,7 @@
 use std::sync::Mutex;
 
 use lambda_runtime::{Context, Diagnostic, LambdaEvent};
-use order_processor::{handle, ProcessError, ResultsStore};
+use order_processor::{handle, ProcessError, ResultsStore, WriteError};
 use serde_json::{json, Value};
 
 #[derive(Default)]
@@ -23,9 +23,12 @@ impl ResultsStore for FakeStore {
     fn bucket(&self) -> &str {
         "results-bucket"
     }
-    async fn put_json(&self, key: &str, body: Vec<u8>) -> Result<(), String> {
+    async fn put_json(&self, key: &str, body: Vec<u8>) -> Result<(), WriteError> {
         if self.fail {
-            return Err("AccessDenied: bucket policy internals".into());
+            return Err(WriteError {
+                key: key.to_owned(),
+                reason: "AccessDenied: bucket policy internals".into(),
+            });
         }
         self.puts
             .lock()

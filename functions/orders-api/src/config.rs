@@ -1,5 +1,11 @@
 //! Configuration read once from the environment at cold start.
 
+use env_names::orders_api::{
+    ORDERS_RATE_LIMIT_RECORDS, ORDERS_RATE_TABLE_NAME, ORDERS_RATE_WINDOW_SECONDS,
+    ORDERS_TABLE_NAME,
+};
+use thiserror::Error;
+
 use crate::rate::RateLimit;
 use crate::validation::MAX_RECORDS;
 
@@ -14,6 +20,32 @@ pub struct Config {
     pub rate_limit: RateLimit,
 }
 
+/// A setting that is unset or out of range; the message names the variable.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ConfigError {
+    /// A required variable is unset or blank.
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    /// Not a whole number.
+    #[error("{name} must be a whole number, got {value:?}")]
+    NotWhole {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+    },
+    /// Below the least or above the largest value accepted.
+    #[error("{name} must be between {min} and {}, got {value}", u32::MAX)]
+    OutOfRange {
+        /// The variable.
+        name: &'static str,
+        /// The least value accepted.
+        min: u64,
+        /// Its value.
+        value: u64,
+    },
+}
+
 /// Default records a principal may write per window.
 pub const DEFAULT_RATE_LIMIT_RECORDS: u64 = 1000;
 /// Default window of the rate limit.
@@ -21,40 +53,40 @@ pub const DEFAULT_RATE_WINDOW_SECONDS: u64 = 60;
 
 impl Config {
     /// Reads the configuration through `var` (`std::env::var` in `main`).
-    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let value = |name: &str| {
             var(name)
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        let required = |name: &str| value(name).ok_or_else(|| format!("{name} is not set"));
-        let number = |name: &str, default: u64, min: u64| -> Result<u32, String> {
+        let required = |name: &'static str| value(name).ok_or(ConfigError::Missing(name));
+        let number = |name: &'static str, default: u64, min: u64| -> Result<u32, ConfigError> {
             let n = match value(name) {
                 None => default,
                 Some(v) => v
                     .parse()
-                    .map_err(|_| format!("{name} must be a whole number, got {v:?}"))?,
+                    .map_err(|_| ConfigError::NotWhole { name, value: v })?,
             };
             u32::try_from(n)
                 .ok()
                 .filter(|n| u64::from(*n) >= min)
-                .ok_or_else(|| format!("{name} must be between {min} and {}, got {n}", u32::MAX))
+                .ok_or(ConfigError::OutOfRange {
+                    name,
+                    min,
+                    value: n,
+                })
         };
         Ok(Self {
-            table: required("ORDERS_TABLE_NAME")?,
-            rate_table: required("ORDERS_RATE_TABLE_NAME")?,
+            table: required(ORDERS_TABLE_NAME)?,
+            rate_table: required(ORDERS_RATE_TABLE_NAME)?,
             rate_limit: RateLimit {
                 // At least one full request's worth, or a request of MAX_RECORDS could never pass.
                 records: number(
-                    "ORDERS_RATE_LIMIT_RECORDS",
+                    ORDERS_RATE_LIMIT_RECORDS,
                     DEFAULT_RATE_LIMIT_RECORDS,
                     MAX_RECORDS as u64,
                 )?,
-                window_seconds: number(
-                    "ORDERS_RATE_WINDOW_SECONDS",
-                    DEFAULT_RATE_WINDOW_SECONDS,
-                    1,
-                )?,
+                window_seconds: number(ORDERS_RATE_WINDOW_SECONDS, DEFAULT_RATE_WINDOW_SECONDS, 1)?,
             },
         })
     }
@@ -66,13 +98,13 @@ mod tests {
 
     fn base(k: &str) -> Option<String> {
         match k {
-            "ORDERS_TABLE_NAME" => Some("orders".into()),
-            "ORDERS_RATE_TABLE_NAME" => Some("rates".into()),
+            ORDERS_TABLE_NAME => Some("orders".into()),
+            ORDERS_RATE_TABLE_NAME => Some("rates".into()),
             _ => None,
         }
     }
 
-    fn with(name: &'static str, value: &'static str) -> Result<Config, String> {
+    fn with(name: &'static str, value: &'static str) -> Result<Config, ConfigError> {
         Config::from_lookup(move |k| {
             if k == name {
                 Some(value.into())
@@ -96,10 +128,10 @@ mod tests {
                 window_seconds: 60
             }
         );
-        let c = with("ORDERS_RATE_LIMIT_RECORDS", " 250 ").unwrap();
+        let c = with(ORDERS_RATE_LIMIT_RECORDS, " 250 ").unwrap();
         assert_eq!(c.rate_limit.records, 250);
         assert_eq!(
-            with("ORDERS_RATE_WINDOW_SECONDS", "3600")
+            with(ORDERS_RATE_WINDOW_SECONDS, "3600")
                 .unwrap()
                 .rate_limit
                 .window_seconds,
@@ -109,15 +141,17 @@ mod tests {
 
     #[test]
     fn refuses_missing_tables_and_bad_limits() {
-        for name in ["ORDERS_TABLE_NAME", "ORDERS_RATE_TABLE_NAME"] {
-            assert_eq!(with(name, " ").unwrap_err(), format!("{name} is not set"));
+        for &name in env_names::orders_api::REQUIRED {
+            assert_eq!(with(name, " ").unwrap_err(), ConfigError::Missing(name));
         }
         assert_eq!(
-            with("ORDERS_RATE_LIMIT_RECORDS", "99").unwrap_err(),
+            with(ORDERS_RATE_LIMIT_RECORDS, "99")
+                .unwrap_err()
+                .to_string(),
             "ORDERS_RATE_LIMIT_RECORDS must be between 100 and 4294967295, got 99"
         );
-        assert!(with("ORDERS_RATE_WINDOW_SECONDS", "0").is_err());
-        assert!(with("ORDERS_RATE_WINDOW_SECONDS", "x").is_err());
-        assert!(with("ORDERS_RATE_LIMIT_RECORDS", "99999999999").is_err());
+        assert!(with(ORDERS_RATE_WINDOW_SECONDS, "0").is_err());
+        assert!(with(ORDERS_RATE_WINDOW_SECONDS, "x").is_err());
+        assert!(with(ORDERS_RATE_LIMIT_RECORDS, "99999999999").is_err());
     }
 }

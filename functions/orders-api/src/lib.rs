@@ -52,7 +52,7 @@ pub mod response;
 pub mod store;
 pub mod validation;
 
-pub use config::Config;
+pub use config::{Config, ConfigError};
 pub use handler::handle;
 pub use rate::{Admission, DynamoDbRateLimiter, RateLimit, RateLimiter};
 pub use store::{DynamoDbStore, OrderStore, StoreError};

@@ -42,6 +42,8 @@ impl std::fmt::Display for NumberError {
     }
 }
 
+impl std::error::Error for NumberError {}
+
 /// Checks a JSON number text against DynamoDB's limits. Returns the text to store: the input
 /// itself, or `"0"` for any zero (`-0`, `0.000`, `0e5`).
 pub fn dynamodb_number(text: &str) -> Result<&str, NumberError> {

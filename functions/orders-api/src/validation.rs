@@ -19,8 +19,9 @@ use std::fmt;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use thiserror::Error;
 
-use crate::number::dynamodb_number;
+use crate::number::{dynamodb_number, NumberError};
 
 /// Largest accepted body in bytes (1 MiB): well inside Lambda's 6 MB payload limit even
 /// base64-encoded, and inside DynamoDB's 4 MB transaction limit.
@@ -235,13 +236,13 @@ pub fn validate(body: &str) -> Result<Vec<Order<'_>>, Invalid> {
         let [record_id, parameter_1, parameter_2] = record.fields;
 
         let record_id = string_field(record_id, "record_id", MAX_RECORD_ID_BYTES, true)
-            .map_err(|m| problem(&mut details, Some("record_id"), m))
+            .map_err(|m| problem(&mut details, Some("record_id"), m.to_string()))
             .ok();
         let parameter_1 = string_field(parameter_1, "parameter_1", MAX_PARAMETER_1_BYTES, false)
-            .map_err(|m| problem(&mut details, Some("parameter_1"), m))
+            .map_err(|m| problem(&mut details, Some("parameter_1"), m.to_string()))
             .ok();
         let parameter_2 = number_field(parameter_2)
-            .map_err(|m| problem(&mut details, Some("parameter_2"), m))
+            .map_err(|m| problem(&mut details, Some("parameter_2"), m.to_string()))
             .ok();
         if let (Some(record_id), Some(parameter_1), Some(parameter_2)) =
             (record_id, parameter_1, parameter_2)
@@ -290,37 +291,68 @@ pub fn validate(body: &str) -> Result<Vec<Order<'_>>, Invalid> {
     }
 }
 
+/// What is wrong with one member of a record: the `message` of its detail.
+#[derive(Debug, Error)]
+enum FieldError {
+    #[error("{0} is required")]
+    Missing(&'static str),
+    #[error("{name} must be {expected}, got {found}")]
+    WrongType {
+        name: &'static str,
+        expected: &'static str,
+        found: &'static str,
+    },
+    #[error("{0} must not be empty")]
+    Empty(&'static str),
+    #[error("{name} is {len} bytes; at most {max} are allowed")]
+    TooLong {
+        name: &'static str,
+        len: usize,
+        max: usize,
+    },
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    #[error("parameter_2 {0}")]
+    Number(#[from] NumberError),
+}
+
 fn string_field(
     raw: Option<&RawValue>,
-    name: &str,
+    name: &'static str,
     max_bytes: usize,
     non_empty: bool,
-) -> Result<String, String> {
-    let raw = raw.ok_or_else(|| format!("{name} is required"))?;
+) -> Result<String, FieldError> {
+    let raw = raw.ok_or(FieldError::Missing(name))?;
     if !raw.get().starts_with('"') {
-        return Err(format!("{name} must be a string, got {}", json_type(raw)));
+        return Err(FieldError::WrongType {
+            name,
+            expected: "a string",
+            found: json_type(raw),
+        });
     }
-    let value: String = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+    let value: String = serde_json::from_str(raw.get())?;
     if non_empty && value.is_empty() {
-        return Err(format!("{name} must not be empty"));
+        return Err(FieldError::Empty(name));
     }
     if value.len() > max_bytes {
-        return Err(format!(
-            "{name} is {} bytes; at most {max_bytes} are allowed",
-            value.len()
-        ));
+        return Err(FieldError::TooLong {
+            name,
+            len: value.len(),
+            max: max_bytes,
+        });
     }
     Ok(value)
 }
 
-fn number_field(raw: Option<&RawValue>) -> Result<&str, String> {
-    let raw = raw.ok_or_else(|| "parameter_2 is required".to_owned())?;
+fn number_field(raw: Option<&RawValue>) -> Result<&str, FieldError> {
+    let raw = raw.ok_or(FieldError::Missing("parameter_2"))?;
     let text = raw.get();
     if !matches!(text.as_bytes().first(), Some(b'-' | b'0'..=b'9')) {
-        return Err(format!(
-            "parameter_2 must be a number, got {}",
-            json_type(raw)
-        ));
+        return Err(FieldError::WrongType {
+            name: "parameter_2",
+            expected: "a number",
+            found: json_type(raw),
+        });
     }
-    dynamodb_number(text).map_err(|e| format!("parameter_2 {e}"))
+    Ok(dynamodb_number(text)?)
 }

@@ -2,7 +2,12 @@
 
 use std::time::Duration;
 
-use otp::config::Env;
+use env_names::otp_create::{
+    OTP_DAILY_BUDGET, OTP_DOMAIN_DAILY_LIMIT, OTP_HASH_KEY_SECRET_ARN, OTP_MAX_SENDS,
+    OTP_MIN_RESPONSE_MS, OTP_SENDER, OTP_SEND_WINDOW_SECONDS, OTP_SES_CONFIGURATION_SET,
+    OTP_SMS_ENABLED, OTP_TABLE_NAME, OTP_TTL_SECONDS, SECRETS_CACHE_TTL_SECONDS,
+};
+use otp::config::{ConfigError, Env};
 
 /// Settings of `otp-create`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,28 +57,28 @@ pub const DAY_SECONDS: u64 = 86_400;
 
 impl Config {
     /// Reads the configuration through `var` (`std::env::var` in `main`).
-    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(var);
-        let daily_budget = env.count("OTP_DAILY_BUDGET", DEFAULT_DAILY_BUDGET)?;
+        let daily_budget = env.count(OTP_DAILY_BUDGET, DEFAULT_DAILY_BUDGET)?;
         Ok(Self {
-            table: env.required("OTP_TABLE_NAME")?,
-            hash_key_secret_id: env.required("OTP_HASH_KEY_SECRET_ARN")?,
-            sender: env.required("OTP_SENDER")?,
-            configuration_set: env.optional("OTP_SES_CONFIGURATION_SET"),
-            sms_enabled: env.flag("OTP_SMS_ENABLED", false)?,
-            ttl_seconds: env.positive("OTP_TTL_SECONDS", DEFAULT_TTL_SECONDS)?,
+            table: env.required(OTP_TABLE_NAME)?,
+            hash_key_secret_id: env.required(OTP_HASH_KEY_SECRET_ARN)?,
+            sender: env.required(OTP_SENDER)?,
+            configuration_set: env.optional(OTP_SES_CONFIGURATION_SET),
+            sms_enabled: env.flag(OTP_SMS_ENABLED, false)?,
+            ttl_seconds: env.positive(OTP_TTL_SECONDS, DEFAULT_TTL_SECONDS)?,
             max_attempts: env.max_attempts()?,
-            max_sends: env.count("OTP_MAX_SENDS", DEFAULT_MAX_SENDS)?,
+            max_sends: env.count(OTP_MAX_SENDS, DEFAULT_MAX_SENDS)?,
             send_window_seconds: env
-                .positive("OTP_SEND_WINDOW_SECONDS", DEFAULT_SEND_WINDOW_SECONDS)?,
+                .positive(OTP_SEND_WINDOW_SECONDS, DEFAULT_SEND_WINDOW_SECONDS)?,
             daily_budget,
             domain_daily_limit: env
-                .count("OTP_DOMAIN_DAILY_LIMIT", u64::from(daily_budget / 4).max(1))?,
+                .count(OTP_DOMAIN_DAILY_LIMIT, u64::from(daily_budget / 4).max(1))?,
             min_response: Duration::from_millis(
-                env.positive("OTP_MIN_RESPONSE_MS", DEFAULT_MIN_RESPONSE_MS)?,
+                env.positive(OTP_MIN_RESPONSE_MS, DEFAULT_MIN_RESPONSE_MS)?,
             ),
             cache_ttl: Duration::from_secs(env.positive(
-                "SECRETS_CACHE_TTL_SECONDS",
+                SECRETS_CACHE_TTL_SECONDS,
                 secrets_client::DEFAULT_TTL.as_secs(),
             )?),
         })
@@ -83,13 +88,14 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use env_names::otp::OTP_MAX_ATTEMPTS;
 
     #[test]
     fn required_defaults_and_overrides() {
         let base = |k: &str| match k {
-            "OTP_TABLE_NAME" => Some("otp".to_owned()),
-            "OTP_HASH_KEY_SECRET_ARN" => Some("arn:hash".to_owned()),
-            "OTP_SENDER" => Some("no-reply@example.com".to_owned()),
+            OTP_TABLE_NAME => Some("otp".to_owned()),
+            OTP_HASH_KEY_SECRET_ARN => Some("arn:hash".to_owned()),
+            OTP_SENDER => Some("no-reply@example.com".to_owned()),
             _ => None,
         };
         let c = Config::from_lookup(base).unwrap();
@@ -108,12 +114,12 @@ mod tests {
         assert_eq!(c.configuration_set, None);
         assert_eq!(c.cache_ttl, Duration::from_secs(300));
         let c = Config::from_lookup(|k| match k {
-            "OTP_SMS_ENABLED" => Some("true".into()),
-            "OTP_TTL_SECONDS" => Some("60".into()),
-            "OTP_SES_CONFIGURATION_SET" => Some("otp".into()),
-            "OTP_MAX_ATTEMPTS" => Some("3".into()),
-            "OTP_DAILY_BUDGET" => Some("2".into()),
-            "OTP_MIN_RESPONSE_MS" => Some("250".into()),
+            OTP_SMS_ENABLED => Some("true".into()),
+            OTP_TTL_SECONDS => Some("60".into()),
+            OTP_SES_CONFIGURATION_SET => Some("otp".into()),
+            OTP_MAX_ATTEMPTS => Some("3".into()),
+            OTP_DAILY_BUDGET => Some("2".into()),
+            OTP_MIN_RESPONSE_MS => Some("250".into()),
             _ => base(k),
         })
         .unwrap();
@@ -125,20 +131,20 @@ mod tests {
         assert_eq!((c.daily_budget, c.domain_daily_limit), (2, 1));
         assert_eq!(c.min_response, Duration::from_millis(250));
         let c = Config::from_lookup(|k| match k {
-            "OTP_DOMAIN_DAILY_LIMIT" => Some("700".into()),
+            OTP_DOMAIN_DAILY_LIMIT => Some("700".into()),
             _ => base(k),
         })
         .unwrap();
         assert_eq!(c.domain_daily_limit, 700);
-        for missing in ["OTP_TABLE_NAME", "OTP_HASH_KEY_SECRET_ARN", "OTP_SENDER"] {
+        for &missing in env_names::otp_create::REQUIRED {
             let err = Config::from_lookup(|k| if k == missing { None } else { base(k) });
-            assert_eq!(err.unwrap_err(), format!("{missing} is not set"));
+            assert_eq!(err.unwrap_err(), ConfigError::Missing(missing));
         }
         for (name, value) in [
-            ("OTP_MAX_SENDS", "0"),
-            ("OTP_DAILY_BUDGET", "0"),
-            ("OTP_DOMAIN_DAILY_LIMIT", "x"),
-            ("OTP_MIN_RESPONSE_MS", "-1"),
+            (OTP_MAX_SENDS, "0"),
+            (OTP_DAILY_BUDGET, "0"),
+            (OTP_DOMAIN_DAILY_LIMIT, "x"),
+            (OTP_MIN_RESPONSE_MS, "-1"),
         ] {
             let err = Config::from_lookup(|k| {
                 if k == name {
@@ -147,7 +153,10 @@ mod tests {
                     base(k)
                 }
             });
-            assert!(err.unwrap_err().starts_with(name), "{name}={value}");
+            assert!(
+                err.unwrap_err().to_string().starts_with(name),
+                "{name}={value}"
+            );
         }
     }
 }

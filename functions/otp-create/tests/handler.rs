@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use aws_lambda_events::encodings::Body;
+use env_names::otp_create::{OTP_HASH_KEY_SECRET_ARN, OTP_SENDER, OTP_TABLE_NAME};
 use lambda_runtime::{Context, LambdaEvent};
 use otp::memory::{Item, MemoryStore};
 use otp::store::{budget_key, code_key};
@@ -91,9 +92,9 @@ impl Metrics for &Alarms {
 /// The default configuration, without the response floor (the timing tests set it).
 fn config(sms: bool) -> Config {
     let mut c = Config::from_lookup(|k| match k {
-        "OTP_TABLE_NAME" => Some("otp".into()),
-        "OTP_HASH_KEY_SECRET_ARN" => Some("arn:hash".into()),
-        "OTP_SENDER" => Some("no-reply@example.com".into()),
+        OTP_TABLE_NAME => Some("otp".into()),
+        OTP_HASH_KEY_SECRET_ARN => Some("arn:hash".into()),
+        OTP_SENDER => Some("no-reply@example.com".into()),
         _ => None,
     })
     .unwrap();

@@ -19,6 +19,9 @@ use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
+use env_names::otp_verify::{
+    JWT_SECRET_ARN, JWT_SECRET_JSON_KEY, OTP_HASH_KEY_SECRET_ARN, OTP_TABLE_NAME,
+};
 use lambda_runtime::{Context, LambdaEvent};
 use otp::store::code_key;
 use otp::{Code, DynamoDbOtpStore, HashKey, OtpStore};
@@ -118,10 +121,10 @@ async fn main() -> Result<()> {
 
     // POST /otp/verify: no code vs a wrong guess at a live code.
     let config = otp_verify::Config::from_lookup(|k| match k {
-        "OTP_TABLE_NAME" => Some(table.clone()),
-        "OTP_HASH_KEY_SECRET_ARN" => Some(hash_secret.clone()),
-        "JWT_SECRET_ARN" => Some(jwt_secret.clone()),
-        "JWT_SECRET_JSON_KEY" => Some("signing_key".to_owned()),
+        OTP_TABLE_NAME => Some(table.clone()),
+        OTP_HASH_KEY_SECRET_ARN => Some(hash_secret.clone()),
+        JWT_SECRET_ARN => Some(jwt_secret.clone()),
+        JWT_SECRET_JSON_KEY => Some("signing_key".to_owned()),
         _ => None,
     })?;
     let verify = VerifyOtp::new(config, secrets()?, store.clone());
@@ -153,9 +156,9 @@ async fn main() -> Result<()> {
     // POST /otp: sent vs live code kept, without and with the response floor.
     for (floor, n) in [(Duration::ZERO, 100), (Duration::from_secs(1), 15)] {
         let mut config = otp_create::Config::from_lookup(|k| match k {
-            "OTP_TABLE_NAME" => Some(table.clone()),
-            "OTP_HASH_KEY_SECRET_ARN" => Some(hash_secret.clone()),
-            "OTP_SENDER" => Some(SENDER.to_owned()),
+            OTP_TABLE_NAME => Some(table.clone()),
+            OTP_HASH_KEY_SECRET_ARN => Some(hash_secret.clone()),
+            env_names::otp_create::OTP_SENDER => Some(SENDER.to_owned()),
             _ => None,
         })?;
         config.min_response = floor;

@@ -2,7 +2,11 @@
 
 use std::time::Duration;
 
-use otp::config::Env;
+use env_names::otp_verify::{
+    JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET_ARN, JWT_SECRET_JSON_KEY, JWT_TTL_SECONDS,
+    OTP_HASH_KEY_SECRET_ARN, OTP_TABLE_NAME, SECRETS_CACHE_TTL_SECONDS,
+};
+use otp::config::{ConfigError, Env};
 
 /// Settings of `otp-verify`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,19 +38,19 @@ pub const DEFAULT_TOKEN_TTL_SECONDS: u64 = 900;
 
 impl Config {
     /// Reads the configuration through `var` (`std::env::var` in `main`).
-    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(var);
         Ok(Self {
-            table: env.required("OTP_TABLE_NAME")?,
-            hash_key_secret_id: env.required("OTP_HASH_KEY_SECRET_ARN")?,
+            table: env.required(OTP_TABLE_NAME)?,
+            hash_key_secret_id: env.required(OTP_HASH_KEY_SECRET_ARN)?,
             max_attempts: env.max_attempts()?,
-            jwt_secret_id: env.required("JWT_SECRET_ARN")?,
-            jwt_secret_json_key: env.optional("JWT_SECRET_JSON_KEY"),
-            issuer: env.optional("JWT_ISSUER"),
-            audience: env.optional("JWT_AUDIENCE"),
-            token_ttl_seconds: env.positive("JWT_TTL_SECONDS", DEFAULT_TOKEN_TTL_SECONDS)?,
+            jwt_secret_id: env.required(JWT_SECRET_ARN)?,
+            jwt_secret_json_key: env.optional(JWT_SECRET_JSON_KEY),
+            issuer: env.optional(JWT_ISSUER),
+            audience: env.optional(JWT_AUDIENCE),
+            token_ttl_seconds: env.positive(JWT_TTL_SECONDS, DEFAULT_TOKEN_TTL_SECONDS)?,
             cache_ttl: Duration::from_secs(env.positive(
-                "SECRETS_CACHE_TTL_SECONDS",
+                SECRETS_CACHE_TTL_SECONDS,
                 secrets_client::DEFAULT_TTL.as_secs(),
             )?),
         })
@@ -56,13 +60,14 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use env_names::otp::OTP_MAX_ATTEMPTS;
 
     #[test]
     fn required_defaults_and_overrides() {
         let base = |k: &str| match k {
-            "OTP_TABLE_NAME" => Some("otp".to_owned()),
-            "OTP_HASH_KEY_SECRET_ARN" => Some("arn:hash".to_owned()),
-            "JWT_SECRET_ARN" => Some("arn:jwt".to_owned()),
+            OTP_TABLE_NAME => Some("otp".to_owned()),
+            OTP_HASH_KEY_SECRET_ARN => Some("arn:hash".to_owned()),
+            JWT_SECRET_ARN => Some("arn:jwt".to_owned()),
             _ => None,
         };
         let c = Config::from_lookup(base).unwrap();
@@ -72,22 +77,18 @@ mod tests {
             (None, None, None)
         );
         let c = Config::from_lookup(|k| match k {
-            "JWT_SECRET_JSON_KEY" => Some("signing_key".into()),
-            "JWT_AUDIENCE" => Some("orders".into()),
-            "OTP_MAX_ATTEMPTS" => Some("3".into()),
+            JWT_SECRET_JSON_KEY => Some("signing_key".into()),
+            JWT_AUDIENCE => Some("orders".into()),
+            OTP_MAX_ATTEMPTS => Some("3".into()),
             _ => base(k),
         })
         .unwrap();
         assert_eq!(c.jwt_secret_json_key.as_deref(), Some("signing_key"));
         assert_eq!(c.audience.as_deref(), Some("orders"));
         assert_eq!(c.max_attempts, 3);
-        for missing in [
-            "OTP_TABLE_NAME",
-            "OTP_HASH_KEY_SECRET_ARN",
-            "JWT_SECRET_ARN",
-        ] {
+        for &missing in env_names::otp_verify::REQUIRED {
             let err = Config::from_lookup(|k| if k == missing { None } else { base(k) });
-            assert_eq!(err.unwrap_err(), format!("{missing} is not set"));
+            assert_eq!(err.unwrap_err(), ConfigError::Missing(missing));
         }
     }
 }

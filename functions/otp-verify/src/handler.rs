@@ -3,13 +3,14 @@
 use std::convert::Infallible;
 
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
-use jwt_hs256::Signer;
+use jwt_hs256::{Signer, WeakKey};
 use lambda_runtime::LambdaEvent;
 use otp::response::{internal_error, invalid, json_response};
 use otp::store::code_key;
 use otp::{Code, HashKey, OtpStore, Redemption, StoredCode};
-use secrets_client::{AwsSecretStore, SecretStore, SecretsClient};
+use secrets_client::{AwsSecretStore, SecretStore, SecretsClient, SecretsError};
 use serde_json::{json, Map, Value};
+use thiserror::Error;
 
 use crate::config::Config;
 use crate::validation::{validate, FIELDS};
@@ -19,6 +20,15 @@ pub struct VerifyOtp<T, S = AwsSecretStore> {
     config: Config,
     secrets: SecretsClient<S>,
     store: T,
+}
+
+/// Why the orders API's signing key could not be loaded or used.
+#[derive(Debug, Error)]
+enum SignerError {
+    #[error(transparent)]
+    Secret(#[from] SecretsError),
+    #[error(transparent)]
+    Weak(#[from] WeakKey),
 }
 
 /// Why a code was refused (for the log; the client sees one answer for all).
@@ -149,13 +159,12 @@ impl<T: OtpStore, S: SecretStore> VerifyOtp<T, S> {
     }
 
     /// The signer for the orders API's key, read exactly as the authorizer reads it.
-    async fn signer(&self) -> Result<Signer, String> {
+    async fn signer(&self) -> Result<Signer, SignerError> {
         let id = &self.config.jwt_secret_id;
         let key = match &self.config.jwt_secret_json_key {
             None => self.secrets.get(id).await.map(|v| v.expose().to_owned()),
             Some(member) => self.secrets.get_json_key(id, member).await,
-        }
-        .map_err(|e| e.to_string())?;
-        Signer::new(key.as_bytes()).map_err(|e| e.to_string())
+        }?;
+        Ok(Signer::new(key.as_bytes())?)
     }
 }

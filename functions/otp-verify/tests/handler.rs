@@ -9,6 +9,9 @@
 
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use aws_lambda_events::encodings::Body;
+use env_names::otp_verify::{
+    JWT_AUDIENCE, JWT_SECRET_ARN, JWT_SECRET_JSON_KEY, OTP_HASH_KEY_SECRET_ARN, OTP_TABLE_NAME,
+};
 use lambda_runtime::{Context, LambdaEvent};
 use otp::memory::MemoryStore;
 use otp::store::code_key;
@@ -48,11 +51,11 @@ fn handler<'a>(
     jwt: Option<&'static str>,
 ) -> VerifyOtp<&'a MemoryStore, Secrets> {
     let config = Config::from_lookup(|k| match k {
-        "OTP_TABLE_NAME" => Some("otp".into()),
-        "OTP_HASH_KEY_SECRET_ARN" => Some("arn:hash".into()),
-        "JWT_SECRET_ARN" => Some("arn:jwt".into()),
-        "JWT_SECRET_JSON_KEY" => Some("signing_key".into()),
-        "JWT_AUDIENCE" => Some("orders".into()),
+        OTP_TABLE_NAME => Some("otp".into()),
+        OTP_HASH_KEY_SECRET_ARN => Some("arn:hash".into()),
+        JWT_SECRET_ARN => Some("arn:jwt".into()),
+        JWT_SECRET_JSON_KEY => Some("signing_key".into()),
+        JWT_AUDIENCE => Some("orders".into()),
         _ => None,
     })
     .unwrap();

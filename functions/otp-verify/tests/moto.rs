@@ -23,6 +23,10 @@ use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
+use env_names::otp_verify::{
+    JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET_ARN, JWT_SECRET_JSON_KEY, OTP_HASH_KEY_SECRET_ARN,
+    OTP_TABLE_NAME,
+};
 use lambda_runtime::{Context, LambdaEvent};
 use otp::store::code_key;
 use otp::{Code, DynamoDbOtpStore, HashKey, OtpStore, Redemption};
@@ -162,9 +166,9 @@ impl Moto {
         wrap: impl FnOnce(AwsDelivery) -> D,
     ) -> Create<D> {
         let mut config = otp_create::Config::from_lookup(|k| match k {
-            "OTP_TABLE_NAME" => Some(self.table.clone()),
-            "OTP_HASH_KEY_SECRET_ARN" => Some(self.hash_secret.clone()),
-            "OTP_SENDER" => Some(sender.to_owned()),
+            OTP_TABLE_NAME => Some(self.table.clone()),
+            OTP_HASH_KEY_SECRET_ARN => Some(self.hash_secret.clone()),
+            env_names::otp_create::OTP_SENDER => Some(sender.to_owned()),
             _ => None,
         })
         .unwrap();
@@ -189,12 +193,12 @@ impl Moto {
 
     fn verify(&self) -> VerifyOtp<DynamoDbOtpStore> {
         let config = otp_verify::Config::from_lookup(|k| match k {
-            "OTP_TABLE_NAME" => Some(self.table.clone()),
-            "OTP_HASH_KEY_SECRET_ARN" => Some(self.hash_secret.clone()),
-            "JWT_SECRET_ARN" => Some(self.jwt_secret.clone()),
-            "JWT_SECRET_JSON_KEY" => Some("signing_key".to_owned()),
-            "JWT_ISSUER" => Some("otp".to_owned()),
-            "JWT_AUDIENCE" => Some("orders".to_owned()),
+            OTP_TABLE_NAME => Some(self.table.clone()),
+            OTP_HASH_KEY_SECRET_ARN => Some(self.hash_secret.clone()),
+            JWT_SECRET_ARN => Some(self.jwt_secret.clone()),
+            JWT_SECRET_JSON_KEY => Some("signing_key".to_owned()),
+            JWT_ISSUER => Some("otp".to_owned()),
+            JWT_AUDIENCE => Some("orders".to_owned()),
             _ => None,
         })
         .unwrap();

@@ -6,15 +6,31 @@
 //! hex, digits). A code's hash covers the address hash too, so a code hash copied to another
 //! address's item does not match there.
 
+use hmac::digest::InvalidLength;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use thiserror::Error;
 
-use secrets_client::{SecretStore, SecretsClient};
+use secrets_client::{SecretStore, SecretsClient, SecretsError};
 
 use crate::code::Code;
 
 /// Shortest accepted key in bytes (the HMAC-SHA256 output size).
 pub const MIN_KEY_LEN: usize = 32;
+
+/// Why the hash key could not be loaded or used.
+#[derive(Debug, Error)]
+pub enum HashKeyError {
+    /// The key is shorter than [`MIN_KEY_LEN`] bytes.
+    #[error("the hash key is {0} bytes; at least {MIN_KEY_LEN} are required")]
+    TooShort(usize),
+    /// The key cannot key an HMAC.
+    #[error("the hash key is unusable: {0}")]
+    Unusable(#[from] InvalidLength),
+    /// Reading the secret failed.
+    #[error(transparent)]
+    Secret(#[from] SecretsError),
+}
 
 /// The hash key (the whole string of the secret in `OTP_HASH_KEY_SECRET_ARN`).
 #[derive(Clone)]
@@ -28,24 +44,19 @@ impl std::fmt::Debug for HashKey {
 
 impl HashKey {
     /// A key from the secret's bytes; shorter than [`MIN_KEY_LEN`] is refused.
-    pub fn new(key: &[u8]) -> Result<Self, String> {
+    pub fn new(key: &[u8]) -> Result<Self, HashKeyError> {
         if key.len() < MIN_KEY_LEN {
-            return Err(format!(
-                "the hash key is {} bytes; at least {MIN_KEY_LEN} are required",
-                key.len()
-            ));
+            return Err(HashKeyError::TooShort(key.len()));
         }
-        Hmac::<Sha256>::new_from_slice(key)
-            .map(Self)
-            .map_err(|e| e.to_string())
+        Ok(Self(Hmac::<Sha256>::new_from_slice(key)?))
     }
 
     /// The key in the secret `secret_id` (its whole string), through the secrets cache.
     pub async fn load<S: SecretStore>(
         secrets: &SecretsClient<S>,
         secret_id: &str,
-    ) -> Result<Self, String> {
-        let value = secrets.get(secret_id).await.map_err(|e| e.to_string())?;
+    ) -> Result<Self, HashKeyError> {
+        let value = secrets.get(secret_id).await?;
         Self::new(value.expose().as_bytes())
     }
 

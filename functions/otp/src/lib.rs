@@ -51,6 +51,6 @@ pub mod response;
 pub mod store;
 
 pub use code::Code;
-pub use hash::HashKey;
+pub use hash::{HashKey, HashKeyError};
 pub use registration::{register_phone, remove_phone, RegistrationError};
 pub use store::{DynamoDbOtpStore, OtpStore, Redemption, StoreError, StoredCode};

@@ -2,9 +2,11 @@
 
 use std::convert::Infallible;
 
+use env_names::results_generator::{ACCEPT_PROBABILITY, MAX_ORDERS, RESULTS_PROBABILITY};
 use lambda_runtime::LambdaEvent;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use thiserror::Error;
 
 use crate::model::{Input, Order, OrderStatus, Output};
 
@@ -29,11 +31,32 @@ impl Default for Config {
     }
 }
 
+/// A setting out of range; the message names the variable.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ConfigError {
+    /// Not a number from 0 to 1.
+    #[error("{name} must be a number from 0 to 1, got {value:?}")]
+    NotProbability {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+    },
+    /// Not a whole number from 1 to 1000.
+    #[error("{name} must be a whole number from 1 to 1000, got {value:?}")]
+    NotOrderCount {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+    },
+}
+
 impl Config {
     /// Reads the configuration through `var`, refusing out-of-range values.
-    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut config = Config::default();
-        let probability = |name: &str, default: f64| -> Result<f64, String> {
+        let probability = |name: &'static str, default: f64| -> Result<f64, ConfigError> {
             match var(name) {
                 None => Ok(default),
                 Some(v) => v
@@ -41,20 +64,20 @@ impl Config {
                     .parse::<f64>()
                     .ok()
                     .filter(|p| (0.0..=1.0).contains(p))
-                    .ok_or_else(|| format!("{name} must be a number from 0 to 1, got {v:?}")),
+                    .ok_or(ConfigError::NotProbability { name, value: v }),
             }
         };
-        config.results_probability =
-            probability("RESULTS_PROBABILITY", config.results_probability)?;
-        config.accept_probability = probability("ACCEPT_PROBABILITY", config.accept_probability)?;
-        if let Some(v) = var("MAX_ORDERS") {
+        config.results_probability = probability(RESULTS_PROBABILITY, config.results_probability)?;
+        config.accept_probability = probability(ACCEPT_PROBABILITY, config.accept_probability)?;
+        if let Some(v) = var(MAX_ORDERS) {
             config.max_orders = v
                 .trim()
                 .parse()
                 .ok()
                 .filter(|n| (1..=1000).contains(n))
-                .ok_or_else(|| {
-                    format!("MAX_ORDERS must be a whole number from 1 to 1000, got {v:?}")
+                .ok_or(ConfigError::NotOrderCount {
+                    name: MAX_ORDERS,
+                    value: v,
                 })?;
         }
         Ok(config)

@@ -20,5 +20,5 @@
 pub mod generator;
 pub mod model;
 
-pub use generator::{generate, handle, Config};
+pub use generator::{generate, handle, Config, ConfigError};
 pub use model::{Input, Order, OrderStatus, Output};

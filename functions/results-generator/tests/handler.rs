@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail the calling test")]
 
+use env_names::results_generator::{MAX_ORDERS, RESULTS_PROBABILITY};
 use lambda_runtime::{Context, LambdaEvent};
 use results_generator::{handle, Config, Input, OrderStatus, Output};
 
@@ -82,10 +83,8 @@ async fn unseeded_runs_differ() {
 #[test]
 fn config_from_env() {
     assert_eq!(Config::from_lookup(|_| None).unwrap(), Config::default());
-    let c = Config::from_lookup(|k| (k == "RESULTS_PROBABILITY").then(|| "1".to_owned())).unwrap();
+    let c = Config::from_lookup(|k| (k == RESULTS_PROBABILITY).then(|| "1".to_owned())).unwrap();
     assert_eq!(c.results_probability, 1.0);
-    assert!(
-        Config::from_lookup(|k| (k == "RESULTS_PROBABILITY").then(|| "1.5".to_owned())).is_err()
-    );
-    assert!(Config::from_lookup(|k| (k == "MAX_ORDERS").then(|| "0".to_owned())).is_err());
+    assert!(Config::from_lookup(|k| (k == RESULTS_PROBABILITY).then(|| "1.5".to_owned())).is_err());
+    assert!(Config::from_lookup(|k| (k == MAX_ORDERS).then(|| "0".to_owned())).is_err());
 }

@@ -34,6 +34,7 @@ use aws_constructs::stepfunctions::{
     StateMachineProps, Succeed, Task, TaskInput, Wait,
 };
 use constructs::{Stack, Stage};
+use env_names::order_processor;
 use serde_json::json;
 
 use super::{read_context, Env};
@@ -131,8 +132,8 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
         "Lambda B: saves an accepted order to the results bucket, fails on a rejected one",
         2 * MAP_CONCURRENCY,
     );
-    processor.add_environment("RESULTS_BUCKET_NAME", bucket.bucket_name());
-    processor.add_environment("RESULTS_KMS_KEY_ID", key.arn());
+    processor.add_environment(order_processor::RESULTS_BUCKET_NAME, bucket.bucket_name());
+    processor.add_environment(order_processor::RESULTS_KMS_KEY_ID, key.arn());
     bucket.grant_put(&processor, "*");
 
     let machine = StateMachine::new(

@@ -57,6 +57,7 @@ use aws_constructs::kms::{Key, KeyProps};
 use aws_constructs::lambda::{RustFunction, RustFunctionProps};
 use aws_constructs::secretsmanager::{app_secret, Secret, SecretProps};
 use constructs::{Output, Stack, Stage};
+use env_names::{authorizer, orders_api};
 
 use super::Env;
 
@@ -226,11 +227,14 @@ pub fn build(stage: &Stage, env: Env) -> Orders {
         "POST /orders: validates the orders and stores them for 24 hours",
         s.api_concurrency,
     );
-    orders_api.add_environment("ORDERS_TABLE_NAME", table.table_name());
-    orders_api.add_environment("ORDERS_RATE_TABLE_NAME", rate_table.table_name());
-    orders_api.add_environment("ORDERS_RATE_LIMIT_RECORDS", RATE_LIMIT_RECORDS.to_string());
+    orders_api.add_environment(orders_api::ORDERS_TABLE_NAME, table.table_name());
+    orders_api.add_environment(orders_api::ORDERS_RATE_TABLE_NAME, rate_table.table_name());
     orders_api.add_environment(
-        "ORDERS_RATE_WINDOW_SECONDS",
+        orders_api::ORDERS_RATE_LIMIT_RECORDS,
+        RATE_LIMIT_RECORDS.to_string(),
+    );
+    orders_api.add_environment(
+        orders_api::ORDERS_RATE_WINDOW_SECONDS,
         RATE_WINDOW_SECONDS.to_string(),
     );
     // Each table grant includes its key: DynamoDB decrypts the table key on the writer's behalf.
@@ -244,11 +248,11 @@ pub fn build(stage: &Stage, env: Env) -> Orders {
         s.authorizer_concurrency,
     );
     let (issuer, audience) = (token_issuer(env), token_audience(env));
-    authorizer_fn.add_environment("JWT_SECRET_ARN", secret.arn());
-    authorizer_fn.add_environment("JWT_ISSUER", issuer.as_str());
-    authorizer_fn.add_environment("JWT_AUDIENCE", audience.as_str());
+    authorizer_fn.add_environment(authorizer::JWT_SECRET_ARN, secret.arn());
+    authorizer_fn.add_environment(authorizer::JWT_ISSUER, issuer.as_str());
+    authorizer_fn.add_environment(authorizer::JWT_AUDIENCE, audience.as_str());
     authorizer_fn.add_environment(
-        "JWT_MAX_LIFETIME_SECONDS",
+        authorizer::JWT_MAX_LIFETIME_SECONDS,
         TOKEN_MAX_LIFETIME_SECONDS.to_string(),
     );
     secret.grant_read(&authorizer_fn);

@@ -40,6 +40,7 @@ use aws_constructs::secretsmanager::{
 };
 use aws_constructs::sns::{Topic, TopicProps};
 use constructs::{Output, Stack, Stage};
+use env_names::oauth_collector;
 
 use super::orders::APP;
 use super::Env;
@@ -133,13 +134,13 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
         .iter()
         .map(|p| format!("{}/{}", p.tool, p.org))
         .collect();
-    collector.add_environment("OAUTH_APP", APP);
-    collector.add_environment("OAUTH_PROVIDERS", provider_list.join(","));
-    collector.add_environment("TOKENS_BUCKET_NAME", bucket.bucket_name());
-    collector.add_environment("TOKENS_KMS_KEY_ARN", key.arn());
-    collector.add_environment("NOTIFY_TOPIC_ARN", topic.arn());
+    collector.add_environment(oauth_collector::OAUTH_APP, APP);
+    collector.add_environment(oauth_collector::OAUTH_PROVIDERS, provider_list.join(","));
+    collector.add_environment(oauth_collector::TOKENS_BUCKET_NAME, bucket.bucket_name());
+    collector.add_environment(oauth_collector::TOKENS_KMS_KEY_ARN, key.arn());
+    collector.add_environment(oauth_collector::NOTIFY_TOPIC_ARN, topic.arn());
     collector.add_environment(
-        "REFRESH_BUFFER_SECONDS",
+        oauth_collector::REFRESH_BUFFER_SECONDS,
         refresh_buffer_seconds(rate_minutes).to_string(),
     );
 

@@ -63,6 +63,7 @@ use cfn::cloudwatch::alarm::{ComparisonOperator, Dimension, Statistic, TreatMiss
 use cfn::cloudwatch::Alarm;
 use constructs::value::list;
 use constructs::{Output, Stack, Stage};
+use env_names::{otp, otp_create, otp_verify};
 use serde_json::json;
 
 use super::orders::{self, APP};
@@ -204,9 +205,9 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
                 ..env.function_props(crate_dir, description, &key)
             },
         );
-        f.add_environment("OTP_TABLE_NAME", table.table_name());
-        f.add_environment("OTP_HASH_KEY_SECRET_ARN", hash_key.arn());
-        f.add_environment("OTP_MAX_ATTEMPTS", MAX_ATTEMPTS.to_string());
+        f.add_environment(otp::OTP_TABLE_NAME, table.table_name());
+        f.add_environment(otp::OTP_HASH_KEY_SECRET_ARN, hash_key.arn());
+        f.add_environment(otp::OTP_MAX_ATTEMPTS, MAX_ATTEMPTS.to_string());
         hash_key.grant_read(&f);
         f
     };
@@ -216,9 +217,12 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
         "functions/otp-create",
         "POST /otp: sends a single-use code by email (or SMS)",
     );
-    create.add_environment("OTP_SENDER", sender.address.as_str());
-    create.add_environment("OTP_DAILY_BUDGET", budget.daily.to_string());
-    create.add_environment("OTP_DOMAIN_DAILY_LIMIT", budget.per_domain.to_string());
+    create.add_environment(otp_create::OTP_SENDER, sender.address.as_str());
+    create.add_environment(otp_create::OTP_DAILY_BUDGET, budget.daily.to_string());
+    create.add_environment(
+        otp_create::OTP_DOMAIN_DAILY_LIMIT,
+        budget.per_domain.to_string(),
+    );
     table.grant_on_partition_keys(&create, CREATE_READ_ACTIONS, CREATE_READ_KEYS);
     table.grant_on_partition_keys(&create, CREATE_WRITE_ACTIONS, CREATE_WRITE_KEYS);
     iam::grant(
@@ -230,7 +234,7 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
             .collect(),
     );
     if sms {
-        create.add_environment("OTP_SMS_ENABLED", "true");
+        create.add_environment(otp_create::OTP_SMS_ENABLED, "true");
         let role = create.role();
         role.add_to_policy(PolicyStatement::allow(
             SEND_SMS_ACTIONS.iter().copied(),
@@ -258,9 +262,9 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
         "functions/otp-verify",
         "POST /otp/verify: checks a code and returns a JWT the orders API accepts",
     );
-    verify.add_environment("JWT_SECRET_ARN", orders.jwt_secret.arn());
-    verify.add_environment("JWT_ISSUER", orders.token_issuer.as_str());
-    verify.add_environment("JWT_AUDIENCE", orders.token_audience.as_str());
+    verify.add_environment(otp_verify::JWT_SECRET_ARN, orders.jwt_secret.arn());
+    verify.add_environment(otp_verify::JWT_ISSUER, orders.token_issuer.as_str());
+    verify.add_environment(otp_verify::JWT_AUDIENCE, orders.token_audience.as_str());
     orders.jwt_secret.grant_read(&verify);
     table.grant_on_partition_keys(&verify, VERIFY_TABLE_ACTIONS, VERIFY_KEYS);
 

@@ -15,7 +15,7 @@ use std::fs;
 use std::path::PathBuf;
 
 use constructs::assertions::Template;
-use constructs::Stack;
+use constructs::{App, Stack};
 use serde_json::{json, Value};
 
 /// The workspace root, where the function crates are found.
@@ -23,14 +23,19 @@ pub fn workspace_root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
-/// The stack `id` (`Orders`) of the app built with `context` (`-c` values).
-pub fn app_stack(id: &str, context: &[(&str, &str)]) -> Stack {
+/// The app built with `context` (`-c` values).
+pub fn app(context: &[(&str, &str)]) -> App {
     let context: BTreeMap<String, String> = context
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let app = infra::app::build(context, workspace_root()).expect("the app builds");
-    app.stacks()
+    infra::app::build(context, workspace_root()).expect("the app builds")
+}
+
+/// The stack `id` (`Orders`) of the app built with `context` (`-c` values).
+pub fn app_stack(id: &str, context: &[(&str, &str)]) -> Stack {
+    app(context)
+        .stacks()
         .into_iter()
         .find(|s| s.id() == id)
         .unwrap_or_else(|| panic!("a stack '{id}'"))
