@@ -287,6 +287,11 @@ fn build_pass(
 /// on `PATH` ([`crate::tools::path`]).
 fn lambda_build(root: &Path, pass: &Pass<'_>, lambda_dir: &Path, packages: &[&str]) -> Command {
     let mut command = Command::new("cargo");
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(set_for_the_running_crate) {
+            command.env_remove(name);
+        }
+    }
     command
         .current_dir(root)
         .env("PATH", crate::tools::path(root))
@@ -308,6 +313,27 @@ fn lambda_build(root: &Path, pass: &Pass<'_>, lambda_dir: &Path, packages: &[&st
         command.args(["--package", package]);
     }
     command
+}
+
+/// Whether cargo sets the variable `name` for the crate it runs (`cargo run`,
+/// `cargo test`: `CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, …). A build must not
+/// inherit them: build scripts that watch one (ring watches
+/// `CARGO_MANIFEST_DIR`) would then rebuild, with everything above them, in
+/// the next build from a shell, such as `scripts/build-functions.sh`.
+fn set_for_the_running_crate(name: &str) -> bool {
+    const PREFIXES: [&str; 4] = [
+        "CARGO_PKG_",
+        "CARGO_MANIFEST_",
+        "CARGO_BIN_",
+        "CARGO_CRATE_",
+    ];
+    PREFIXES.iter().any(|p| name.starts_with(p))
+        || [
+            "CARGO_PRIMARY_PACKAGE",
+            "CARGO_TARGET_TMPDIR",
+            "CARGO_RUSTC_CURRENT_DIR",
+        ]
+        .contains(&name)
 }
 
 /// Copies `job`'s zip out of cargo-lambda's `lambda_dir` into `out_dir`, as
@@ -409,6 +435,38 @@ mod tests {
             ]
         );
         assert_eq!(command.get_current_dir(), Some(Path::new("/ws")));
+    }
+
+    #[test]
+    fn a_build_leaves_out_what_cargo_set_for_the_running_crate() {
+        for name in [
+            "CARGO_MANIFEST_DIR",
+            "CARGO_PKG_NAME",
+            "CARGO_BIN_EXE_infra",
+            "CARGO_CRATE_NAME",
+            "CARGO_PRIMARY_PACKAGE",
+        ] {
+            assert!(set_for_the_running_crate(name), "{name}");
+        }
+        for name in [
+            "CARGO_TARGET_DIR",
+            "CARGO_HOME",
+            "CARGO_PROFILE_LAMBDA_LTO",
+            "CARGO",
+            "PATH",
+        ] {
+            assert!(!set_for_the_running_crate(name), "{name}");
+        }
+        // Under `cargo test` this process has CARGO_MANIFEST_DIR; the build does not.
+        let pass = Pass {
+            arch: Architecture::Arm64,
+            profile: Profile::Lambda,
+            others: &[],
+        };
+        let command = lambda_build(Path::new("/ws"), &pass, Path::new("/l"), &["a"]);
+        assert!(command
+            .get_envs()
+            .any(|(k, v)| k == "CARGO_MANIFEST_DIR" && v.is_none()));
     }
 
     #[test]
