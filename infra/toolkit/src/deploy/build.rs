@@ -316,10 +316,10 @@ fn lambda_build(root: &Path, pass: &Pass<'_>, lambda_dir: &Path, packages: &[&st
 }
 
 /// Whether cargo sets the variable `name` for the crate it runs (`cargo run`,
-/// `cargo test`: `CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, …). A build must not
-/// inherit them: build scripts that watch one (ring watches
-/// `CARGO_MANIFEST_DIR`) would then rebuild, with everything above them, in
-/// the next build from a shell, such as `scripts/build-functions.sh`.
+/// `cargo test`: `CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, `OUT_DIR`, …). A build
+/// must not inherit them: a build script that watches one (ring's) would then
+/// rebuild, with everything above it, in the next build from a shell, such as
+/// `scripts/build-functions.sh`.
 fn set_for_the_running_crate(name: &str) -> bool {
     const PREFIXES: [&str; 4] = [
         "CARGO_PKG_",
@@ -329,6 +329,7 @@ fn set_for_the_running_crate(name: &str) -> bool {
     ];
     PREFIXES.iter().any(|p| name.starts_with(p))
         || [
+            "OUT_DIR",
             "CARGO_PRIMARY_PACKAGE",
             "CARGO_TARGET_TMPDIR",
             "CARGO_RUSTC_CURRENT_DIR",
@@ -443,8 +444,7 @@ mod tests {
             "CARGO_MANIFEST_DIR",
             "CARGO_PKG_NAME",
             "CARGO_BIN_EXE_infra",
-            "CARGO_CRATE_NAME",
-            "CARGO_PRIMARY_PACKAGE",
+            "OUT_DIR",
         ] {
             assert!(set_for_the_running_crate(name), "{name}");
         }
