@@ -60,7 +60,7 @@ pub struct Start {
 #[derive(Debug, clap::Args)]
 pub struct Publish {
     /// The cloud assembly directory (built earlier, with the function zips).
-    #[arg(short, long, value_name = "DIR", default_value = "cdk.out")]
+    #[arg(long, value_name = "DIR", default_value = "cdk.out")]
     app: std::path::PathBuf,
     #[command(flatten)]
     aws: AwsArgs,
