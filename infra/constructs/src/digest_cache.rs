@@ -66,10 +66,83 @@ impl Stamp {
         }
     }
 
+    /// The four numbers `size mtime ctime inode` at the front of `parts`.
+    fn parse<'a>(parts: &mut impl Iterator<Item = &'a str>) -> Option<Stamp> {
+        Some(Stamp {
+            size: parts.next()?.parse().ok()?,
+            mtime_ns: parts.next()?.parse().ok()?,
+            ctime_ns: parts.next()?.parse().ok()?,
+            inode: parts.next()?.parse().ok()?,
+        })
+    }
+
     /// Unchanged for [`SETTLE`] as of `now`.
     fn settled(&self, now: SystemTime) -> bool {
         let limit = nanos(now) - SETTLE.as_nanos() as i128;
         self.mtime_ns < limit && self.ctime_ns < limit
+    }
+}
+
+/// `size mtime ctime inode`, as [`Stamp::parse`] reads it.
+impl std::fmt::Display for Stamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Stamp {
+            size,
+            mtime_ns,
+            ctime_ns,
+            inode,
+        } = self;
+        write!(f, "{size} {mtime_ns} {ctime_ns} {inode}")
+    }
+}
+
+/// What is known of files (or directories) by path: each value with the
+/// stamp of the version it was taken from.
+#[derive(Debug)]
+struct Records<T> {
+    /// As recorded by an earlier synthesis.
+    known: HashMap<PathBuf, (Stamp, T)>,
+    /// The entries to write: the settled ones used this time.
+    used: Vec<(PathBuf, Stamp, T)>,
+}
+
+impl<T: Clone> Records<T> {
+    fn new(known: HashMap<PathBuf, (Stamp, T)>) -> Records<T> {
+        Records {
+            known,
+            used: Vec::new(),
+        }
+    }
+
+    /// The value for `path`: the recorded one while the path's stamp is
+    /// unchanged, else `compute`. Sets `changed` when what is to be written
+    /// differs from what was recorded.
+    fn get(
+        &mut self,
+        path: &Path,
+        compute: impl FnOnce() -> io::Result<T>,
+        now: SystemTime,
+        changed: &mut bool,
+    ) -> io::Result<T> {
+        let stamp = Stamp::of(&fs::metadata(path)?);
+        let value = match self.known.get(path) {
+            Some((known, value)) if *known == stamp => value.clone(),
+            _ => {
+                *changed = true;
+                compute()?
+            }
+        };
+        if stamp.settled(now) {
+            self.used.push((path.to_path_buf(), stamp, value.clone()));
+        } else {
+            *changed = true;
+        }
+        Ok(value)
+    }
+
+    /// Whether every recorded entry was used again.
+    fn all_used(&self) -> bool {
+        self.used.len() == self.known.len()
     }
 }
 
@@ -85,18 +158,15 @@ fn nanos(t: SystemTime) -> i128 {
 #[derive(Debug)]
 pub(crate) struct DigestCache {
     file: PathBuf,
-    known: HashMap<PathBuf, (Stamp, [u8; 32])>,
-    /// The entries to write: the settled files digested this time.
-    used: Vec<(PathBuf, Stamp, [u8; 32])>,
-    /// Directory → its stamp and entries, as recorded.
-    known_dirs: HashMap<PathBuf, (Stamp, Entries)>,
-    /// The directories to write: the settled ones read this time.
-    used_dirs: Vec<(PathBuf, Stamp, Entries)>,
+    /// File digests.
+    files: Records<[u8; 32]>,
+    /// Directory entries.
+    dirs: Records<Entries>,
     /// Manifest digest → its summary as JSON, as recorded.
     known_manifests: HashMap<[u8; 32], String>,
     /// The summaries to write: those used or read this time.
     used_manifests: BTreeMap<[u8; 32], String>,
-    /// Whether `used` differs from what `file` holds.
+    /// Whether the entries to write differ from what `file` holds.
     changed: bool,
 }
 
@@ -120,10 +190,8 @@ impl DigestCache {
         }
         DigestCache {
             file,
-            known,
-            used: Vec::new(),
-            known_dirs,
-            used_dirs: Vec::new(),
+            files: Records::new(known),
+            dirs: Records::new(known_dirs),
             known_manifests,
             used_manifests: BTreeMap::new(),
             changed: false,
@@ -147,21 +215,7 @@ impl DigestCache {
         read: impl FnOnce(&Path) -> io::Result<Entries>,
         now: SystemTime,
     ) -> io::Result<Entries> {
-        let stamp = Stamp::of(&fs::metadata(dir)?);
-        let entries = match self.known_dirs.get(dir) {
-            Some((known, entries)) if *known == stamp => entries.clone(),
-            _ => {
-                self.changed = true;
-                read(dir)?
-            }
-        };
-        if stamp.settled(now) {
-            self.used_dirs
-                .push((dir.to_path_buf(), stamp, entries.clone()));
-        } else {
-            self.changed = true;
-        }
-        Ok(entries)
+        self.dirs.get(dir, || read(dir), now, &mut self.changed)
     }
 
     /// The summary recorded for the manifest whose bytes have `digest`.
@@ -197,48 +251,28 @@ impl DigestCache {
         compute: impl FnOnce(&[u8]) -> [u8; 32],
         now: SystemTime,
     ) -> io::Result<[u8; 32]> {
-        let stamp = Stamp::of(&fs::metadata(path)?);
-        let digest = match self.known.get(path) {
-            Some((known, digest)) if *known == stamp => *digest,
-            _ => {
-                self.changed = true;
-                compute(&fs::read(path)?)
-            }
-        };
-        if stamp.settled(now) {
-            self.used.push((path.to_path_buf(), stamp, digest));
-        } else {
-            self.changed = true;
-        }
-        Ok(digest)
+        let compute = || Ok(compute(&fs::read(path)?));
+        self.files.get(path, compute, now, &mut self.changed)
     }
 
     /// Writes this synthesis's entries if they differ from the file's
     /// (atomically: a concurrent synthesis reads the old file or the new).
     pub(crate) fn save(&self) -> io::Result<()> {
         if !self.changed
-            && self.used.len() == self.known.len()
-            && self.used_dirs.len() == self.known_dirs.len()
+            && self.files.all_used()
+            && self.dirs.all_used()
             && self.used_manifests.len() == self.known_manifests.len()
         {
             return Ok(());
         }
         let mut text = format!("{HEADER}\n");
-        for (path, s, digest) in &self.used {
-            text.push_str(&format!(
-                "{} {} {} {} {} {}\n",
-                hex::encode(digest),
-                s.size,
-                s.mtime_ns,
-                s.ctime_ns,
-                s.inode,
-                path.display()
-            ));
+        for (path, stamp, digest) in &self.files.used {
+            let digest = hex::encode(digest);
+            text.push_str(&format!("{digest} {stamp} {}\n", path.display()));
         }
-        for (dir, s, entries) in &self.used_dirs {
+        for (dir, stamp, entries) in &self.dirs.used {
             if let Ok(json) = serde_json::to_string(&(dir, entries)) {
-                let (size, mtime, ctime, inode) = (s.size, s.mtime_ns, s.ctime_ns, s.inode);
-                text.push_str(&format!("{DIR}{size} {mtime} {ctime} {inode} {json}\n"));
+                text.push_str(&format!("{DIR}{stamp} {json}\n"));
             }
         }
         for (digest, json) in &self.used_manifests {
@@ -260,24 +294,14 @@ fn parse_line(line: &str) -> Option<(PathBuf, (Stamp, [u8; 32]))> {
     let mut parts = line.splitn(6, ' ');
     let mut digest = [0u8; 32];
     hex::decode_to_slice(parts.next()?, &mut digest).ok()?;
-    let stamp = Stamp {
-        size: parts.next()?.parse().ok()?,
-        mtime_ns: parts.next()?.parse().ok()?,
-        ctime_ns: parts.next()?.parse().ok()?,
-        inode: parts.next()?.parse().ok()?,
-    };
+    let stamp = Stamp::parse(&mut parts)?;
     Some((PathBuf::from(parts.next()?), (stamp, digest)))
 }
 
 /// One directory entry after [`DIR`]: `size mtime ctime inode json`.
 fn parse_dir_line(entry: &str) -> Option<(PathBuf, (Stamp, Entries))> {
     let mut parts = entry.splitn(5, ' ');
-    let stamp = Stamp {
-        size: parts.next()?.parse().ok()?,
-        mtime_ns: parts.next()?.parse().ok()?,
-        ctime_ns: parts.next()?.parse().ok()?,
-        inode: parts.next()?.parse().ok()?,
-    };
+    let stamp = Stamp::parse(&mut parts)?;
     let (dir, entries): (PathBuf, Entries) = serde_json::from_str(parts.next()?).ok()?;
     Some((dir, (stamp, entries)))
 }
@@ -418,8 +442,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = dir.path().join("digests");
         fs::write(&cache, "something else\nzz 1 2 3 4 /x\n").unwrap();
-        assert!(DigestCache::load(cache.clone()).known.is_empty());
+        assert!(DigestCache::load(cache.clone()).files.known.is_empty());
         fs::write(&cache, format!("{HEADER}\nzz 1 2 3 4 /x\n")).unwrap();
-        assert!(DigestCache::load(cache).known.is_empty());
+        assert!(DigestCache::load(cache).files.known.is_empty());
     }
 }
