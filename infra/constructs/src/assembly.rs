@@ -182,7 +182,7 @@ impl CloudAssembly {
 /// JSON as the AWS CDK writes it: one-space indentation, key order kept.
 #[allow(
     clippy::expect_used,
-    reason = "a JSON value has string keys only, the one way serializing it could fail"
+    reason = "every map written here has string keys, the one way serializing to JSON could fail"
 )]
 fn to_bytes(value: &impl Serialize) -> Vec<u8> {
     let mut out = Vec::with_capacity(1 << 16);
