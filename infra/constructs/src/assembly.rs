@@ -7,7 +7,6 @@
 //! a function of the app alone: same app, same files, on every machine.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::fs;
 use std::io;
 use std::path::Path;
@@ -16,6 +15,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Map, Value as Json};
 
 use crate::asset::{self, FileAsset, BOOTSTRAP_QUALIFIER};
+use crate::error::Error;
 use crate::order::Dependent;
 use crate::render::{self, RenderedStack};
 use crate::tree::{App, Kind, NodeId, Tree};
@@ -44,30 +44,6 @@ impl Format {
         }
     }
 }
-
-/// Why synthesis failed: every problem found, each naming a construct path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SynthError {
-    /// The problems, in the order they were found.
-    pub problems: Vec<String>,
-}
-
-impl fmt::Display for SynthError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.problems.len();
-        writeln!(
-            f,
-            "synthesis found {n} problem{}:",
-            if n == 1 { "" } else { "s" }
-        )?;
-        for p in &self.problems {
-            writeln!(f, "  - {p}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for SynthError {}
 
 /// One stack of the assembly.
 #[derive(Debug, Clone)]
@@ -109,9 +85,9 @@ pub struct CloudAssembly {
 
 impl App {
     /// Renders and validates every stack, and builds the cloud assembly in memory.
-    pub fn synth(&self, format: Format) -> Result<CloudAssembly, SynthError> {
+    pub fn synth(&self, format: Format) -> Result<CloudAssembly, Error> {
         let tree = self.tree().borrow();
-        let rendered = render::render(&tree).map_err(|problems| SynthError { problems })?;
+        let rendered = render::render(&tree).map_err(|problems| Error::Synth { problems })?;
         let mut problems = Vec::new();
         check_stack_names(&tree, &rendered, &mut problems);
         let stacks: Vec<StackArtifact> = rendered
@@ -119,7 +95,7 @@ impl App {
             .map(|r| artifact(&tree, r, format, &mut problems))
             .collect();
         if !problems.is_empty() {
-            return Err(SynthError { problems });
+            return Err(Error::Synth { problems });
         }
         let mut files = BTreeMap::new();
         for s in &stacks {

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::crate_manifest::{CrateManifest, Local};
 use crate::digest_cache::DigestCache;
+use crate::error::Error;
 use crate::value::{sub, Value};
 
 /// The bootstrap qualifier of the AWS CDK's default bootstrap stack.
@@ -35,33 +36,6 @@ pub struct CrateBuild<'a> {
     /// The platform the file is built for, recorded as [`FileAsset::platform`]
     /// for the tool that builds it.
     pub platform: &'static str,
-}
-
-/// Why a crate asset could not be hashed: the file and the cause.
-#[derive(Debug, thiserror::Error)]
-pub enum AssetError {
-    /// A file or directory of the sources could not be read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file or directory, as given (`fns/api/src/main.rs`).
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// A `Cargo.toml` is not TOML.
-    #[error("{path} is not valid TOML: {source}")]
-    Manifest {
-        /// The manifest's path.
-        path: String,
-        /// The parse error.
-        source: toml::de::Error,
-    },
-    /// A crate's `Cargo.toml` names no package.
-    #[error("{crate_dir}/Cargo.toml has no [package] name")]
-    NoPackage {
-        /// The crate's directory.
-        crate_dir: String,
-    },
 }
 
 /// A file asset of a stack, in the cdk-assets sense.
@@ -166,12 +140,12 @@ pub(crate) struct Sources {
 impl Sources {
     /// What hashing reads of the `Cargo.toml` of the crate or workspace at
     /// `dir`: the cache's summary of these bytes, else parsed.
-    fn manifest(&mut self, dir: &Path) -> Result<Rc<CrateManifest>, AssetError> {
+    fn manifest(&mut self, dir: &Path) -> Result<Rc<CrateManifest>, Error> {
         if let Some(m) = self.manifests.get(dir) {
             return Ok(Rc::clone(m));
         }
         let path = dir.join("Cargo.toml");
-        let read_error = |source| AssetError::Read {
+        let read_error = |source| Error::Read {
             path: path.display().to_string(),
             source,
         };
@@ -185,11 +159,10 @@ impl Sources {
             Some(manifest) => manifest,
             None => {
                 let text = fs::read_to_string(&path).map_err(read_error)?;
-                let manifest =
-                    CrateManifest::parse(&text).map_err(|source| AssetError::Manifest {
-                        path: path.display().to_string(),
-                        source,
-                    })?;
+                let manifest = CrateManifest::parse(&text).map_err(|source| Error::Manifest {
+                    path: path.display().to_string(),
+                    source,
+                })?;
                 // Recorded under the digest of the very bytes parsed.
                 if let (Some(d), Some(cache)) = (digest, &mut self.cache) {
                     if file_digest(text.as_bytes()) == d {
@@ -242,14 +215,11 @@ pub(crate) fn crate_asset(
     sources: &mut Sources,
     crate_dir: &str,
     build: CrateBuild<'_>,
-) -> Result<FileAsset, AssetError> {
+) -> Result<FileAsset, Error> {
     let manifest = sources.manifest(&root.join(crate_dir))?;
-    let package = manifest
-        .package
-        .clone()
-        .ok_or_else(|| AssetError::NoPackage {
-            crate_dir: crate_dir.to_owned(),
-        })?;
+    let package = manifest.package.clone().ok_or_else(|| Error::NoPackage {
+        crate_dir: crate_dir.to_owned(),
+    })?;
     let workspace = sources.manifest(root).ok();
 
     let mut hasher = Sha256::new();
@@ -276,7 +246,7 @@ pub(crate) fn crate_asset(
         for rel in files.iter() {
             let digest = sources
                 .digest(&base.join(rel))
-                .map_err(|source| AssetError::Read {
+                .map_err(|source| Error::Read {
                     path: format!("{dir}/{rel}"),
                     source,
                 })?;
@@ -303,7 +273,7 @@ fn source_dirs(
     sources: &mut Sources,
     crate_dir: &str,
     workspace: Option<&CrateManifest>,
-) -> Result<Vec<(String, Listing)>, AssetError> {
+) -> Result<Vec<(String, Listing)>, Error> {
     let mut dirs = vec![crate_dir.to_owned()];
     collect_path_dependencies(root, sources, crate_dir, workspace, &mut dirs)?;
     dirs.sort();
@@ -311,7 +281,7 @@ fn source_dirs(
         .map(|dir| {
             let files = sources
                 .listing(&root.join(&dir))
-                .map_err(|source| AssetError::Read {
+                .map_err(|source| Error::Read {
                     path: dir.clone(),
                     source,
                 })?;
@@ -325,7 +295,7 @@ fn source_dirs(
 /// profiles) and `Cargo.lock`, and every file of the crate and of the crates
 /// it depends on by path. A change to any of them changes the hash; what
 /// `infra watch` watches. Paths are relative to `root`.
-pub fn function_sources(root: &Path, crate_dir: &str) -> Result<Vec<PathBuf>, AssetError> {
+pub fn function_sources(root: &Path, crate_dir: &str) -> Result<Vec<PathBuf>, Error> {
     let mut sources = Sources::default();
     let workspace = sources.manifest(root).ok();
     let mut out: Vec<PathBuf> = Vec::new();
@@ -376,7 +346,7 @@ fn collect_path_dependencies(
     crate_dir: &str,
     workspace: Option<&CrateManifest>,
     dirs: &mut Vec<String>,
-) -> Result<(), AssetError> {
+) -> Result<(), Error> {
     let manifest = sources.manifest(&root.join(crate_dir))?;
     for (name, local) in &manifest.dependencies {
         let dep_dir = match local {

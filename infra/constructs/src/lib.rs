@@ -52,7 +52,7 @@
 //! // `synth` renders and validates every stack; `CloudAssembly::write` puts it in `cdk.out/`.
 //! let assembly = app.synth(Format::Json)?;
 //! assert_eq!(assembly.stack("Jobs").map(|s| s.stack_name.as_str()), Some("Jobs"));
-//! # Ok::<(), rcdk_constructs::SynthError>(())
+//! # Ok::<(), rcdk_constructs::Error>(())
 //! ```
 
 mod assembly;
@@ -61,6 +61,7 @@ mod asset;
 mod crate_manifest;
 mod digest_cache;
 mod elements;
+mod error;
 pub mod logical_id;
 mod order;
 mod render;
@@ -70,14 +71,15 @@ mod validate;
 pub mod value;
 
 pub use assembly::{
-    CloudAssembly, Format, StackArtifact, SynthError, REQUIRED_BOOTSTRAP_VERSION, SCHEMA_VERSION,
+    CloudAssembly, Format, StackArtifact, REQUIRED_BOOTSTRAP_VERSION, SCHEMA_VERSION,
 };
 pub use asset::{
-    function_sources, staging_bucket_name, staging_bucket_template, AssetError, AssetLocation,
-    CrateBuild, FileAsset, BOOTSTRAP_QUALIFIER,
+    function_sources, staging_bucket_name, staging_bucket_template, AssetLocation, CrateBuild,
+    FileAsset, BOOTSTRAP_QUALIFIER,
 };
 pub use elements::{Condition, ConditionExpr, Output, Parameter, ParameterRef};
-pub use order::{deployment_order, DependencyCycle, Dependent};
+pub use error::Error;
+pub use order::{deployment_order, Dependent};
 pub use resource::Resource;
 pub use tree::{App, RemovalPolicy, ResourceRef, Scope, Stack, Stage};
 pub use validate::{MAX_RESOURCES, MAX_TEMPLATE_BYTES};

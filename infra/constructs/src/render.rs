@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Map, Value as Json};
 
+use crate::error::Error;
 use crate::logical_id::{is_valid, make_unique_id, MAX_ID_LEN};
-use crate::order::DependencyCycle;
 use crate::tree::{Kind, NodeId, Tree};
 use crate::value::{CONDITION_MARKER, GETATT_MARKER, REF_MARKER};
 
@@ -413,7 +413,7 @@ fn check_dependency_cycles(tree: &Tree, stacks: &[RenderedStack], errors: &mut V
     for s in stacks {
         if let Some(cycle) = visit(s.node, &deps, &mut state, &mut Vec::new()) {
             let names = cycle.iter().map(|&n| tree.nodes[n].path.clone()).collect();
-            errors.push(DependencyCycle(names).to_string());
+            errors.push(Error::Cycle(names).to_string());
             return;
         }
     }

@@ -65,9 +65,10 @@ fn named(name: impl Into<Value<String>>) -> Thing {
 }
 
 fn synth_errors(app: &App) -> Vec<String> {
-    app.synth(Format::Json)
-        .expect_err("synthesis should fail")
-        .problems
+    match app.synth(Format::Json) {
+        Err(rcdk_constructs::Error::Synth { problems }) => problems,
+        other => panic!("synthesis should fail with problems: {other:?}"),
+    }
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod token;
 
 use rcdk_toolkit::cli::pipeline::Pipeline;
 use rcdk_toolkit::cli::{Commands, Context};
+use rcdk_toolkit::AppError;
 
 use crate::app::pipeline::PIPELINE_NAME;
 
@@ -17,10 +18,10 @@ pub enum AppCommands {
 }
 
 impl Commands for AppCommands {
-    fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+    fn run(&self, ctx: &Context) -> Result<(), AppError> {
         match self {
-            AppCommands::Token(cmd) => cmd.run(ctx),
-            AppCommands::Pipeline(cmd) => cmd.run(PIPELINE_NAME),
+            AppCommands::Token(cmd) => Ok(cmd.run(ctx)?),
+            AppCommands::Pipeline(cmd) => Ok(cmd.run(PIPELINE_NAME)?),
         }
     }
 }

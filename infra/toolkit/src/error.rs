@@ -1,8 +1,10 @@
-//! The error type of the deploy toolchain: every message names the stack,
-//! resource, file or value concerned and says what to do. The CLI renders it
-//! once (`infra: error: …`).
+//! The toolkit's one error type: every message names the stack, resource,
+//! file or value concerned and says what to do. A variant's message never
+//! repeats its cause; [`Error::report`] adds the chain of causes, and the CLI
+//! prints that once (`infra: error: …`).
 
 use std::path::PathBuf;
+use std::process::ExitStatus;
 
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudformation::types::StackStatus;
@@ -172,8 +174,8 @@ pub enum Error {
         what: String,
     },
     /// A question could not be asked or answered.
-    #[error("could not ask for confirmation: {0}")]
-    Prompt(#[from] std::io::Error),
+    #[error("could not ask for confirmation")]
+    Prompt(#[source] std::io::Error),
     /// A function did not take its hotswapped code.
     #[error("function {function} did not take the new code (s3://{bucket}/{key}): {reason}; fix the code and hotswap again, or deploy without --hotswap")]
     CodeRejected {
@@ -198,14 +200,363 @@ pub enum Error {
     #[error("{0}")]
     NotHotswappable(String),
     /// The bootstrap template did not synthesize.
-    #[error("the bootstrap template is invalid (a bug in infra; please report it): {0}")]
-    BootstrapTemplate(#[from] constructs::SynthError),
+    #[error("the bootstrap template is invalid (a bug in infra; please report it)")]
+    BootstrapTemplate(#[source] constructs::Error),
+
+    // The app and the command line.
+    /// The app's builder or one of its own commands failed (its message as it gave it).
+    #[error(transparent)]
+    App(AppError),
+    /// The app did not synthesize (the message lists every problem), or its
+    /// stacks depend on each other in a cycle.
+    #[error(transparent)]
+    Constructs(#[from] constructs::Error),
+    /// The async runtime could not be started.
+    #[error("cannot start the async runtime")]
+    Runtime(#[source] std::io::Error),
+    /// The current directory cannot be read.
+    #[error("cannot read the current directory")]
+    CurrentDir(#[source] std::io::Error),
+    /// Neither the app's crate nor the current directory is in a Cargo workspace.
+    #[error("cannot find the workspace root (a directory with Cargo.lock): neither '{}' (the app's crate, where this binary was built) nor '{}' is in a workspace; run from inside the app's workspace or set INFRA_SOURCE_ROOT", .crate_dir.display(), .cwd.display())]
+    NoWorkspace {
+        /// The app crate's directory.
+        crate_dir: PathBuf,
+        /// The current directory.
+        cwd: PathBuf,
+    },
+    /// A stack named on the command line is not in the app.
+    #[error("stack '{name}' is not in the app; the stacks are: {} (run 'infra list')", .known.join(", "))]
+    UnknownStack {
+        /// The name given.
+        name: String,
+        /// The app's stacks.
+        known: Vec<String>,
+    },
+    /// The app has several stacks, and the command needs them named.
+    #[error("the app has {} stacks ({}); name the stacks to use or pass --all", .known.len(), .known.join(", "))]
+    StacksNotNamed {
+        /// The app's stacks.
+        known: Vec<String>,
+    },
+    /// A function named on the command line is not in the app.
+    #[error("no function '{name}' in the app; the functions are: {}", list_or_none(.known))]
+    UnknownFunction {
+        /// The name given.
+        name: String,
+        /// The app's functions.
+        known: Vec<String>,
+    },
+    /// A question needs a terminal and there is none.
+    #[error("refusing to continue without a terminal to confirm on; pass {flag} to proceed")]
+    NoTerminal {
+        /// The option that proceeds without asking.
+        flag: &'static str,
+    },
+    /// `destroy` was answered no.
+    #[error("nothing deleted")]
+    NothingDeleted,
+    /// `diff --fail` found differences.
+    #[error("{count} stack(s) differ from what is deployed (--fail)")]
+    StacksDiffer {
+        /// How many stacks differ.
+        count: usize,
+    },
+    /// `watch` was pointed at stacks without functions.
+    #[error("the selected stacks have no functions to watch")]
+    NothingToWatch,
+    /// A listing could not be rendered in the format asked for.
+    #[error("cannot render the output as {format}")]
+    Render {
+        /// "JSON" or "YAML".
+        format: &'static str,
+        /// The serializer's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Output could not be written to standard output.
+    #[error("cannot write to standard output")]
+    Stdout(#[source] std::io::Error),
+
+    // Files and the cloud assembly.
+    /// A file or directory could not be read, written, created or removed.
+    #[error("cannot {action} '{}'", .path.display())]
+    File {
+        /// What was done: "read", "write", "create", "remove", "copy", "open".
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A file is not in the format its name or role says.
+    #[error("'{}' is not valid {format}", .path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// "JSON", "YAML" or "TOML".
+        format: &'static str,
+        /// The parser's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The synthesized assembly could not be written.
+    #[error("cannot write the cloud assembly to '{}'", .dir.display())]
+    WriteAssembly {
+        /// The assembly directory.
+        dir: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The directory is not a cloud assembly.
+    #[error("'{}' is not a cloud assembly; run 'infra synth -o {}' first", .dir.display(), .dir.display())]
+    NotAnAssembly {
+        /// The directory given.
+        dir: PathBuf,
+        /// Why its manifest cannot be read.
+        source: Box<Error>,
+    },
+    /// An entry of an assembly file lacks a field every assembly has.
+    #[error("'{}': {entry} has no {field}; synthesize the app again", .file.display())]
+    AssemblyField {
+        /// The manifest.
+        file: PathBuf,
+        /// The entry ("stack artifact 'Dev-Orders'").
+        entry: String,
+        /// The missing field.
+        field: &'static str,
+    },
+    /// A function asset names a platform that is no Lambda architecture.
+    #[error(
+        "{package} is built for '{platform}', which is no Lambda architecture (arm64, x86_64)"
+    )]
+    BadArchitecture {
+        /// The function's package.
+        package: String,
+        /// The platform recorded.
+        platform: String,
+    },
+    /// The function sources of a crate could not be listed.
+    #[error("cannot list the sources of {crate_dir}")]
+    FunctionSources {
+        /// The crate's directory.
+        crate_dir: String,
+        /// Why (boxed: a TOML error is large).
+        source: Box<constructs::Error>,
+    },
+
+    // Building functions.
+    /// cargo-lambda is not on the tools' `PATH`.
+    #[error("cargo-lambda is not installed: run scripts/tools.sh (it installs cargo-lambda and zig into .tools/venv), or 'pip install cargo-lambda ziglang'")]
+    NoCargoLambda,
+    /// `cargo lambda build` could not be started.
+    #[error("failed to run 'cargo lambda build'")]
+    CargoLambdaNotRun(#[source] std::io::Error),
+    /// `cargo lambda build` failed.
+    #[error("'cargo lambda build' of {} failed ({status}); see its output above", .packages.join(", "))]
+    CargoLambdaFailed {
+        /// The packages it built.
+        packages: Vec<String>,
+        /// Its exit status.
+        status: ExitStatus,
+    },
+    /// cargo-lambda wrote no zip for a package.
+    #[error("cargo-lambda built package '{package}' but wrote no {}; each function crate must have one binary named after its package ({crate_dir}/Cargo.toml)", .zip.display())]
+    NoZip {
+        /// The package.
+        package: String,
+        /// Where the zip should be.
+        zip: PathBuf,
+        /// The package's crate directory.
+        crate_dir: String,
+    },
+    /// Functions cannot be built to run on this machine.
+    #[error("functions cannot be built for this machine's CPU ({arch}); Lambda runs x86_64 and arm64 only")]
+    UnsupportedHost {
+        /// The machine's architecture.
+        arch: &'static str,
+    },
+
+    // The local engine.
+    /// The local engine's interpreter is missing.
+    #[error("the local AWS engine is not installed ('{}' is missing): it is LocalStack's core with the plugins of the rcdk repository's infra/local-engine (Python 3.13), which the rcdk-toolkit crate does not contain; run scripts/tools.sh in an rcdk checkout (it installs both into .tools/localstack), then set TOOLS_DIR to that .tools folder, or INFRA_LOCAL_PYTHON to its localstack/bin/python", .python.display())]
+    EngineNotInstalled {
+        /// The interpreter looked for.
+        python: PathBuf,
+    },
+    /// No local engine answers.
+    #[error("the local engine is not running; start it and deploy the app with 'infra local up'")]
+    EngineNotRunning,
+    /// The engine's port is taken.
+    #[error("port {port} on 127.0.0.1 is in use by another program; stop it or pass --port to choose another")]
+    PortInUse {
+        /// The port.
+        port: u16,
+    },
+    /// The engine's process could not be started.
+    #[error("cannot start the local engine with {}", .python.display())]
+    EngineNotStarted {
+        /// Its interpreter.
+        python: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The engine exited or did not answer in time.
+    #[error("the local engine did not start (see {}); its last lines:\n{tail}", .log.display())]
+    EngineFailed {
+        /// Its log file.
+        log: PathBuf,
+        /// The log's last lines.
+        tail: String,
+    },
+    /// A request to the engine's own endpoints failed.
+    #[error("GET {url} failed")]
+    Http {
+        /// The URL.
+        url: String,
+        /// The transport's, timer's or parser's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The engine answered with an error status.
+    #[error("GET {url} answered {status}: {body}")]
+    HttpStatus {
+        /// The URL.
+        url: String,
+        /// The status.
+        status: u16,
+        /// The body, as text.
+        body: String,
+    },
+    /// A resource the app declares is missing from the deployed stack.
+    #[error("stack {stack} has no deployed {logical_id} ({name}); run 'infra local up'")]
+    NotDeployed {
+        /// The stack's label.
+        stack: String,
+        /// The resource's logical ID.
+        logical_id: String,
+        /// Its construct name.
+        name: String,
+    },
+    /// A pipeline could not be read or started.
+    #[error("cannot {action} pipeline '{name}' ({message}); deploy the Pipeline stack first, or pass --name")]
+    Pipeline {
+        /// "read" or "start".
+        action: &'static str,
+        /// The pipeline's name.
+        name: String,
+        /// The service's code and message.
+        message: String,
+    },
+
+    // `infra init`.
+    /// `--from-source` is not a checkout of the toolkit.
+    #[error("--from-source '{}' is not a checkout of the toolkit (the rcdk repository)", .path.display())]
+    NotACheckout {
+        /// The path given.
+        path: PathBuf,
+        /// What is wrong with it.
+        source: Box<Error>,
+    },
+    /// The directory to scaffold into has files.
+    #[error("'{}' is not empty; give a new or empty directory to 'infra init'", .dir.display())]
+    NotEmpty {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// The directory's name cannot name a package.
+    #[error("'{}' has no folder name to name the app by", .dir.display())]
+    NoAppName {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// A `Cargo.toml` names no package.
+    #[error("'{}' has no [package] name", .path.display())]
+    NoPackageName {
+        /// The manifest.
+        path: PathBuf,
+    },
+    /// A path cannot be written into a manifest.
+    #[error("'{}' is not valid UTF-8", .path.display())]
+    NotUtf8 {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A template of `infra init` uses a placeholder it is not given.
+    #[error("the template of {file} has an unknown placeholder {{{{{placeholder}}}}} (a bug in infra; please report it)")]
+    Placeholder {
+        /// The file the template renders.
+        file: &'static str,
+        /// The placeholder's name.
+        placeholder: String,
+    },
+}
+
+/// An error of the app's own code: its builder's and its commands'. Any
+/// error type converts into it with `?` (`anyhow::Error` too, and [`Error`]).
+pub type AppError = Box<dyn std::error::Error + Send + Sync>;
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "(none)".to_owned()
+    } else {
+        items.join(", ")
+    }
 }
 
 /// A result of the deploy toolchain.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// The message and each cause after it, separated by `: `: what the CLI
+    /// prints. A cause whose text the message already contains is not repeated.
+    pub fn report(&self) -> String {
+        let mut out = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(e) = cause {
+            let text = e.to_string();
+            if !out.contains(&text) {
+                out.push_str(": ");
+                out.push_str(&text);
+            }
+            cause = e.source();
+        }
+        out
+    }
+
+    /// An error of the app's own code.
+    /// (The toolkit's own errors, passed back through an app's command, stay what they are.)
+    pub fn app(error: impl Into<AppError>) -> Error {
+        match error.into().downcast::<Error>() {
+            Ok(own) => *own,
+            Err(other) => Error::App(other),
+        }
+    }
+
+    /// [`Error::Parse`]: `path` is not valid `format` ("JSON", "YAML", "TOML").
+    pub fn parse(
+        path: &std::path::Path,
+        format: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        Error::Parse {
+            path: path.to_path_buf(),
+            format,
+            source: Box::new(source),
+        }
+    }
+
+    /// A function that turns an I/O error on `path` into [`Error::File`]
+    /// (`.map_err(Error::file("read", &path))`).
+    pub fn file(
+        action: &'static str,
+        path: &std::path::Path,
+    ) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.to_path_buf();
+        move |source| Error::File {
+            action,
+            path,
+            source,
+        }
+    }
+
     /// A function that turns an SDK error into [`Error::Aws`] for `action`
     /// (`.map_err(Error::aws(format!("delete stack {name}")))`).
     pub fn aws<E, R>(action: impl Into<String>) -> impl FnOnce(SdkError<E, R>) -> Error

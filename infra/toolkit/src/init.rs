@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context as _};
+use crate::{Error, Result};
 
 /// Each file of a new project, by its path in the project, and its template.
 const FILES: &[(&str, &str)] = &[
@@ -83,19 +83,18 @@ impl Dependencies {
     /// By path, from the checkout at `checkout`, with its patches and a copy
     /// of its `Cargo.lock`: the project resolves, offline, to the versions
     /// the checkout already built (cargo drops the entries it does not use).
-    pub fn from_checkout(checkout: &Path) -> anyhow::Result<Dependencies> {
-        let root = checkout.canonicalize().with_context(|| {
-            format!("--from-source '{}': no such directory", checkout.display())
-        })?;
+    pub fn from_checkout(checkout: &Path) -> Result<Dependencies> {
+        let not_a_checkout = |e: Error| Error::NotACheckout {
+            path: checkout.to_path_buf(),
+            source: Box::new(e),
+        };
+        let root = checkout
+            .canonicalize()
+            .map_err(|e| not_a_checkout(Error::file("find", checkout)(e)))?;
         let mut lines = String::new();
         for (key, dir, _) in CRATES {
             let dir = root.join(dir);
-            let package = package_name(&dir.join("Cargo.toml")).with_context(|| {
-                format!(
-                    "--from-source '{}' is not a checkout of the toolkit",
-                    checkout.display()
-                )
-            })?;
+            let package = package_name(&dir.join("Cargo.toml")).map_err(not_a_checkout)?;
             let path = toml_string(&dir)?;
             let _ = if *key == package {
                 writeln!(lines, "{key} = {{ path = {path} }}")
@@ -117,12 +116,11 @@ impl Dependencies {
 
 /// Writes a new project into `dir` (created; refused unless empty) and
 /// returns the files written, relative to `dir`.
-pub fn scaffold(dir: &Path, deps: &Dependencies) -> anyhow::Result<Vec<PathBuf>> {
+pub fn scaffold(dir: &Path, deps: &Dependencies) -> Result<Vec<PathBuf>> {
     if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
-        bail!(
-            "'{}' is not empty; give a new or empty directory to 'infra init'",
-            dir.display()
-        );
+        return Err(Error::NotEmpty {
+            dir: dir.to_path_buf(),
+        });
     }
     let name = package_name_for(dir)?;
     let stack = pascal_case(&name);
@@ -136,25 +134,22 @@ pub fn scaffold(dir: &Path, deps: &Dependencies) -> anyhow::Result<Vec<PathBuf>>
     for (path, template) in FILES {
         let file = dir.join(path);
         if let Some(parent) = file.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create '{}'", parent.display()))?;
+            std::fs::create_dir_all(parent).map_err(Error::file("create", parent))?;
         }
-        let text = render(template, &vars).with_context(|| format!("template of {path}"))?;
-        std::fs::write(&file, text)
-            .with_context(|| format!("cannot write '{}'", file.display()))?;
+        let text = render(path, template, &vars)?;
+        std::fs::write(&file, text).map_err(Error::file("write", &file))?;
         written.push(PathBuf::from(path));
     }
     if let Some(lock) = &deps.lock {
-        std::fs::copy(lock, dir.join("Cargo.lock"))
-            .with_context(|| format!("cannot copy '{}'", lock.display()))?;
+        std::fs::copy(lock, dir.join("Cargo.lock")).map_err(Error::file("copy", lock))?;
         written.push(PathBuf::from("Cargo.lock"));
     }
     Ok(written)
 }
 
-/// `template` with each `{{key}}` of `vars` replaced; an error names any
-/// other `{{word}}` left.
-fn render(template: &str, vars: &[(&str, &str)]) -> anyhow::Result<String> {
+/// `template` (of `file`) with each `{{key}}` of `vars` replaced; an error
+/// names any other `{{word}}` left.
+fn render(file: &'static str, template: &str, vars: &[(&str, &str)]) -> Result<String> {
     let mut out = template.to_owned();
     for (key, value) in vars {
         out = out.replace(&format!("{{{{{key}}}}}"), value);
@@ -165,7 +160,10 @@ fn render(template: &str, vars: &[(&str, &str)]) -> anyhow::Result<String> {
         if let Some(end) = after.find("}}") {
             let word = &after[..end];
             if !word.is_empty() && word.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-                bail!("unknown placeholder {{{{{word}}}}}");
+                return Err(Error::Placeholder {
+                    file,
+                    placeholder: word.to_owned(),
+                });
             }
         }
         rest = after;
@@ -175,11 +173,13 @@ fn render(template: &str, vars: &[(&str, &str)]) -> anyhow::Result<String> {
 
 /// The package name for a project in `dir`: its folder name, lower-case,
 /// with anything but letters, digits, `-` and `_` made `-`.
-fn package_name_for(dir: &Path) -> anyhow::Result<String> {
+fn package_name_for(dir: &Path) -> Result<String> {
     let base = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .with_context(|| format!("'{}' has no folder name to name the app by", dir.display()))?;
+        .ok_or_else(|| Error::NoAppName {
+            dir: dir.to_path_buf(),
+        })?;
     let name: String = base
         .to_lowercase()
         .chars()
@@ -213,26 +213,25 @@ fn pascal_case(name: &str) -> String {
 }
 
 /// `[package] name` of the manifest at `path`.
-fn package_name(path: &Path) -> anyhow::Result<String> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read '{}'", path.display()))?;
-    let manifest: toml::Table =
-        toml::from_str(&text).with_context(|| format!("'{}' is not TOML", path.display()))?;
-    manifest
+fn package_name(path: &Path) -> Result<String> {
+    read_toml(path)?
         .get("package")
         .and_then(|p| p.get("name"))
         .and_then(toml::Value::as_str)
         .map(str::to_owned)
-        .with_context(|| format!("'{}' has no [package] name", path.display()))
+        .ok_or_else(|| Error::NoPackageName {
+            path: path.to_path_buf(),
+        })
+}
+
+fn read_toml(path: &Path) -> Result<toml::Table> {
+    let text = std::fs::read_to_string(path).map_err(Error::file("read", path))?;
+    toml::from_str(&text).map_err(|e| Error::parse(path, "TOML", e))
 }
 
 /// The `[patch.crates-io]` of the workspace at `root`, paths made absolute.
-fn patches(root: &Path) -> anyhow::Result<String> {
-    let manifest = root.join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest)
-        .with_context(|| format!("cannot read '{}'", manifest.display()))?;
-    let workspace: toml::Table =
-        toml::from_str(&text).with_context(|| format!("'{}' is not TOML", manifest.display()))?;
+fn patches(root: &Path) -> Result<String> {
+    let workspace = read_toml(&root.join("Cargo.toml"))?;
     let Some(patch) = workspace
         .get("patch")
         .and_then(|p| p.get("crates-io"))
@@ -256,10 +255,10 @@ fn patches(root: &Path) -> anyhow::Result<String> {
 }
 
 /// `path` as a TOML string.
-fn toml_string(path: &Path) -> anyhow::Result<String> {
-    let text = path
-        .to_str()
-        .with_context(|| format!("'{}' is not valid UTF-8", path.display()))?;
+fn toml_string(path: &Path) -> Result<String> {
+    let text = path.to_str().ok_or_else(|| Error::NotUtf8 {
+        path: path.to_path_buf(),
+    })?;
     Ok(toml::Value::String(text.to_owned()).to_string())
 }
 
@@ -270,14 +269,17 @@ mod tests {
     #[test]
     fn placeholders_are_replaced_and_unknown_ones_refused() {
         let vars = [("name", "shop")];
-        assert_eq!(render("x {{name}} y", &vars).unwrap(), "x shop y");
+        assert_eq!(render("f", "x {{name}} y", &vars).unwrap(), "x shop y");
         assert_eq!(
-            render("run: echo ${{ github.ref }}", &vars).unwrap(),
+            render("f", "run: echo ${{ github.ref }}", &vars).unwrap(),
             "run: echo ${{ github.ref }}",
             "GitHub expressions are not placeholders"
         );
-        let err = render("{{nmae}}", &vars).unwrap_err();
-        assert_eq!(err.to_string(), "unknown placeholder {{nmae}}");
+        let err = render("src/lib.rs", "{{nmae}}", &vars).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the template of src/lib.rs has an unknown placeholder {{nmae}} (a bug in infra; please report it)"
+        );
     }
 
     #[test]
@@ -300,7 +302,7 @@ mod tests {
             ("patch", ""),
         ];
         for (path, template) in FILES {
-            assert!(render(template, &vars).is_ok(), "{path}");
+            assert!(render(path, template, &vars).is_ok(), "{path}");
         }
     }
 }

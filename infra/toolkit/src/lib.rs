@@ -5,7 +5,9 @@
 //!
 //! An app's binary hands it the function that builds its `App` and the
 //! location of its crate (where function asset paths are found), and may add
-//! commands of its own ([`cli::Commands`]):
+//! commands of its own ([`cli::Commands`]). Its errors can be of any type
+//! ([`AppError`]); the toolkit's are [`Error`], whose [`Error::report`] is
+//! what the command line prints:
 //!
 //! ```no_run
 //! # extern crate constructs as rcdk_constructs;
@@ -13,7 +15,10 @@
 //! use std::path::PathBuf;
 //! use std::process::ExitCode;
 //!
-//! fn build(context: BTreeMap<String, String>, source_root: PathBuf) -> anyhow::Result<rcdk_constructs::App> {
+//! fn build(
+//!     context: BTreeMap<String, String>,
+//!     source_root: PathBuf,
+//! ) -> Result<rcdk_constructs::App, rcdk_toolkit::AppError> {
 //!     let app = rcdk_constructs::App::with_context(context);
 //!     app.set_source_root(source_root);
 //!     app.stack("Hello");
@@ -43,5 +48,5 @@ pub mod local;
 mod toolkit;
 pub mod tools;
 
-pub use error::{Error, Result};
+pub use error::{AppError, Error, Result};
 pub use toolkit::Toolkit;

@@ -9,6 +9,7 @@ use clap::Parser as _;
 use constructs::App;
 
 use crate::cli::{AppSpec, Cli, Commands, NoCommands};
+use crate::{AppError, Error};
 
 /// The command line of one app: its builder, its crate's location, and the
 /// commands it adds (`E`, none by default).
@@ -22,13 +23,16 @@ impl Toolkit {
     /// the workspace root. `crate_dir` is the app crate's own location
     /// (`env!("CARGO_MANIFEST_DIR")`): the workspace above it is where
     /// function sources are hashed from, whatever the current directory.
-    pub fn new(
+    pub fn new<E>(
         crate_dir: impl Into<PathBuf>,
-        build: impl Fn(BTreeMap<String, String>, PathBuf) -> anyhow::Result<App> + 'static,
-    ) -> Toolkit {
+        build: impl Fn(BTreeMap<String, String>, PathBuf) -> Result<App, E> + 'static,
+    ) -> Toolkit
+    where
+        E: Into<AppError>,
+    {
         Toolkit {
             app: AppSpec {
-                build: Box::new(build),
+                build: Box::new(move |context, root| build(context, root).map_err(Error::app)),
                 crate_dir: crate_dir.into(),
             },
             commands: PhantomData,
@@ -53,7 +57,7 @@ impl<E: Commands> Toolkit<E> {
         match Cli::<E>::parse().run(&self.app) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("infra: error: {e:#}");
+                eprintln!("infra: error: {}", e.report());
                 ExitCode::FAILURE
             }
         }

@@ -67,18 +67,12 @@ impl AssemblyArgs {
     pub fn prepare(
         &self,
         ctx: &super::Context,
-    ) -> anyhow::Result<(std::path::PathBuf, Option<constructs::CloudAssembly>)> {
-        use anyhow::Context as _;
+    ) -> crate::Result<(std::path::PathBuf, Option<constructs::CloudAssembly>)> {
         if let Some(dir) = &self.app {
             return Ok((dir.clone(), None));
         }
         let assembly = ctx.synthesize()?;
-        assembly.write(&self.output).with_context(|| {
-            format!(
-                "cannot write the cloud assembly to '{}'",
-                self.output.display()
-            )
-        })?;
+        super::write_assembly(&assembly, &self.output)?;
         Ok((self.output.clone(), Some(assembly)))
     }
 }

@@ -27,10 +27,16 @@ pub struct Bootstrap {
 
 impl Bootstrap {
     /// Runs the command.
-    pub fn run(&self, _ctx: &Context) -> anyhow::Result<()> {
+    pub fn run(&self, _ctx: &Context) -> crate::Result<()> {
         let (account, region) = match &self.environment {
             Some(e) if e.starts_with("aws://") => crate::deploy::assembly::parse_environment(e),
-            Some(e) => anyhow::bail!("'{e}' is not an environment; write aws://ACCOUNT/REGION, e.g. aws://123456789012/eu-west-1"),
+            Some(e) => {
+                return Err(crate::Error::BadArgument {
+                    value: e.clone(),
+                    form: "an environment (aws://ACCOUNT/REGION)",
+                    example: "infra bootstrap aws://123456789012/eu-west-1",
+                })
+            }
             None => (None, None),
         };
         crate::deploy::runtime()?.block_on(async {
@@ -51,7 +57,7 @@ impl Bootstrap {
                 &Terminal,
             )
             .await?;
-            anyhow::Ok(())
+            Ok(())
         })
     }
 }

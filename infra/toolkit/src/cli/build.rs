@@ -28,9 +28,9 @@ pub struct Build {
 
 impl Build {
     /// Runs the command.
-    pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+    pub fn run(&self, ctx: &Context) -> crate::Result<()> {
         let assembly = ctx.synthesize()?;
-        assembly.write(&self.output)?;
+        super::write_assembly(&assembly, &self.output)?;
         let jobs = build::jobs(&assembly, &self.functions)?;
         if jobs.is_empty() {
             eprintln!("The app has no function assets; nothing to build");

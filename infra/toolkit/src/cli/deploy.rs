@@ -75,7 +75,7 @@ fn parse_parameter(s: &str) -> crate::Result<(Option<String>, String, String)> {
 
 impl Deploy {
     /// Runs the command.
-    pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+    pub fn run(&self, ctx: &Context) -> crate::Result<()> {
         let runtime = crate::deploy::runtime()?;
         let target = Target::new(ctx, self.local, &self.aws, &runtime)?;
         let (dir, synthesized) = match &self.assembly.app {

@@ -28,7 +28,7 @@ pub struct Destroy {
 
 impl Destroy {
     /// Runs the command.
-    pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+    pub fn run(&self, ctx: &Context) -> crate::Result<()> {
         let (dir, _) = self.assembly.prepare(ctx)?;
         let assembly = Assembly::read(&dir)?;
         let mut selected = dependency_order(&assembly.select(&self.stacks, self.all)?);
@@ -42,7 +42,7 @@ impl Destroy {
                 }
             }
             if !confirm_on_terminal("Delete them? [y/N] ", "--force")? {
-                anyhow::bail!("nothing deleted");
+                return Err(crate::Error::NothingDeleted);
             }
         }
         crate::deploy::runtime()?.block_on(async {
@@ -56,7 +56,7 @@ impl Destroy {
                 )
                 .await?;
             }
-            anyhow::Ok(())
+            Ok(())
         })
     }
 }

@@ -23,7 +23,7 @@ pub struct Diff {
 
 impl Diff {
     /// Runs the command.
-    pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+    pub fn run(&self, ctx: &Context) -> crate::Result<()> {
         let (dir, _) = self.assembly.prepare(ctx)?;
         let assembly = Assembly::read(&dir)?;
         let selected = dependency_order(&assembly.select(&self.stacks, true)?);
@@ -43,7 +43,7 @@ impl Diff {
                     differing += 1;
                 }
             }
-            anyhow::Ok(differing)
+            Ok::<_, crate::Error>(differing)
         })?;
         eprintln!(
             "{differing} of {} stack{} differ{}",
@@ -52,7 +52,7 @@ impl Diff {
             if differing == 1 { "s" } else { "" }
         );
         if self.fail && differing > 0 {
-            anyhow::bail!("{differing} stack(s) differ from what is deployed (--fail)");
+            return Err(crate::Error::StacksDiffer { count: differing });
         }
         Ok(())
     }

@@ -27,7 +27,7 @@ pub enum Language {
 
 impl Graph {
     /// Runs the command.
-    pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+    pub fn run(&self, ctx: &Context) -> crate::Result<()> {
         let assembly = ctx.synthesize()?;
         let graph = crate::graph::build(&assembly.stacks, self.all);
         print!(

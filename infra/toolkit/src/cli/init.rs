@@ -20,7 +20,7 @@ pub struct Init {
 
 impl Init {
     /// Runs the command.
-    pub fn run(&self) -> anyhow::Result<()> {
+    pub fn run(&self) -> crate::Result<()> {
         let deps = match &self.from_source {
             Some(checkout) => Dependencies::from_checkout(checkout)?,
             None => Dependencies::published(),

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use super::{Context, OutputFormat};
+use super::Context;
 
 /// List the app's stacks in deployment order: name, environment and the
 /// stacks each depends on.
@@ -13,7 +13,7 @@ pub struct List {}
 
 impl List {
     /// Runs the command.
-    pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+    pub fn run(&self, ctx: &Context) -> crate::Result<()> {
         let assembly = ctx.synthesize()?;
         let stacks = constructs::deployment_order(&assembly.stacks)?;
         let text = match ctx.format() {
@@ -30,11 +30,7 @@ impl List {
                         })
                     })
                     .collect();
-                if format == OutputFormat::Json {
-                    serde_json::to_string_pretty(&rows)? + "\n"
-                } else {
-                    serde_yaml::to_string(&rows)?
-                }
+                format.render(&rows)?
             }
         };
         print!("{text}");

@@ -4,12 +4,11 @@
 use std::io::Write as _;
 use std::time::Duration;
 
-use anyhow::{bail, Context as _};
 use aws_constructs::lambda::Architecture;
 use serde_json::json;
 
 use super::report::Terminal;
-use super::{Context, OutputFormat};
+use super::Context;
 use crate::deploy::assembly::{dependency_order, Assembly};
 use crate::deploy::bootstrap::{bootstrap, BucketEncryptionKind};
 use crate::deploy::build;
@@ -18,6 +17,7 @@ use crate::deploy::session::{describe, Session};
 use crate::deploy::stack::{deploy, format_outputs, DeployOptions, Deployed};
 use crate::local::engine::{self, Engine};
 use crate::local::{account, apis, logs, messages, Layout, DEFAULT_REGION};
+use crate::{Error, Result};
 
 /// Run the app on this machine: a local AWS engine (LocalStack's core with
 /// this project's plugins, no Docker, no AWS account), the functions built for
@@ -40,7 +40,7 @@ enum Command {
 
 impl Local {
     /// Runs the subcommand.
-    pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+    pub fn run(&self, ctx: &Context) -> Result<()> {
         let layout = Layout::for_workspace(&ctx.source_root()?);
         match &self.command {
             Command::Up(cmd) => cmd.run(ctx, &layout),
@@ -69,14 +69,12 @@ struct Up {
 }
 
 impl Up {
-    fn run(&self, ctx: &Context, layout: &Layout) -> anyhow::Result<()> {
+    fn run(&self, ctx: &Context, layout: &Layout) -> Result<()> {
         let root = ctx.source_root()?;
         // The app first: a synthesis error should not leave an engine behind.
         let synthesized = ctx.synthesize()?;
         let dir = layout.assembly();
-        synthesized
-            .write(&dir)
-            .with_context(|| format!("cannot write the cloud assembly to '{}'", dir.display()))?;
+        super::write_assembly(&synthesized, &dir)?;
         let runtime = crate::deploy::runtime()?;
         let (engine, started) = match runtime.block_on(engine::running(layout)) {
             Some(engine) => {
@@ -123,11 +121,11 @@ pub(super) fn build_for_host(
     root: &std::path::Path,
     dir: &std::path::Path,
     synthesized: &constructs::CloudAssembly,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     let host = match std::env::consts::ARCH {
         "x86_64" => Architecture::X86_64,
         "aarch64" => Architecture::Arm64,
-        other => bail!("functions cannot be built for this machine's CPU ({other}); Lambda runs x86_64 and arm64 only"),
+        arch => return Err(Error::UnsupportedHost { arch }),
     };
     let opts = build::Options {
         profile: build::Profile::Local,
@@ -148,7 +146,7 @@ pub(super) fn build_for_host(
     Ok(())
 }
 
-async fn deploy_all(layout: &Layout, engine: &Engine) -> anyhow::Result<()> {
+async fn deploy_all(layout: &Layout, engine: &Engine) -> Result<()> {
     let session = Session::local(&engine.endpoint, &engine.region).await;
     let assembly = Assembly::read(&layout.assembly())?;
     let identities = account::ses_identities(&assembly.stacks);
@@ -185,24 +183,25 @@ async fn deploy_all(layout: &Layout, engine: &Engine) -> anyhow::Result<()> {
         &engine.endpoint,
     )
     .await?;
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "\nThe app runs at {} (region {}).",
+    let mut text = format!(
+        "\nThe app runs at {} (region {}).\n",
         engine.endpoint, engine.region
-    )?;
+    );
     if !apis.is_empty() {
-        writeln!(out, "APIs:")?;
+        text.push_str("APIs:\n");
         for api in &apis {
-            writeln!(out, "  {:<16} {:<8} {}", api.stack, api.name, api.url)?;
+            text.push_str(&format!(
+                "  {:<16} {:<8} {}\n",
+                api.stack, api.name, api.url
+            ));
         }
     }
-    write!(out, "{outputs}")?;
-    writeln!(
-        out,
-        "Sent mail and SMS: infra local messages; function output: infra local logs; other commands: eval \"$(infra local env)\""
-    )?;
-    Ok(())
+    text.push_str(&outputs);
+    text.push_str("Sent mail and SMS: infra local messages; function output: infra local logs; other commands: eval \"$(infra local env)\"\n");
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(Error::Stdout)
 }
 
 /// The engine's endpoint and region, the app's API base URLs and its stacks.
@@ -211,7 +210,7 @@ async fn deploy_all(layout: &Layout, engine: &Engine) -> anyhow::Result<()> {
 struct Status {}
 
 impl Status {
-    fn run(&self, ctx: &Context, layout: &Layout) -> anyhow::Result<()> {
+    fn run(&self, ctx: &Context, layout: &Layout) -> Result<()> {
         let runtime = crate::deploy::runtime()?;
         let engine = require_running(&runtime, layout)?;
         let assembly = Assembly::read(&layout.assembly())?;
@@ -229,7 +228,7 @@ impl Status {
                 );
             }
             let apis = apis::local_apis(&cfn, &assembly.stacks, &engine.endpoint).await?;
-            anyhow::Ok((apis, stacks))
+            Ok::<_, Error>((apis, stacks))
         })?;
         let status = json!({
             "endpoint": engine.endpoint,
@@ -239,8 +238,7 @@ impl Status {
             "stacks": stacks,
         });
         match ctx.format() {
-            Some(OutputFormat::Json) => println!("{}", serde_json::to_string_pretty(&status)?),
-            Some(OutputFormat::Yaml) => print!("{}", serde_yaml::to_string(&status)?),
+            Some(format) => print!("{}", format.render(&status)?),
             None => {
                 println!(
                     "endpoint  {} (region {}, pid {})",
@@ -268,13 +266,12 @@ impl Status {
 struct Messages {}
 
 impl Messages {
-    fn run(&self, ctx: &Context, layout: &Layout) -> anyhow::Result<()> {
+    fn run(&self, ctx: &Context, layout: &Layout) -> Result<()> {
         let runtime = crate::deploy::runtime()?;
         let engine = require_running(&runtime, layout)?;
         let list = runtime.block_on(messages::messages(&engine.endpoint, &engine.region))?;
         match ctx.format() {
-            Some(OutputFormat::Json) => println!("{}", serde_json::to_string_pretty(&list)?),
-            Some(OutputFormat::Yaml) => print!("{}", serde_yaml::to_string(&list)?),
+            Some(format) => print!("{}", format.render(&list)?),
             None if list.is_empty() => eprintln!("no messages sent yet"),
             None => {
                 for m in &list {
@@ -306,7 +303,7 @@ struct Logs {
 }
 
 impl Logs {
-    fn run(&self, layout: &Layout) -> anyhow::Result<()> {
+    fn run(&self, layout: &Layout) -> Result<()> {
         let runtime = crate::deploy::runtime()?;
         let engine = require_running(&runtime, layout)?;
         let assembly = Assembly::read(&layout.assembly())?;
@@ -316,11 +313,10 @@ impl Logs {
             Some(name) => {
                 let found: Vec<_> = all.iter().filter(|f| f.is_called(name)).collect();
                 if found.is_empty() {
-                    let known: Vec<&str> = all.iter().map(logs::Function::label).collect();
-                    bail!(
-                        "no function '{name}' in the app; the functions are: {}",
-                        known.join(", ")
-                    );
+                    return Err(Error::UnknownFunction {
+                        name: name.clone(),
+                        known: all.iter().map(|f| f.label().to_owned()).collect(),
+                    });
                 }
                 found
             }
@@ -335,7 +331,7 @@ impl Logs {
                     files.push((f.label().to_owned(), logs::file(layout, name)));
                 }
             }
-            anyhow::Ok(files)
+            Ok::<_, Error>(files)
         })?;
         let prefix = files.len() > 1;
         let mut offsets = vec![0usize; files.len()];
@@ -354,7 +350,7 @@ impl Logs {
             if !self.follow {
                 return Ok(());
             }
-            std::io::stdout().flush()?;
+            std::io::stdout().flush().map_err(Error::Stdout)?;
             std::thread::sleep(Duration::from_millis(500));
         }
     }
@@ -366,7 +362,7 @@ impl Logs {
 struct Env {}
 
 impl Env {
-    fn run(&self, layout: &Layout) -> anyhow::Result<()> {
+    fn run(&self, layout: &Layout) -> Result<()> {
         let engine = require_running(&crate::deploy::runtime()?, layout)?;
         println!("export AWS_ENDPOINT_URL={}", engine.endpoint);
         println!(
@@ -384,11 +380,10 @@ impl Env {
 struct Down {}
 
 impl Down {
-    fn run(&self, layout: &Layout) -> anyhow::Result<()> {
+    fn run(&self, layout: &Layout) -> Result<()> {
         let stopped = engine::stop(layout);
         if layout.root().exists() {
-            std::fs::remove_dir_all(layout.root())
-                .with_context(|| format!("cannot remove {}", layout.root().display()))?;
+            std::fs::remove_dir_all(layout.root()).map_err(Error::file("remove", layout.root()))?;
         }
         eprintln!(
             "{}; removed {}",
@@ -406,8 +401,8 @@ impl Down {
 pub(super) fn require_running(
     runtime: &tokio::runtime::Runtime,
     layout: &Layout,
-) -> anyhow::Result<Engine> {
-    runtime.block_on(engine::running(layout)).context(
-        "the local engine is not running; start it and deploy the app with 'infra local up'",
-    )
+) -> Result<Engine> {
+    runtime
+        .block_on(engine::running(layout))
+        .ok_or(Error::EngineNotRunning)
 }

@@ -22,9 +22,10 @@ mod watch;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context as _};
 use clap::{Parser, Subcommand, ValueEnum};
 use constructs::{App, CloudAssembly, Format};
+
+use crate::{AppError, Error, Result};
 
 pub use aws::AwsArgs;
 
@@ -45,8 +46,9 @@ pub struct Cli<E: Commands> {
 /// output format, the synthesized app). Commands that talk to AWS flatten
 /// [`AwsArgs`] into their arguments, as the toolkit's do.
 pub trait Commands: Subcommand + std::fmt::Debug {
-    /// Runs the selected command.
-    fn run(&self, ctx: &Context) -> anyhow::Result<()>;
+    /// Runs the selected command. Errors of any type convert into
+    /// [`AppError`] with `?`, the toolkit's own too.
+    fn run(&self, ctx: &Context) -> Result<(), AppError>;
 }
 
 /// No commands beyond the toolkit's: the default of [`crate::Toolkit`].
@@ -54,13 +56,13 @@ pub trait Commands: Subcommand + std::fmt::Debug {
 pub enum NoCommands {}
 
 impl Commands for NoCommands {
-    fn run(&self, _ctx: &Context) -> anyhow::Result<()> {
+    fn run(&self, _ctx: &Context) -> Result<(), AppError> {
         match *self {}
     }
 }
 
 /// What builds the app: the `-c` values and the source root in, the app out.
-pub type BuildApp = dyn Fn(BTreeMap<String, String>, PathBuf) -> anyhow::Result<App>;
+pub type BuildApp = dyn Fn(BTreeMap<String, String>, PathBuf) -> Result<App>;
 
 /// The app as the toolkit knows it: how to build it and where its crate is.
 pub(crate) struct AppSpec {
@@ -95,6 +97,19 @@ pub enum OutputFormat {
     Yaml,
 }
 
+impl OutputFormat {
+    /// `value` as pretty JSON or as YAML, ending in a newline.
+    pub fn render<T: serde::Serialize>(self, value: &T) -> Result<String> {
+        let rendered = match self {
+            OutputFormat::Json => serde_json::to_string_pretty(value)
+                .map(|text| text + "\n")
+                .map_err(|e| ("JSON", e.into())),
+            OutputFormat::Yaml => serde_yaml::to_string(value).map_err(|e| ("YAML", e.into())),
+        };
+        rendered.map_err(|(format, source)| Error::Render { format, source })
+    }
+}
+
 impl From<OutputFormat> for Format {
     fn from(f: OutputFormat) -> Format {
         match f {
@@ -123,7 +138,7 @@ enum Command<E: Commands> {
 
 impl<E: Commands> Cli<E> {
     /// Runs the selected command for `app`.
-    pub(crate) fn run(&self, app: &AppSpec) -> anyhow::Result<()> {
+    pub(crate) fn run(&self, app: &AppSpec) -> Result<()> {
         let ctx = &Context {
             global: &self.global,
             app,
@@ -140,15 +155,15 @@ impl<E: Commands> Cli<E> {
             Command::Local(cmd) => cmd.run(ctx),
             Command::Watch(cmd) => cmd.run(ctx),
             Command::Init(cmd) => cmd.run(),
-            Command::App(cmd) => cmd.run(ctx),
+            Command::App(cmd) => cmd.run(ctx).map_err(Error::app),
         }
     }
 }
 
-fn parse_context(s: &str) -> crate::Result<(String, String)> {
+fn parse_context(s: &str) -> Result<(String, String)> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
-        _ => Err(crate::Error::BadArgument {
+        _ => Err(Error::BadArgument {
             value: s.to_owned(),
             form: "KEY=VALUE",
             example: "-c env=prod",
@@ -168,12 +183,12 @@ impl Context<'_> {
     }
 
     /// Builds the application and synthesizes it in memory.
-    pub fn synthesize(&self) -> anyhow::Result<CloudAssembly> {
+    pub fn synthesize(&self) -> Result<CloudAssembly> {
         Ok(self.synthesize_app()?.1)
     }
 
     /// [`Context::synthesize`], returning the app as well.
-    pub fn synthesize_app(&self) -> anyhow::Result<(App, CloudAssembly)> {
+    pub fn synthesize_app(&self) -> Result<(App, CloudAssembly)> {
         let app = (self.app.build)(self.values(), self.source_root()?)?;
         let assembly = app.synth(self.format().unwrap_or(OutputFormat::Json).into())?;
         Ok((app, assembly))
@@ -185,18 +200,26 @@ impl Context<'_> {
     /// `infra synth` writes the same bytes from any directory; else, for a
     /// binary moved off its checkout, the nearest such directory at or above
     /// the current one.
-    pub fn source_root(&self) -> anyhow::Result<PathBuf> {
+    pub fn source_root(&self) -> Result<PathBuf> {
         if let Some(root) = std::env::var_os("INFRA_SOURCE_ROOT") {
             return Ok(PathBuf::from(root));
         }
-        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        let cwd = std::env::current_dir().map_err(Error::CurrentDir)?;
         workspace_root(&self.app.crate_dir, &cwd)
     }
 }
 
+/// Writes `assembly` into `dir`, replacing what was there.
+fn write_assembly(assembly: &CloudAssembly, dir: &Path) -> Result<()> {
+    assembly.write(dir).map_err(|source| Error::WriteAssembly {
+        dir: dir.to_path_buf(),
+        source,
+    })
+}
+
 /// The nearest directory at or above `crate_dir`, else at or above `cwd`,
 /// that holds a `Cargo.lock`.
-fn workspace_root(crate_dir: &Path, cwd: &Path) -> anyhow::Result<PathBuf> {
+fn workspace_root(crate_dir: &Path, cwd: &Path) -> Result<PathBuf> {
     let is_root = |dir: &&Path| dir.join("Cargo.lock").is_file();
     if let Some(dir) = crate_dir.ancestors().find(is_root) {
         return Ok(dir.to_path_buf());
@@ -204,34 +227,30 @@ fn workspace_root(crate_dir: &Path, cwd: &Path) -> anyhow::Result<PathBuf> {
     if let Some(dir) = cwd.ancestors().find(is_root) {
         return Ok(dir.to_path_buf());
     }
-    bail!(
-        "cannot find the workspace root (a directory with Cargo.lock): neither '{}' (the app's crate, where this binary was built) nor '{}' is in a workspace; run from inside the app's workspace or set INFRA_SOURCE_ROOT",
-        crate_dir.display(),
-        cwd.display()
-    )
+    Err(Error::NoWorkspace {
+        crate_dir: crate_dir.to_path_buf(),
+        cwd: cwd.to_path_buf(),
+    })
 }
 
 /// Resolves stack names given on the command line, or all stacks when none are.
 fn select_stacks<'a>(
     assembly: &'a CloudAssembly,
     names: &[String],
-) -> anyhow::Result<Vec<&'a constructs::StackArtifact>> {
+) -> Result<Vec<&'a constructs::StackArtifact>> {
     if names.is_empty() {
         return Ok(assembly.stacks.iter().collect());
     }
     names
         .iter()
         .map(|name| {
-            assembly.stack(name).with_context(|| {
-                let known: Vec<&str> = assembly
+            assembly.stack(name).ok_or_else(|| Error::UnknownStack {
+                name: name.clone(),
+                known: assembly
                     .stacks
                     .iter()
-                    .map(|s| s.display_name.as_str())
-                    .collect();
-                format!(
-                    "stack '{name}' is not in the app; the stacks are: {} (run 'infra list')",
-                    known.join(", ")
-                )
+                    .map(|s| s.display_name.clone())
+                    .collect(),
             })
         })
         .collect()

@@ -2,12 +2,11 @@
 //! asset publishing its Assets step runs. An app that has a pipeline adds
 //! [`Pipeline`] to its [`Commands`](super::Commands) with its pipeline's name.
 
-use anyhow::Context as _;
-
 use super::aws::AwsArgs;
 use crate::deploy::assembly::{dependency_order, Assembly};
 use crate::deploy::assets::{human_size, publish};
 use crate::deploy::session::{error_message, StackTarget};
+use crate::{Error, Result};
 
 /// The delivery pipeline (the `Pipeline` stack, synthesized with `-c pipeline=true`).
 #[derive(Debug, clap::Args)]
@@ -26,7 +25,7 @@ enum PipelineCommand {
 impl Pipeline {
     /// Runs the selected subcommand; `pipeline` is the name of the app's
     /// pipeline, used unless `--name` is given.
-    pub fn run(&self, pipeline: &str) -> anyhow::Result<()> {
+    pub fn run(&self, pipeline: &str) -> Result<()> {
         match &self.command {
             PipelineCommand::Status(cmd) => cmd.run(cmd.name.as_deref().unwrap_or(pipeline)),
             PipelineCommand::Start(cmd) => cmd.run(cmd.name.as_deref().unwrap_or(pipeline)),
@@ -96,20 +95,16 @@ impl std::fmt::Display for StatusReport {
 }
 
 /// Reads the pipeline's stages and state and its most recent execution.
-pub async fn status(
-    client: &aws_sdk_codepipeline::Client,
-    name: &str,
-) -> anyhow::Result<StatusReport> {
+pub async fn status(client: &aws_sdk_codepipeline::Client, name: &str) -> Result<StatusReport> {
     let declared = client
         .get_pipeline()
         .name(name)
         .send()
         .await
-        .map_err(|e| anyhow::anyhow!(error_message(&e)))
-        .with_context(|| {
-            format!(
-                "cannot read pipeline '{name}'; deploy the Pipeline stack first, or pass --name"
-            )
+        .map_err(|e| Error::Pipeline {
+            action: "read",
+            name: name.to_owned(),
+            message: error_message(&e),
         })?;
     let stage_names: Vec<String> = declared
         .pipeline()
@@ -150,8 +145,9 @@ pub async fn status(
         .max_results(1)
         .send()
         .await
-        .map_err(|e| anyhow::anyhow!(error_message(&e)))
-        .with_context(|| format!("failed to list the executions of pipeline '{name}'"))?;
+        .map_err(Error::aws(format!(
+            "list the executions of pipeline '{name}'"
+        )))?;
     let last_execution = executions.pipeline_execution_summaries().first().map(|e| {
         (
             e.pipeline_execution_id().unwrap_or_default().to_owned(),
@@ -172,19 +168,22 @@ pub async fn status(
 }
 
 /// Starts an execution; returns its id.
-pub async fn start(client: &aws_sdk_codepipeline::Client, name: &str) -> anyhow::Result<String> {
+pub async fn start(client: &aws_sdk_codepipeline::Client, name: &str) -> Result<String> {
     let out = client
         .start_pipeline_execution()
         .name(name)
         .send()
         .await
-        .map_err(|e| anyhow::anyhow!(error_message(&e)))
-        .with_context(|| format!("failed to start pipeline '{name}'; check --name and that the Pipeline stack is deployed"))?;
+        .map_err(|e| Error::Pipeline {
+            action: "start",
+            name: name.to_owned(),
+            message: error_message(&e),
+        })?;
     Ok(out.pipeline_execution_id().unwrap_or_default().to_owned())
 }
 
 impl Status {
-    fn run(&self, name: &str) -> anyhow::Result<()> {
+    fn run(&self, name: &str) -> Result<()> {
         crate::deploy::runtime()?.block_on(async {
             let session = self.aws.session().await;
             print!("{}", status(&session.codepipeline(), name).await?);
@@ -194,7 +193,7 @@ impl Status {
 }
 
 impl Start {
-    fn run(&self, name: &str) -> anyhow::Result<()> {
+    fn run(&self, name: &str) -> Result<()> {
         crate::deploy::runtime()?.block_on(async {
             let session = self.aws.session().await;
             let id = start(&session.codepipeline(), name).await?;
@@ -205,7 +204,7 @@ impl Start {
 }
 
 impl Publish {
-    fn run(&self) -> anyhow::Result<()> {
+    fn run(&self) -> Result<()> {
         let assembly = Assembly::read(&self.app)?;
         let stacks = dependency_order(&assembly.select(&[], true)?);
         crate::deploy::runtime()?.block_on(async {

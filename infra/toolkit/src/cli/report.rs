@@ -31,11 +31,9 @@ impl Reporter for Terminal {
 }
 
 /// Asks a yes/no question on the terminal; refuses without one (`flag` is how to proceed anyway).
-pub fn confirm_on_terminal(question: &str, flag: &str) -> anyhow::Result<bool> {
+pub fn confirm_on_terminal(question: &str, flag: &'static str) -> crate::Result<bool> {
     if !std::io::stdin().is_terminal() {
-        anyhow::bail!(
-            "refusing to continue without a terminal to confirm on; pass {flag} to proceed"
-        );
+        return Err(crate::Error::NoTerminal { flag });
     }
-    Ok(Terminal.confirm(question)?)
+    Terminal.confirm(question).map_err(crate::Error::Prompt)
 }

@@ -3,8 +3,6 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
-
 use super::{select_stacks, Context};
 
 /// Synthesize the app into a cloud assembly directory (templates, asset
@@ -24,21 +22,18 @@ pub struct Synth {
 
 impl Synth {
     /// Runs the command.
-    pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+    pub fn run(&self, ctx: &Context) -> crate::Result<()> {
         let (app, assembly) = ctx.synthesize_app()?;
         let selected = select_stacks(&assembly, &self.stacks)?;
-        assembly.write(&self.output).with_context(|| {
-            format!(
-                "cannot write the cloud assembly to '{}'",
-                self.output.display()
-            )
-        })?;
+        super::write_assembly(&assembly, &self.output)?;
         if let ([stack], false) = (selected.as_slice(), self.quiet) {
-            let mut out = std::io::stdout().lock();
-            out.write_all(stack.template_body.as_bytes())?;
-            if !stack.template_body.ends_with('\n') {
-                out.write_all(b"\n")?;
-            }
+            let newline = if stack.template_body.ends_with('\n') {
+                ""
+            } else {
+                "\n"
+            };
+            write!(std::io::stdout().lock(), "{}{newline}", stack.template_body)
+                .map_err(crate::Error::Stdout)?;
         } else if !self.quiet {
             eprintln!(
                 "Synthesized {} stack{} to {}",

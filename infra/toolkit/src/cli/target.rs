@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::Context as _;
 use constructs::CloudAssembly;
 
 use super::aws::AwsArgs;
@@ -33,7 +32,7 @@ impl Target {
         local: bool,
         aws: &AwsArgs,
         runtime: &tokio::runtime::Runtime,
-    ) -> anyhow::Result<Target> {
+    ) -> crate::Result<Target> {
         if !local {
             return Ok(Target::Aws(aws.clone()));
         }
@@ -72,12 +71,10 @@ impl Target {
         &self,
         ctx: &Context,
         output: &Path,
-    ) -> anyhow::Result<(PathBuf, CloudAssembly)> {
+    ) -> crate::Result<(PathBuf, CloudAssembly)> {
         let dir = self.assembly_dir(output);
         let synthesized = ctx.synthesize()?;
-        synthesized
-            .write(&dir)
-            .with_context(|| format!("cannot write the cloud assembly to '{}'", dir.display()))?;
+        super::write_assembly(&synthesized, &dir)?;
         Ok((dir, synthesized))
     }
 
@@ -91,7 +88,7 @@ impl Target {
         dir: &Path,
         synthesized: &CloudAssembly,
         artifact_ids: &[&str],
-    ) -> anyhow::Result<()> {
+    ) -> crate::Result<()> {
         let root = ctx.source_root()?;
         match self {
             Target::Aws(_) => build_missing(&root, dir, synthesized, artifact_ids),
@@ -107,7 +104,7 @@ fn build_missing(
     dir: &Path,
     synthesized: &CloudAssembly,
     artifact_ids: &[&str],
-) -> anyhow::Result<()> {
+) -> crate::Result<()> {
     let app = build::jobs(synthesized, &[])?;
     let mut jobs = app.clone();
     jobs.retain(|j| {

@@ -6,8 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use anyhow::bail;
-
 use super::aws::AwsArgs;
 use super::report::Terminal;
 use super::target::Target;
@@ -78,7 +76,7 @@ fn stamps(root: &Path, files: &[PathBuf]) -> Stamps {
 
 impl Watch {
     /// Runs the command until interrupted.
-    pub fn run(&self, ctx: &Context) -> anyhow::Result<()> {
+    pub fn run(&self, ctx: &Context) -> crate::Result<()> {
         // SAFETY: installs a handler that only stores to an atomic and calls signal(2).
         unsafe {
             libc::signal(
@@ -109,12 +107,13 @@ impl Watch {
                         started.elapsed().as_secs_f64()
                     );
                 }
-                Err(e) if interrupted() => eprintln!("watch: interrupted: {e:#}"),
+                Err(e) if interrupted() => eprintln!("watch: interrupted: {}", e.report()),
                 Err(e) if first => return Err(e),
                 Err(e) => println!(
-                    "watch: {} failed after {:.1} s: {e:#}; waiting for the next change",
+                    "watch: {} failed after {:.1} s: {}; waiting for the next change",
                     clock(SystemTime::now()),
-                    started.elapsed().as_secs_f64()
+                    started.elapsed().as_secs_f64(),
+                    e.report()
                 ),
             }
             first = false;
@@ -165,7 +164,7 @@ impl Watch {
         ctx: &Context,
         target: &Target,
         runtime: &tokio::runtime::Runtime,
-    ) -> anyhow::Result<(String, Vec<PathBuf>)> {
+    ) -> crate::Result<(String, Vec<PathBuf>)> {
         let root = ctx.source_root()?;
         let (dir, synthesized) = target.synthesize(ctx, &self.output)?;
         let assembly = Assembly::read(&dir)?;
@@ -178,15 +177,19 @@ impl Watch {
             .filter(|s| ids.contains(&s.artifact_id.as_str()))
         {
             for crate_dir in stack.assets.iter().filter_map(|a| a.crate_dir.as_deref()) {
-                let sources = constructs::function_sources(&root, crate_dir)
-                    .map_err(|e| anyhow::anyhow!("cannot list the sources of {crate_dir}: {e}"))?;
+                let sources = constructs::function_sources(&root, crate_dir).map_err(|source| {
+                    crate::Error::FunctionSources {
+                        crate_dir: crate_dir.to_owned(),
+                        source: Box::new(source),
+                    }
+                })?;
                 files.extend(sources);
             }
         }
         files.sort();
         files.dedup();
         if files.is_empty() {
-            bail!("the selected stacks have no functions to watch");
+            return Err(crate::Error::NothingToWatch);
         }
         target.build(ctx, &dir, &synthesized, &ids)?;
         let opts = DeployOptions {
@@ -207,7 +210,7 @@ impl Watch {
                 };
                 parts.push(format!("{}: {part}", stack.display_name));
             }
-            anyhow::Ok(parts.join("; "))
+            Ok::<_, crate::Error>(parts.join("; "))
         })?;
         Ok((summary, files))
     }

@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context as _};
 use constructs::{deployment_order, Dependent};
 use serde_json::Value as Json;
+
+use crate::{Error, Result};
 
 /// One file asset of a stack, as listed in `<Stack>.assets.json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,18 +104,16 @@ pub struct Assembly {
 
 impl Assembly {
     /// Reads `dir/manifest.json` and the templates and asset manifests it names.
-    pub fn read(dir: &Path) -> anyhow::Result<Assembly> {
+    pub fn read(dir: &Path) -> Result<Assembly> {
         let manifest_path = dir.join("manifest.json");
-        let manifest = read_json(&manifest_path).with_context(|| {
-            format!(
-                "'{}' is not a cloud assembly; run 'infra synth -o {}' first",
-                dir.display(),
-                dir.display()
-            )
+        let manifest = read_json(&manifest_path).map_err(|e| Error::NotAnAssembly {
+            dir: dir.to_path_buf(),
+            source: Box::new(e),
         })?;
-        let Some(artifacts) = manifest.get("artifacts").and_then(Json::as_object) else {
-            bail!("{} has no artifacts", manifest_path.display());
-        };
+        let artifacts = manifest
+            .get("artifacts")
+            .and_then(Json::as_object)
+            .ok_or_else(|| missing(&manifest_path, "the manifest".into(), "artifacts"))?;
         let mut stacks = Vec::new();
         for (id, artifact) in artifacts {
             if artifact.get("type").and_then(Json::as_str) != Some("aws:cloudformation:stack") {
@@ -122,8 +121,7 @@ impl Assembly {
             }
             stacks.push(read_stack(dir, id, artifact, artifacts)?);
         }
-        deployment_order(&stacks)
-            .with_context(|| format!("cannot deploy the stacks of {}", manifest_path.display()))?;
+        deployment_order(&stacks)?;
         Ok(Assembly {
             dir: dir.to_path_buf(),
             stacks,
@@ -132,16 +130,14 @@ impl Assembly {
 
     /// Resolves names given on the command line (stack name, display name or
     /// artifact id); all stacks when `names` is empty and `all` or there is only one.
-    pub fn select(&self, names: &[String], all: bool) -> anyhow::Result<Vec<&Stack>> {
+    pub fn select(&self, names: &[String], all: bool) -> Result<Vec<&Stack>> {
         if names.is_empty() {
             if all || self.stacks.len() <= 1 {
                 return Ok(self.stacks.iter().collect());
             }
-            bail!(
-                "the app has {} stacks ({}); name the stacks to use or pass --all",
-                self.stacks.len(),
-                self.stack_names()
-            );
+            return Err(Error::StacksNotNamed {
+                known: self.stack_names(),
+            });
         }
         names
             .iter()
@@ -151,23 +147,16 @@ impl Assembly {
                     .find(|s| {
                         &s.stack_name == name || &s.display_name == name || &s.artifact_id == name
                     })
-                    .with_context(|| {
-                        format!(
-                            "stack '{name}' is not in {}; the stacks are: {} (run 'infra list')",
-                            self.dir.display(),
-                            self.stack_names()
-                        )
+                    .ok_or_else(|| Error::UnknownStack {
+                        name: name.clone(),
+                        known: self.stack_names(),
                     })
             })
             .collect()
     }
 
-    fn stack_names(&self) -> String {
-        self.stacks
-            .iter()
-            .map(|s| s.display_name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+    fn stack_names(&self) -> Vec<String> {
+        self.stacks.iter().map(|s| s.display_name.clone()).collect()
     }
 }
 
@@ -192,10 +181,17 @@ pub fn dependency_order<'a>(stacks: &[&'a Stack]) -> Vec<&'a Stack> {
     )
 }
 
-fn read_json(path: &Path) -> anyhow::Result<Json> {
-    let text =
-        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
+fn read_json(path: &Path) -> Result<Json> {
+    let text = fs::read_to_string(path).map_err(Error::file("read", path))?;
+    serde_json::from_str(&text).map_err(|e| Error::parse(path, "JSON", e))
+}
+
+fn missing(file: &Path, entry: String, field: &'static str) -> Error {
+    Error::AssemblyField {
+        file: file.to_path_buf(),
+        entry,
+        field,
+    }
 }
 
 fn read_stack(
@@ -203,20 +199,19 @@ fn read_stack(
     id: &str,
     artifact: &Json,
     artifacts: &serde_json::Map<String, Json>,
-) -> anyhow::Result<Stack> {
+) -> Result<Stack> {
     let props = artifact.get("properties").cloned().unwrap_or(Json::Null);
     let str_prop = |name: &str| props.get(name).and_then(Json::as_str).map(str::to_owned);
+    let manifest = dir.join("manifest.json");
     let template_file = str_prop("templateFile")
-        .with_context(|| format!("stack artifact '{id}' has no templateFile"))?;
+        .ok_or_else(|| missing(&manifest, format!("stack artifact '{id}'"), "templateFile"))?;
     let template_path = dir.join(&template_file);
-    let template_body = fs::read_to_string(&template_path)
-        .with_context(|| format!("cannot read {}", template_path.display()))?;
+    let template_body =
+        fs::read_to_string(&template_path).map_err(Error::file("read", &template_path))?;
     let template: Json = if template_file.ends_with(".json") {
-        serde_json::from_str(&template_body)
-            .with_context(|| format!("{} is not valid JSON", template_path.display()))?
+        serde_json::from_str(&template_body).map_err(|e| Error::parse(&template_path, "JSON", e))?
     } else {
-        serde_yaml::from_str(&template_body)
-            .with_context(|| format!("{} is not valid YAML", template_path.display()))?
+        serde_yaml::from_str(&template_body).map_err(|e| Error::parse(&template_path, "YAML", e))?
     };
     let environment = artifact
         .get("environment")
@@ -237,7 +232,13 @@ fn read_stack(
                 let file = a
                     .pointer("/properties/file")
                     .and_then(Json::as_str)
-                    .with_context(|| format!("asset manifest artifact '{dep}' has no file"))?;
+                    .ok_or_else(|| {
+                        missing(
+                            &manifest,
+                            format!("asset manifest artifact '{dep}'"),
+                            "file",
+                        )
+                    })?;
                 assets.extend(read_assets(&dir.join(file))?);
             }
             _ => dependencies.push(dep.to_owned()),
@@ -296,7 +297,7 @@ pub fn parse_environment(env: &str) -> (Option<String>, Option<String>) {
     (known(account), known(region))
 }
 
-fn read_assets(path: &Path) -> anyhow::Result<Vec<Asset>> {
+fn read_assets(path: &Path) -> Result<Vec<Asset>> {
     let manifest = read_json(path)?;
     let mut out = Vec::new();
     for (hash, entry) in manifest
@@ -308,14 +309,14 @@ fn read_assets(path: &Path) -> anyhow::Result<Vec<Asset>> {
         let source_path = entry
             .pointer("/source/path")
             .and_then(Json::as_str)
-            .with_context(|| format!("{}: asset {hash} has no source path", path.display()))?;
+            .ok_or_else(|| missing(path, format!("asset {hash}"), "source path"))?;
         let object_key = entry
             .get("destinations")
             .and_then(Json::as_object)
             .and_then(|d| d.values().next())
             .and_then(|d| d.get("objectKey"))
             .and_then(Json::as_str)
-            .with_context(|| format!("{}: asset {hash} has no objectKey", path.display()))?;
+            .ok_or_else(|| missing(path, format!("asset {hash}"), "objectKey"))?;
         out.push(Asset {
             hash: hash.clone(),
             source_path: source_path.to_owned(),
@@ -398,7 +399,7 @@ mod tests {
         let mut manifest: Json = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
         manifest["artifacts"]["A"]["dependencies"] = serde_json::json!(["B"]);
         fs::write(&path, manifest.to_string()).unwrap();
-        let err = format!("{:#}", Assembly::read(dir.path()).unwrap_err());
+        let err = Assembly::read(dir.path()).unwrap_err().report();
         assert!(
             err.contains("stacks depend on each other in a cycle: A -> B -> A"),
             "{err}"

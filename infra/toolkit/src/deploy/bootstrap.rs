@@ -26,7 +26,7 @@ use super::assembly::Stack;
 use super::report::Reporter;
 use super::session::{describe, Session, TOOLKIT_STACK};
 use super::stack::{apply, DeployOptions, Deployed};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// The bootstrap version this template provides (what `requiresBootstrapStackVersion` needs).
 pub const BOOTSTRAP_VERSION: u32 = constructs::REQUIRED_BOOTSTRAP_VERSION;
@@ -112,16 +112,17 @@ pub fn template(encryption: BucketEncryptionKind) -> Result<constructs::StackArt
             "The version of the bootstrap resources that are currently mastered in this stack",
         ),
     );
-    let mut assembly = app.synth(constructs::Format::Json)?;
+    let mut assembly = app
+        .synth(constructs::Format::Json)
+        .map_err(Error::BootstrapTemplate)?;
     // The app has exactly one stack, the bootstrap stack.
-    let only = assembly
-        .stacks
-        .pop()
-        .ok_or_else(|| constructs::SynthError {
+    let only = assembly.stacks.pop().ok_or_else(|| {
+        Error::BootstrapTemplate(constructs::Error::Synth {
             problems: vec![format!(
                 "the app of stack {TOOLKIT_STACK} synthesized no stack"
             )],
-        })?;
+        })
+    })?;
     Ok(only)
 }
 

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{bail, Context as _};
 use aws_constructs::lambda::Architecture;
 use constructs::CloudAssembly;
 
 use super::assets::human_size;
 use super::report::Reporter;
+use crate::{Error, Result};
 
 /// One function asset to build.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub struct Job {
 
 /// The function assets of `assembly`, one per hash, optionally only those of
 /// the named packages (or crate directories).
-pub fn jobs(assembly: &CloudAssembly, only: &[String]) -> anyhow::Result<Vec<Job>> {
+pub fn jobs(assembly: &CloudAssembly, only: &[String]) -> Result<Vec<Job>> {
     let mut out: Vec<Job> = Vec::new();
     for stack in &assembly.stacks {
         for a in &stack.assets {
@@ -42,9 +42,12 @@ pub fn jobs(assembly: &CloudAssembly, only: &[String]) -> anyhow::Result<Vec<Job
             }
             let architecture = match a.platform {
                 None => Architecture::default(),
-                Some(p) => Architecture::from_lambda_name(p).with_context(|| {
-                    format!("{package} is built for '{p}', which is no Lambda architecture (arm64, x86_64)")
-                })?,
+                Some(p) => {
+                    Architecture::from_lambda_name(p).ok_or_else(|| Error::BadArchitecture {
+                        package: package.clone(),
+                        platform: p.to_owned(),
+                    })?
+                }
             };
             out.push(Job {
                 package: package.clone(),
@@ -60,15 +63,10 @@ pub fn jobs(assembly: &CloudAssembly, only: &[String]) -> anyhow::Result<Vec<Job
             .iter()
             .any(|j| &j.package == name || &j.crate_dir == name)
         {
-            let known: Vec<&str> = out.iter().map(|j| j.package.as_str()).collect();
-            bail!(
-                "no function '{name}' in the app; the functions are: {}",
-                if known.is_empty() {
-                    "(none)".to_owned()
-                } else {
-                    known.join(", ")
-                }
-            );
+            return Err(Error::UnknownFunction {
+                name: name.clone(),
+                known: out.iter().map(|j| j.package.clone()).collect(),
+            });
         }
     }
     out.retain(|j| only.is_empty() || only.iter().any(|n| n == &j.package || n == &j.crate_dir));
@@ -137,9 +135,8 @@ pub fn build(
     app: &[Job],
     opts: &Options,
     report: &dyn Reporter,
-) -> anyhow::Result<Vec<Built>> {
-    std::fs::create_dir_all(out_dir)
-        .with_context(|| format!("cannot create {}", out_dir.display()))?;
+) -> Result<Vec<Built>> {
+    std::fs::create_dir_all(out_dir).map_err(Error::file("create", out_dir))?;
     let n = jobs.len();
     let mut results: Vec<Option<Built>> = vec![None; n];
     let mut pending: Vec<(usize, Architecture)> = Vec::new();
@@ -227,7 +224,7 @@ fn build_pass(
     jobs: &[Job],
     indices: &[usize],
     report: &dyn Reporter,
-) -> anyhow::Result<Vec<(usize, Built)>> {
+) -> Result<Vec<(usize, Built)>> {
     let (arch, n) = (pass.arch, jobs.len());
     let packages: Vec<&str> = indices.iter().map(|&i| jobs[i].package.as_str()).collect();
     report.line(&format!(
@@ -247,12 +244,12 @@ fn build_pass(
     remove_dir(&lambda_dir)?;
     let status = lambda_build(root, pass, &lambda_dir, &packages)
         .status()
-        .context("failed to run 'cargo lambda build'")?;
+        .map_err(Error::CargoLambdaNotRun)?;
     if !status.success() {
-        bail!(
-            "'cargo lambda build' of {} failed ({status}); see its output above",
-            packages.join(", ")
-        );
+        return Err(Error::CargoLambdaFailed {
+            packages: packages.iter().map(|&p| p.to_owned()).collect(),
+            status,
+        });
     }
     let mut out = Vec::new();
     for &i in indices {
@@ -341,23 +338,22 @@ fn set_for_the_running_crate(name: &str) -> bool {
 /// `job.file_name`, atomically. cargo-lambda writes a zip for every binary of
 /// the workspace it finds built, at `<lambda_dir>/<binary>/bootstrap.zip`;
 /// the binary of each function crate is named after its package.
-fn copy_zip(lambda_dir: &Path, out_dir: &Path, job: &Job) -> anyhow::Result<Built> {
+fn copy_zip(lambda_dir: &Path, out_dir: &Path, job: &Job) -> Result<Built> {
     let zip = lambda_dir.join(&job.package).join("bootstrap.zip");
     if !zip.is_file() {
-        bail!(
-            "cargo-lambda built package '{}' but wrote no {}; each function crate must have one binary named after its package ({}/Cargo.toml)",
-            job.package,
-            zip.display(),
-            job.crate_dir
-        );
+        return Err(Error::NoZip {
+            package: job.package.clone(),
+            zip,
+            crate_dir: job.crate_dir.clone(),
+        });
     }
     let target = out_dir.join(&job.file_name);
     let tmp = out_dir.join(format!(".{}.tmp", job.file_name));
     std::fs::copy(&zip, &tmp)
         .and_then(|_| std::fs::rename(&tmp, &target))
-        .with_context(|| format!("cannot write {}", target.display()))?;
+        .map_err(Error::file("write", &target))?;
     let size = std::fs::metadata(&target)
-        .with_context(|| format!("cannot read {}", target.display()))?
+        .map_err(Error::file("read", &target))?
         .len();
     Ok(Built {
         package: job.package.clone(),
@@ -368,16 +364,14 @@ fn copy_zip(lambda_dir: &Path, out_dir: &Path, job: &Job) -> anyhow::Result<Buil
 }
 
 /// Removes `dir` and everything in it; a missing directory is fine.
-fn remove_dir(dir: &Path) -> anyhow::Result<()> {
+fn remove_dir(dir: &Path) -> Result<()> {
     match std::fs::remove_dir_all(dir) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("cannot remove {}", dir.display()))
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::file("remove", dir)(e)),
         _ => Ok(()),
     }
 }
 
-fn check_cargo_lambda(root: &Path) -> anyhow::Result<()> {
+fn check_cargo_lambda(root: &Path) -> Result<()> {
     let ok = Command::new("cargo")
         .env("PATH", crate::tools::path(root))
         .args(["lambda", "--version"])
@@ -386,7 +380,7 @@ fn check_cargo_lambda(root: &Path) -> anyhow::Result<()> {
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
-        bail!("cargo-lambda is not installed: run scripts/tools.sh (it installs cargo-lambda and zig into .tools/venv), or 'pip install cargo-lambda ziglang'");
+        return Err(Error::NoCargoLambda);
     }
     Ok(())
 }

@@ -7,7 +7,6 @@
 
 use std::collections::BTreeSet;
 
-use anyhow::Context as _;
 use serde_json::Value as Json;
 
 use crate::deploy::assembly::Stack;
@@ -40,7 +39,7 @@ pub fn ses_identities(stacks: &[Stack]) -> BTreeSet<String> {
 pub async fn create_ses_identities(
     ses: &aws_sdk_sesv2::Client,
     identities: &BTreeSet<String>,
-) -> anyhow::Result<()> {
+) -> crate::Result<()> {
     for identity in identities {
         match ses
             .create_email_identity()
@@ -53,8 +52,10 @@ pub async fn create_ses_identities(
                 if e.as_service_error()
                     .is_some_and(|s| s.is_already_exists_exception()) => {}
             Err(e) => {
-                return Err(anyhow::anyhow!(error_message(&e)))
-                    .with_context(|| format!("failed to verify the SES identity {identity}"))
+                return Err(crate::Error::Aws {
+                    action: format!("verify the SES identity {identity}"),
+                    message: error_message(&e),
+                })
             }
         }
     }

@@ -4,12 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::Context as _;
 use serde::Serialize;
 use serde_json::Value as Json;
 
 use crate::deploy::assembly::Stack;
-use crate::deploy::session::error_message;
 
 /// A REST API as the template declares it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,14 +76,15 @@ pub fn construct_id(stack: &Stack, logical_id: &str) -> String {
 pub async fn physical_ids(
     cfn: &aws_sdk_cloudformation::Client,
     stack_name: &str,
-) -> anyhow::Result<BTreeMap<String, String>> {
+) -> crate::Result<BTreeMap<String, String>> {
     let out = cfn
         .describe_stack_resources()
         .stack_name(stack_name)
         .send()
         .await
-        .map_err(|e| anyhow::anyhow!(error_message(&e)))
-        .with_context(|| format!("failed to list the resources of stack {stack_name}"))?;
+        .map_err(crate::Error::aws(format!(
+            "list the resources of stack {stack_name}"
+        )))?;
     Ok(out
         .stack_resources()
         .iter()
@@ -103,7 +102,7 @@ pub async fn local_apis(
     cfn: &aws_sdk_cloudformation::Client,
     stacks: &[Stack],
     endpoint: &str,
-) -> anyhow::Result<Vec<LocalApi>> {
+) -> crate::Result<Vec<LocalApi>> {
     let mut out = Vec::new();
     for stack in stacks {
         let apis = declared(stack);
@@ -112,14 +111,13 @@ pub async fn local_apis(
         }
         let ids = physical_ids(cfn, &stack.stack_name).await?;
         for api in apis {
-            let id = ids.get(&api.logical_id).with_context(|| {
-                format!(
-                    "stack {} has no deployed {} ({}); run 'infra local up'",
-                    stack.label(),
-                    api.logical_id,
-                    api.name
-                )
-            })?;
+            let Some(id) = ids.get(&api.logical_id) else {
+                return Err(crate::Error::NotDeployed {
+                    stack: stack.label(),
+                    logical_id: api.logical_id,
+                    name: api.name,
+                });
+            };
             out.push(LocalApi {
                 stack: stack.display_name.clone(),
                 name: api.name,

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use anyhow::{bail, Context as _};
 use serde::{Deserialize, Serialize};
 
 use super::http;
 use super::Layout;
+use crate::{Error, Result};
 
 /// The engine's default port (LocalStack's).
 pub const DEFAULT_PORT: u16 = 4566;
@@ -48,16 +48,13 @@ pub struct Spec {
 
 /// The engine's interpreter: `INFRA_LOCAL_PYTHON`, else `localstack/bin/python` in
 /// `TOOLS_DIR` (default `<workspace>/.tools`), where `scripts/tools.sh` installs it.
-pub fn python(workspace: &Path) -> anyhow::Result<PathBuf> {
+pub fn python(workspace: &Path) -> Result<PathBuf> {
     if let Some(p) = std::env::var_os("INFRA_LOCAL_PYTHON") {
         return Ok(PathBuf::from(p));
     }
     let python = crate::tools::dir(workspace).join("localstack/bin/python");
     if !python.is_file() {
-        bail!(
-            "the local AWS engine is not installed ('{}' is missing): it is LocalStack's core with the plugins of the rcdk repository's infra/local-engine (Python 3.13), which the rcdk-toolkit crate does not contain; run scripts/tools.sh in an rcdk checkout (it installs both into .tools/localstack), then set TOOLS_DIR to that .tools folder, or INFRA_LOCAL_PYTHON to its localstack/bin/python",
-            python.display()
-        );
+        return Err(Error::EngineNotInstalled { python });
     }
     Ok(python)
 }
@@ -70,32 +67,30 @@ pub async fn running(layout: &Layout) -> Option<Engine> {
 }
 
 /// Starts the engine in the background and records it; [`wait_ready`] waits until it answers.
-pub fn spawn(layout: &Layout, spec: &Spec) -> anyhow::Result<Engine> {
+pub fn spawn(layout: &Layout, spec: &Spec) -> Result<Engine> {
     if TcpListener::bind(("127.0.0.1", spec.port)).is_err() {
-        bail!(
-            "port {} on 127.0.0.1 is in use by another program; stop it or pass --port to choose another",
-            spec.port
-        );
+        return Err(Error::PortInUse { port: spec.port });
     }
     for dir in [
         layout.engine_dir(),
         layout.tmp_dir(),
         layout.function_logs(),
     ] {
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(&dir).map_err(Error::file("create", &dir))?;
     }
+    let log_file = layout.log_file();
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(layout.log_file())
-        .with_context(|| format!("cannot open {}", layout.log_file().display()))?;
+        .open(&log_file)
+        .and_then(|log| Ok((log.try_clone()?, log)))
+        .map_err(Error::file("open", &log_file))?;
     let mut command = Command::new(&spec.python);
     command
         .args(["-m", "localstack.runtime.main"])
         .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log);
+        .stdout(log.0)
+        .stderr(log.1);
     for (key, _) in std::env::vars_os() {
         // The engine's own AWS clients must not follow the caller's endpoint or profile.
         if key.to_string_lossy().starts_with("AWS_") {
@@ -106,11 +101,9 @@ pub fn spawn(layout: &Layout, spec: &Spec) -> anyhow::Result<Engine> {
     // Its own process group: Ctrl-C in the terminal does not stop it, and `down`
     // stops it with every function process it started.
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    let child = command.spawn().with_context(|| {
-        format!(
-            "cannot start the local engine with {}",
-            spec.python.display()
-        )
+    let child = command.spawn().map_err(|source| Error::EngineNotStarted {
+        python: spec.python.clone(),
+        source,
     })?;
     let engine = Engine {
         pid: child.id(),
@@ -120,23 +113,25 @@ pub fn spawn(layout: &Layout, spec: &Spec) -> anyhow::Result<Engine> {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
     };
-    std::fs::write(layout.state_file(), serde_json::to_string_pretty(&engine)?)
-        .with_context(|| format!("cannot write {}", layout.state_file().display()))?;
+    let state = layout.state_file();
+    serde_json::to_string_pretty(&engine)
+        .map_err(std::io::Error::from)
+        .and_then(|text| std::fs::write(&state, text))
+        .map_err(Error::file("write", &state))?;
     Ok(engine)
 }
 
 /// Waits until a spawned engine answers; stops it and fails with its log's end
 /// when it exits or does not answer in time.
-pub async fn wait_ready(layout: &Layout, engine: Engine) -> anyhow::Result<Engine> {
+pub async fn wait_ready(layout: &Layout, engine: Engine) -> Result<Engine> {
     let started = Instant::now();
     while !healthy(&engine.endpoint).await {
         if !alive(engine.pid) || started.elapsed() > START_TIMEOUT {
             stop_process(engine.pid);
-            bail!(
-                "the local engine did not start (see {}); its last lines:\n{}",
-                layout.log_file().display(),
-                tail(&layout.log_file(), 15)
-            );
+            return Err(Error::EngineFailed {
+                log: layout.log_file(),
+                tail: tail(&layout.log_file(), 15),
+            });
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

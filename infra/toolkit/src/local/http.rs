@@ -3,38 +3,44 @@
 
 use std::time::Duration;
 
-use anyhow::{bail, Context as _};
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Empty};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value as Json;
 
+use crate::{Error, Result};
+
 /// How long one request may take.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `GET url` and parse the body as JSON; an error for a non-2xx status.
-pub async fn get_json(url: &str) -> anyhow::Result<Json> {
+pub async fn get_json(url: &str) -> Result<Json> {
+    let failed = |source: Box<dyn std::error::Error + Send + Sync>| Error::Http {
+        url: url.to_owned(),
+        source,
+    };
     let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
     let uri: hyper::Uri = url
         .parse()
-        .with_context(|| format!("'{url}' is not a URL"))?;
+        .map_err(|e: hyper::http::uri::InvalidUri| failed(e.into()))?;
     let response = tokio::time::timeout(TIMEOUT, client.get(uri))
         .await
-        .with_context(|| format!("GET {url} timed out"))?
-        .with_context(|| format!("GET {url} failed"))?;
+        .map_err(|e| failed(e.into()))?
+        .map_err(|e| failed(e.into()))?;
     let status = response.status();
     let body = response
         .into_body()
         .collect()
         .await
-        .with_context(|| format!("GET {url}: reading the body failed"))?
+        .map_err(|e| failed(e.into()))?
         .to_bytes();
     if !status.is_success() {
-        bail!(
-            "GET {url} answered {status}: {}",
-            String::from_utf8_lossy(&body)
-        );
+        return Err(Error::HttpStatus {
+            url: url.to_owned(),
+            status: status.as_u16(),
+            body: String::from_utf8_lossy(&body).into_owned(),
+        });
     }
-    serde_json::from_slice(&body).with_context(|| format!("GET {url} did not answer JSON"))
+    serde_json::from_slice(&body).map_err(|e| failed(e.into()))
 }

@@ -27,7 +27,7 @@ pub struct Message {
 }
 
 /// Every message the engine at `endpoint` sent in `region`, emails first, each in sending order.
-pub async fn messages(endpoint: &str, region: &str) -> anyhow::Result<Vec<Message>> {
+pub async fn messages(endpoint: &str, region: &str) -> crate::Result<Vec<Message>> {
     let mut out = emails(&get_json(&format!("{endpoint}/_aws/ses")).await?);
     out.extend(sms(&get_json(&format!(
         "{endpoint}/_aws/sns/sms-messages?region={region}"

@@ -14,7 +14,6 @@ name = "app"
 rcdk-toolkit.workspace = true
 constructs.workspace = true
 aws-constructs.workspace = true
-anyhow = "1"
 
 [dev-dependencies]
 serde_json = "1"

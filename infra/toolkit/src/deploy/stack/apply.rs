@@ -142,7 +142,7 @@ async fn approve(
     let refusal = match decide(opts.require_approval, name, diff, true, opts.interactive) {
         Decision::Proceed => return Ok(()),
         Decision::Ask(question) => {
-            if report.confirm(&question)? {
+            if report.confirm(&question).map_err(Error::Prompt)? {
                 return Ok(());
             }
             Error::Cancelled {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use aws_constructs::dynamodb::{Attribute, Table, TableProps};
 use aws_constructs::lambda::{RustFunction, RustFunctionProps};
 use constructs::App;
+use rcdk_toolkit::AppError;
 
 /// The stack's id, which is also its CloudFormation stack name.
 pub const STACK: &str = "{{stack}}";
@@ -14,8 +15,9 @@ pub const STACK: &str = "{{stack}}";
 pub const TABLE_NAME: &str = "TABLE_NAME";
 
 /// Builds the app for the `-c key=value` context values; function crates are
-/// found under `source_root` (the workspace root).
-pub fn build(context: BTreeMap<String, String>, source_root: PathBuf) -> anyhow::Result<App> {
+/// found under `source_root` (the workspace root). Any error type will do
+/// (`?` converts into [`AppError`]); the toolkit prints it and exits with 1.
+pub fn build(context: BTreeMap<String, String>, source_root: PathBuf) -> Result<App, AppError> {
     let app = App::with_context(context);
     app.set_source_root(source_root);
     let stack = app.stack(STACK);

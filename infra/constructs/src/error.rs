@@ -1,0 +1,55 @@
+//! The construct library's one error type: why an app did not synthesize, why
+//! a function's sources could not be read, why stacks have no deployment order.
+
+use std::fmt::Write as _;
+
+/// What went wrong; each message names the construct path, file or stacks concerned.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Synthesis found problems, each naming a construct path, in the order
+    /// they were found: all of them, not only the first.
+    #[error("{}", list_problems(.problems))]
+    Synth {
+        /// The problems.
+        problems: Vec<String>,
+    },
+    /// A file or directory of a function's sources could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file or directory, as given (`fns/api/src/main.rs`).
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A `Cargo.toml` is not TOML.
+    #[error("{path} is not valid TOML: {source}")]
+    Manifest {
+        /// The manifest's path.
+        path: String,
+        /// The parse error.
+        source: toml::de::Error,
+    },
+    /// A crate's `Cargo.toml` names no package.
+    #[error("{crate_dir}/Cargo.toml has no [package] name")]
+    NoPackage {
+        /// The crate's directory.
+        crate_dir: String,
+    },
+    /// Stacks depend on each other in a cycle, so no order deploys them:
+    /// their ids (or paths), in dependency order, the first repeated at the end.
+    #[error("stacks depend on each other in a cycle: {}; move the shared resources into one stack", .0.join(" -> "))]
+    Cycle(Vec<String>),
+}
+
+/// `synthesis found 2 problems:` and one `  - …` line per problem.
+fn list_problems(problems: &[String]) -> String {
+    let n = problems.len();
+    let mut out = format!(
+        "synthesis found {n} problem{}:\n",
+        if n == 1 { "" } else { "s" }
+    );
+    for p in problems {
+        let _ = writeln!(out, "  - {p}");
+    }
+    out
+}
