@@ -62,8 +62,37 @@ pub fn issue(key: &[u8], claims: &Claims, now: i64) -> String {
     jwt_hs256::sign_hs256(key, &Json::Object(payload))
 }
 
+/// Why a duration (`--ttl`) was refused; each message quotes the value.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    /// Not digits and a unit.
+    #[error("'{0}' is not a duration (for example 900, 15m, 1h)")]
+    Malformed(String),
+    /// A unit other than s, m, h, d.
+    #[error("'{value}' has unknown unit '{unit}'; use s, m, h or d")]
+    UnknownUnit {
+        /// The value given.
+        value: String,
+        /// Its unit.
+        unit: String,
+    },
+    /// Zero, or too large to count in seconds.
+    #[error("'{0}' must be between 1 second and a few days")]
+    OutOfRange(String),
+    /// Longer than the authorizer accepts.
+    #[error("'{value}' is {seconds} s; the authorizer refuses tokens that live longer than {max} s ({}m): use at most {}m", .max / 60, .max / 60)]
+    TooLong {
+        /// The value given.
+        value: String,
+        /// It, in seconds.
+        seconds: u64,
+        /// The authorizer's maximum, in seconds.
+        max: u64,
+    },
+}
+
 /// `900`, `90s`, `15m`, `1h`, `1d` → seconds.
-pub fn parse_duration(s: &str) -> Result<u64, String> {
+pub fn parse_duration(s: &str) -> Result<u64, DurationError> {
     let s = s.trim();
     let (digits, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
         Some(i) => s.split_at(i),
@@ -71,32 +100,36 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
     };
     let n: u64 = digits
         .parse()
-        .map_err(|_| format!("'{s}' is not a duration (for example 900, 15m, 1h)"))?;
+        .map_err(|_| DurationError::Malformed(s.to_owned()))?;
     let factor = match unit {
         "s" => 1,
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
-        _ => return Err(format!("'{s}' has unknown unit '{unit}'; use s, m, h or d")),
+        _ => {
+            return Err(DurationError::UnknownUnit {
+                value: s.to_owned(),
+                unit: unit.to_owned(),
+            })
+        }
     };
     match n.checked_mul(factor) {
-        Some(0) | None => Err(format!("'{s}' must be between 1 second and a few days")),
+        Some(0) | None => Err(DurationError::OutOfRange(s.to_owned())),
         Some(v) => Ok(v),
     }
 }
 
 /// A token lifetime ([`parse_duration`]) no longer than the authorizer
 /// accepts ([`TOKEN_MAX_LIFETIME_SECONDS`]).
-pub fn parse_ttl(s: &str) -> Result<u64, String> {
+pub fn parse_ttl(s: &str) -> Result<u64, DurationError> {
     let seconds = parse_duration(s)?;
     let max = u64::from(TOKEN_MAX_LIFETIME_SECONDS);
     if seconds > max {
-        return Err(format!(
-            "'{}' is {seconds} s; the authorizer refuses tokens that live longer than {max} s ({}m): use at most {}m",
-            s.trim(),
-            max / 60,
-            max / 60
-        ));
+        return Err(DurationError::TooLong {
+            value: s.trim().to_owned(),
+            seconds,
+            max,
+        });
     }
     Ok(seconds)
 }
@@ -166,7 +199,7 @@ mod tests {
         assert_eq!(parse_ttl("15m"), Ok(900));
         assert_eq!(parse_ttl("3600"), Ok(3600));
         assert_eq!(
-            parse_ttl("61m").unwrap_err(),
+            parse_ttl("61m").unwrap_err().to_string(),
             "'61m' is 3660 s; the authorizer refuses tokens that live longer than 3600 s (60m): use at most 60m"
         );
         assert!(parse_ttl("1d").is_err());
@@ -197,7 +230,10 @@ mod tests {
         assert_eq!(parse_duration("15m"), Ok(900));
         assert_eq!(parse_duration("1h"), Ok(3600));
         assert!(parse_duration("0").is_err());
-        assert!(parse_duration("5y").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("5y")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown unit"));
         assert!(parse_duration("soon").is_err());
     }
 }

@@ -73,12 +73,14 @@ mod tests {
         )
     }
 
-    fn policies(statements: &[PolicyStatement]) -> Result<Vec<serde_json::Value>, String> {
+    fn policies(
+        statements: &[PolicyStatement],
+    ) -> Result<Vec<serde_json::Value>, constructs::Error> {
         let app = App::new();
         let stack = app.stack("S");
         let role = Role::new(&stack, "Role", "cloudformation.amazonaws.com");
         attach(&stack, "Policy", &role, statements);
-        let assembly = app.synth(Format::Json).map_err(|e| e.to_string())?;
+        let assembly = app.synth(Format::Json)?;
         let template = &assembly.stack("S").unwrap().template;
         Ok(template["Resources"]
             .as_object()
@@ -119,7 +121,7 @@ mod tests {
 
     #[test]
     fn a_statement_larger_than_a_policy_is_an_error() {
-        let err = policies(&[statement("Huge", 100)]).unwrap_err();
+        let err = policies(&[statement("Huge", 100)]).unwrap_err().to_string();
         assert!(err.contains("S/Policy1: a statement of 1 actions is larger than an IAM managed policy may be (6144 characters)"), "{err}");
     }
 }

@@ -16,11 +16,11 @@ use serde_json::{json, Value as Json};
 
 const CONNECTION: &str = "arn:aws:codestar-connections:us-east-1:123456789012:connection/x";
 
-fn synth(props: PipelineProps) -> Result<Json, String> {
+fn synth(props: PipelineProps) -> Result<Json, constructs::Error> {
     let app = App::new();
     let stack = app.stack("Ci");
     Pipeline::new(&stack, "Pipe", props);
-    let assembly = app.synth(Format::Json).map_err(|e| e.to_string())?;
+    let assembly = app.synth(Format::Json)?;
     Ok(assembly.stack("Ci").unwrap().template.clone())
 }
 
@@ -116,7 +116,9 @@ fn options_x86_branch_and_approval() {
 
 #[test]
 fn repository_must_be_owner_slash_name() {
-    let err = synth(PipelineProps::new(CONNECTION, "just-a-name")).unwrap_err();
+    let err = synth(PipelineProps::new(CONNECTION, "just-a-name"))
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("repository must be 'owner/name': 'just-a-name'"),
         "{err}"
