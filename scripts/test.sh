@@ -246,7 +246,11 @@ python3 - "$asl_dir" "${templates[@]}" <<'PY' || fail "could not extract the sta
 import json, os, re, sys
 out, templates = sys.argv[1], sys.argv[2:]
 def dummy(name, value):
-    """A fake ARN for a substitution, of the service its value points at."""
+    """A fake ARN for a substitution, of the service its value points at; a service
+    integration's ARN (an Fn::Sub of the partition alone) in the aws partition."""
+    sub = value.get("Fn::Sub") if isinstance(value, dict) else None
+    if isinstance(sub, str) and "${" not in sub.replace("${AWS::Partition}", ""):
+        return sub.replace("${AWS::Partition}", "aws")
     text = json.dumps(value)
     if "Topic" in name or "SNS" in text:
         return f"arn:aws:sns:us-east-1:123456789012:{name}"

@@ -40,7 +40,10 @@ fn state_machine_is_standard_logged_and_traced() {
             "DefinitionSubstitutions": Match::object_equals(json!({
                 "GetResultsFunctionName": {"Fn::GetAtt": [id(&t, "AWS::Lambda::Function", "ResultsGenerator"), "Arn"]},
                 "ProcessOrderFunctionName": {"Fn::GetAtt": [id(&t, "AWS::Lambda::Function", "OrderProcessor"), "Arn"]},
-                "NotifyOrderFailureTopicArn": {"Ref": id(&t, "AWS::SNS::Topic", "NotificationsTopic")}
+                "NotifyOrderFailureTopicArn": {"Ref": id(&t, "AWS::SNS::Topic", "NotificationsTopic")},
+                // The service integrations, in the stack's partition.
+                "LambdaInvoke": {"Fn::Sub": "arn:${AWS::Partition}:states:::lambda:invoke"},
+                "SnsPublish": {"Fn::Sub": "arn:${AWS::Partition}:states:::sns:publish"}
             }))
         }),
     );

@@ -56,7 +56,9 @@ fn collector_reads_its_provider_secrets_and_writes_its_token_objects_only() {
             {"Effect": "Allow", "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "Resource": "*"},
             // The environment is encrypted with the stack's key.
             {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key},
-            // Failed events go to the topic (dead-letter target).
+            // Failed events go to the topic (dead-letter target), encrypted with its
+            // key: the stack's, whose data-key grant the bucket's put grant shares.
+            {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key},
             {"Effect": "Allow", "Action": "sns:Publish", "Resource": {"Ref": topic}},
             // Exactly the secrets of the configured providers.
             {"Effect": "Allow", "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
@@ -66,8 +68,7 @@ fn collector_reads_its_provider_secrets_and_writes_its_token_objects_only() {
             {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": getatt(&bucket, "Arn"),
              "Condition": {"StringLike": {"s3:prefix": "tokens/*"}}},
             {"Effect": "Allow", "Action": "s3:GetObject", "Resource": objects},
-            // The bucket's put grant: objects (and messages) are encrypted with the stack's key.
-            {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key},
+            // The bucket's put grant (its key statement is the topic's, above).
             {"Effect": "Allow", "Action": ["s3:AbortMultipartUpload", "s3:PutObject"], "Resource": objects}
         ])
     );

@@ -24,6 +24,7 @@ use crate::iam::{
 };
 use crate::kms::Key;
 use crate::logs::{LogGroup, LogGroupProps};
+use crate::sns::Topic;
 
 /// Invoking a function.
 pub const INVOKE_ACTIONS: &[&str] = &["lambda:InvokeFunction"];
@@ -32,7 +33,7 @@ pub const INVOKE_ACTIONS: &[&str] = &["lambda:InvokeFunction"];
 pub const XRAY_WRITE_ACTIONS: &[&str] = &["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
 
 /// How callers invoke a function, which decides where failed events go.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum Invocation {
     /// Callers wait for the result and receive errors (API Gateway, Step
     /// Functions tasks): no dead-letter queue is needed.
@@ -42,21 +43,32 @@ pub enum Invocation {
     Asynchronous(DeadLetter),
 }
 
-/// Where an asynchronously invoked function's failed events go.
-#[derive(Clone, Debug, PartialEq)]
+/// Where an asynchronously invoked function's failed events go; the
+/// function's role is granted what it takes to send them there.
+#[derive(Clone, Debug)]
 pub enum DeadLetter {
-    /// An SQS queue, by ARN (the role may `sqs:SendMessage` to it).
+    /// An SQS queue, by ARN: the role may `sqs:SendMessage` to it. (This
+    /// library has no queue construct; a queue encrypted with a customer key
+    /// also needs that key granted.)
     Queue(Value<String>),
-    /// An SNS topic, by ARN (the role may `sns:Publish` to it), so that its
-    /// subscribers hear of the failure.
-    Topic(Value<String>),
+    /// An SNS topic, so that its subscribers hear of the failure: the role
+    /// may publish to it and, when it is encrypted, use its key
+    /// ([`Topic::grant_publish`]).
+    Topic(Topic),
 }
 
 impl DeadLetter {
-    fn target(&self) -> (&Value<String>, &'static str) {
+    /// Grants `role` the sending, and returns the target's ARN.
+    fn grant_to(&self, role: &Role) -> Value<String> {
         match self {
-            DeadLetter::Queue(arn) => (arn, "sqs:SendMessage"),
-            DeadLetter::Topic(arn) => (arn, "sns:Publish"),
+            DeadLetter::Queue(arn) => {
+                grant(role, &["sqs:SendMessage"], vec![arn.clone()]);
+                arn.clone()
+            }
+            DeadLetter::Topic(topic) => {
+                topic.grant_publish(role);
+                topic.arn()
+            }
         }
     }
 }
@@ -184,11 +196,10 @@ impl RustFunction {
             key.grant_decrypt(&role);
         }
         if let Invocation::Asynchronous(dead_letter) = &props.invocation {
-            let (arn, action) = dead_letter.target();
             function = function.dead_letter_config(
-                cfn::lambda::function::DeadLetterConfig::new().target_arn(arn.clone()),
+                cfn::lambda::function::DeadLetterConfig::new()
+                    .target_arn(dead_letter.grant_to(&role)),
             );
-            role.add_to_policy(PolicyStatement::allow([action], [arn.clone()]));
         }
         if let Some(d) = &props.description {
             function = function.description(d.as_str());
@@ -326,7 +337,7 @@ fn checkov_skips(props: &RustFunctionProps) -> Vec<JsonValue> {
         .iter()
         .map(CheckovSkip::to_json)
         .collect();
-    if props.invocation == Invocation::Synchronous {
+    if matches!(props.invocation, Invocation::Synchronous) {
         skips.push(json!({
             "id": "CKV_AWS_116",
             "comment": "Invoked synchronously: errors return to the caller, a dead-letter queue would never receive events"

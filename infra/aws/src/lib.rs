@@ -67,6 +67,7 @@ pub mod iam;
 pub mod kms;
 pub mod lambda;
 pub mod logs;
+mod pascal_case;
 pub mod s3;
 pub mod secretsmanager;
 pub mod sns;

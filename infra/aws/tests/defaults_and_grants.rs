@@ -385,6 +385,38 @@ fn schedule_rule_targets_with_its_own_role_or_a_scoped_permission() {
 }
 
 #[test]
+fn an_encrypted_dead_letter_topic_grants_its_key_with_the_publish() {
+    let stack = stack();
+    let key = Key::new(&stack, "Key", KeyProps::default());
+    let topic = Topic::new(
+        &stack,
+        "Failures",
+        TopicProps {
+            encryption_key: Some(key),
+            ..TopicProps::default()
+        },
+    );
+    RustFunction::new(
+        &stack,
+        "Fn",
+        RustFunctionProps {
+            invocation: Invocation::Asynchronous(DeadLetter::Topic(topic)),
+            ..RustFunctionProps::new("functions/results-generator")
+        },
+    );
+    let t = Template::from_stack(&stack);
+    let found = statements(&t, "FnServiceRole");
+    let actions: Vec<&Json> = found.iter().map(|s| &s["Action"]).collect();
+    assert!(actions.contains(&&json!("sns:Publish")), "{found:#?}");
+    assert!(
+        found.iter().any(|s| s["Action"]
+            .as_array()
+            .is_some_and(|a| a.contains(&json!("kms:GenerateDataKey")))),
+        "without the key, Lambda's failed events would never reach the topic: {found:#?}"
+    );
+}
+
+#[test]
 fn asynchronous_function_sends_failures_to_its_dead_letter_topic_after_bounded_retries() {
     let stack = stack();
     let topic = Topic::new(&stack, "Failures", TopicProps::default());
@@ -392,7 +424,7 @@ fn asynchronous_function_sends_failures_to_its_dead_letter_topic_after_bounded_r
         &stack,
         "Fn",
         RustFunctionProps {
-            invocation: Invocation::Asynchronous(DeadLetter::Topic(topic.arn())),
+            invocation: Invocation::Asynchronous(DeadLetter::Topic(topic.clone())),
             ..RustFunctionProps::new("functions/results-generator")
         },
     );

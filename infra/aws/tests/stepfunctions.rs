@@ -185,14 +185,16 @@ fn definition_is_an_object_with_substitutions_for_the_arns() {
             "Definition": {
                 "StartAt": "Invoke",
                 "States": {
-                    "Invoke": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                    "Invoke": {"Type": "Task", "Resource": "${LambdaInvoke}",
                                "Parameters": {"FunctionName": "${InvokeFunctionName}", "Payload.$": "$"}},
-                    "Notify": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+                    "Notify": {"Type": "Task", "Resource": "${SnsPublish}",
                                "Parameters": {"TopicArn": "${NotifyTopicArn}", "Message.$": "$"}}
                 }
             },
             "DefinitionSubstitutions": Match::object_equals(json!({
                 "InvokeFunctionName": {"Fn::GetAtt": [function_id, "Arn"]},
+                "LambdaInvoke": {"Fn::Sub": "arn:${AWS::Partition}:states:::lambda:invoke"},
+                "SnsPublish": {"Fn::Sub": "arn:${AWS::Partition}:states:::sns:publish"},
                 "NotifyTopicArn": {"Ref": topic_id}
             }))
         }),

@@ -122,7 +122,7 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
             timeout_seconds: 120,
             // One run at a time: two would refresh the same tokens twice.
             reserved_concurrency: Some(1),
-            invocation: Invocation::Asynchronous(DeadLetter::Topic(topic.arn())),
+            invocation: Invocation::Asynchronous(DeadLetter::Topic(topic.clone())),
             ..env.function_props(
                 "functions/oauth-collector",
                 "Refreshes the OAuth access tokens of the configured providers",

@@ -30,6 +30,7 @@ use crate::iam::{PolicyStatement, ServicePrincipal};
 use crate::kms::Key;
 use crate::lambda::RustFunction;
 use crate::logs::{LogGroup, LogGroupProps};
+use crate::pascal_case::pascal_case;
 
 /// Gateway responses with JSON bodies: (response type, status code). The
 /// body has the shape of the functions' errors, `{"error": …, "request_id": …}`.
@@ -320,7 +321,10 @@ impl RestApi {
             .status_code(status)
             .response_templates(map([("application/json", GATEWAY_RESPONSE_TEMPLATE)]));
         let definition = to_json(&response);
-        let id = format!("{}Response", pascal_case(response_type));
+        let id = format!(
+            "{}Response",
+            pascal_case(&response_type.to_ascii_lowercase())
+        );
         let added = self.scope.scope(&id).add("Resource", response);
         self.record(&added.path(), definition);
         // Gateway responses take effect with the next deployment: make it wait for them.
@@ -583,18 +587,6 @@ fn arn_path(path: &str) -> String {
         .join("/")
 }
 
-fn pascal_case(s: &str) -> String {
-    s.split('_')
-        .map(|w| {
-            let mut c = w.chars();
-            match c.next() {
-                Some(f) => f.to_ascii_uppercase().to_string() + &c.as_str().to_ascii_lowercase(),
-                None => String::new(),
-            }
-        })
-        .collect()
-}
-
 fn is_valid_stage_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 128
@@ -635,7 +627,6 @@ mod tests {
         assert!(is_valid_path_part("{proxy+}"));
         assert!(!is_valid_path_part("{}"));
         assert!(!is_valid_path_part("a b"));
-        assert_eq!(pascal_case("ACCESS_DENIED"), "AccessDenied");
     }
 
     #[test]

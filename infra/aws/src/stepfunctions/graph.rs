@@ -8,6 +8,7 @@ use serde::{Serialize, Serializer};
 use serde_json::{json, Map as JsonMap};
 
 use super::states::{errors, State, Task};
+use crate::pascal_case::pascal_case;
 
 /// Longest state name the service accepts.
 pub const MAX_STATE_NAME_LEN: usize = 80;
@@ -323,7 +324,8 @@ impl Substitutions {
         if let Some((_, name)) = self.by_value.iter().find(|(v, _)| v == intrinsic) {
             return name.clone();
         }
-        let base: String = format!("{state}{field}")
+        let base: String = integration_name(intrinsic)
+            .unwrap_or_else(|| format!("{state}{field}"))
             .chars()
             .filter(char::is_ascii_alphanumeric)
             .collect();
@@ -338,6 +340,14 @@ impl Substitutions {
         self.by_value.push((intrinsic.clone(), name.clone()));
         name
     }
+}
+
+/// `LambdaInvoke` for the ARN of the `lambda:invoke` service integration: a
+/// name that says what it is, however many states use it.
+fn integration_name(intrinsic: &JsonValue) -> Option<String> {
+    let arn = intrinsic.get("Fn::Sub")?.as_str()?;
+    let integration = arn.strip_prefix("arn:${AWS::Partition}:states:::")?;
+    Some(pascal_case(integration))
 }
 
 /// Whether a JSON object is an intrinsic function or a construct reference marker.

@@ -11,6 +11,7 @@ use constructs::{JsonValue, Value};
 use serde::{Serialize, Serializer};
 
 use super::graph::{serialize_item_processor, StateGraph};
+use crate::arn::{format_arn, ArnComponents};
 use crate::iam::Grantable;
 use crate::lambda::RustFunction;
 use crate::sns::Topic;
@@ -414,6 +415,12 @@ enum Target {
     Topic(Topic),
 }
 
+/// The ARN of a Step Functions service integration (`lambda:invoke`), in the
+/// stack's partition.
+fn integration(name: &str) -> Value<String> {
+    format_arn(&ArnComponents::new("states", name).global().account(""))
+}
+
 impl Task {
     fn with(
         target: Target,
@@ -435,13 +442,13 @@ impl Task {
         }
     }
 
-    /// Invokes a Lambda function synchronously through
-    /// `arn:aws:states:::lambda:invoke`. The payload defaults to the state's
+    /// Invokes a Lambda function synchronously through the
+    /// `arn:${AWS::Partition}:states:::lambda:invoke` integration. The payload defaults to the state's
     /// whole effective input (`"Payload.$": "$"`); see [`Task::payload`].
     pub fn lambda_invoke(function: &RustFunction) -> Task {
         Task::with(
             Target::Function(function.clone()),
-            "arn:aws:states:::lambda:invoke",
+            integration("lambda:invoke"),
             Some(Parameters::LambdaInvoke {
                 function_name: function.arn(),
                 payload: Payload::Path("$".into()),
@@ -456,12 +463,13 @@ impl Task {
         Task::with(Target::Function(function.clone()), function.arn(), None)
     }
 
-    /// Publishes `message` to an SNS topic through `arn:aws:states:::sns:publish`.
+    /// Publishes `message` to an SNS topic through the
+    /// `arn:${AWS::Partition}:states:::sns:publish` integration.
     /// A JSON object or a path to one is sent as its JSON text.
     pub fn sns_publish(topic: &Topic, message: TaskInput) -> Task {
         Task::with(
             Target::Topic(topic.clone()),
-            "arn:aws:states:::sns:publish",
+            integration("sns:publish"),
             Some(Parameters::SnsPublish {
                 topic_arn: topic.arn(),
                 message: message.into(),

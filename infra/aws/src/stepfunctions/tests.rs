@@ -46,7 +46,7 @@ fn lambda_invoke_task_with_retry_and_catch() {
         one(task),
         json!({
             "Type": "Task",
-            "Resource": "arn:aws:states:::lambda:invoke",
+            "Resource": {"Fn::Sub": "arn:${AWS::Partition}:states:::lambda:invoke"},
             "Parameters": {
                 "FunctionName": reference(function.arn()),
                 "Payload.$": "$.order"
@@ -90,7 +90,7 @@ fn sns_publish_task() {
         one(task),
         json!({
             "Type": "Task",
-            "Resource": "arn:aws:states:::sns:publish",
+            "Resource": {"Fn::Sub": "arn:${AWS::Partition}:states:::sns:publish"},
             "Parameters": {"TopicArn": reference(topic.arn()), "Message": {"order.$": "$.order"}, "Subject": "Order failed"},
             "ResultPath": null,
             "End": true
@@ -227,6 +227,9 @@ fn intrinsics_become_substitutions_named_after_state_and_field() {
         serde_json::to_value(&rendered.substitutions).unwrap(),
         json!({
             "AFunctionName": reference(function.arn()),
+            // The service integrations' ARNs, in the stack's partition.
+            "LambdaInvoke": {"Fn::Sub": "arn:${AWS::Partition}:states:::lambda:invoke"},
+            "SnsPublish": {"Fn::Sub": "arn:${AWS::Partition}:states:::sns:publish"},
             "NotifyTopicArn": reference(topic.arn())
         })
     );
@@ -486,9 +489,9 @@ fn keys_come_in_a_fixed_order() {
         .state("Stop", Fail::new("Boom").cause("why").comment("c"));
     let expected = concat!(
         r#"{"Comment":"all fields","StartAt":"Invoke","TimeoutSeconds":60,"States":{"#,
-        r#""Invoke":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Comment":"c","InputPath":"$.in","Parameters":{"FunctionName":"${InvokeFunctionName}","Payload":{"a.$":"$.a"}},"ResultSelector":{"P.$":"$.Payload"},"ResultPath":"$.r","OutputPath":"$.out","TimeoutSeconds":30,"HeartbeatSeconds":10,"Retry":[{"ErrorEquals":["E"],"IntervalSeconds":1,"MaxAttempts":2,"BackoffRate":1.5,"MaxDelaySeconds":9,"JitterStrategy":"NONE"}],"Catch":[{"ErrorEquals":["F"],"ResultPath":"$.e","Next":"Notify"}],"Next":"Bare"},"#,
+        r#""Invoke":{"Type":"Task","Resource":"${LambdaInvoke}","Comment":"c","InputPath":"$.in","Parameters":{"FunctionName":"${InvokeFunctionName}","Payload":{"a.$":"$.a"}},"ResultSelector":{"P.$":"$.Payload"},"ResultPath":"$.r","OutputPath":"$.out","TimeoutSeconds":30,"HeartbeatSeconds":10,"Retry":[{"ErrorEquals":["E"],"IntervalSeconds":1,"MaxAttempts":2,"BackoffRate":1.5,"MaxDelaySeconds":9,"JitterStrategy":"NONE"}],"Catch":[{"ErrorEquals":["F"],"ResultPath":"$.e","Next":"Notify"}],"Next":"Bare"},"#,
         r#""Bare":{"Type":"Task","Resource":"${InvokeFunctionName}","Comment":"c","Next":"Notify"},"#,
-        r#""Notify":{"Type":"Task","Resource":"arn:aws:states:::sns:publish","Comment":"c","Parameters":{"TopicArn":"${NotifyTopicArn}","Message.$":"$","Subject":"s"},"ResultPath":null,"Next":"Pick"},"#,
+        r#""Notify":{"Type":"Task","Resource":"${SnsPublish}","Comment":"c","Parameters":{"TopicArn":"${NotifyTopicArn}","Message.$":"$","Subject":"s"},"ResultPath":null,"Next":"Pick"},"#,
         r#""Pick":{"Type":"Choice","Comment":"c","InputPath":"$.in","OutputPath":"$.out","Choices":[{"Variable":"$.s","StringEquals":"x","Next":"Sleep"},{"Not":{"Variable":"$.n","IsNull":true},"Next":"SleepPath"}],"Default":"Until"},"#,
         r#""Sleep":{"Type":"Wait","Comment":"c","InputPath":"$","Seconds":1,"Next":"SleepPath"},"#,
         r#""SleepPath":{"Type":"Wait","SecondsPath":"$.d","Next":"Until"},"#,
