@@ -7,8 +7,9 @@ use cfn::events::{Rule, RuleRef};
 use constructs::value::list;
 use constructs::{JsonValue, Scope, Value};
 
-use crate::iam::{Role, ServicePrincipal};
+use crate::iam::{Grant, Role, ServicePrincipal};
 use crate::lambda::RustFunction;
+use crate::stepfunctions::StateMachine;
 
 /// When a schedule rule fires.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,19 +82,24 @@ impl ScheduleRule {
         });
     }
 
-    /// Targets a service that EventBridge calls with a role (a Step Functions
-    /// state machine, say), with an optional constant input. Returns the
-    /// rule's role, which the target must grant (`machine.grant_start_execution(rule.role())`).
-    pub fn add_role_target(&self, id: &str, arn: Value<String>, input: Option<JsonValue>) -> &Role {
+    /// Targets a state machine, with an optional constant input: EventBridge
+    /// starts its executions with the rule's role, which is granted
+    /// `states:StartExecution` on this machine alone. Returns that grant.
+    pub fn add_state_machine_target(
+        &self,
+        id: &str,
+        machine: &StateMachine,
+        input: Option<JsonValue>,
+    ) -> Grant {
         let role = self
             .role
             .get_or_init(|| Role::new(&self.scope, "EventsRole", "events.amazonaws.com"));
-        let mut target = Target::new(id, arn).role_arn(role.arn());
+        let mut target = Target::new(id, machine.arn()).role_arn(role.arn());
         if let Some(input) = input {
             target = target.input(input.to_string());
         }
         self.add_target(target);
-        role
+        machine.grant_start_execution(role)
     }
 
     /// Targets a function, allowing EventBridge to invoke it from this rule only.

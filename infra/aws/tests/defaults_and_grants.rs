@@ -18,6 +18,7 @@ use rcdk_aws::logs::{LogGroup, LogGroupProps};
 use rcdk_aws::s3::{Bucket, BucketProps};
 use rcdk_aws::secretsmanager::{app_secret, Secret, SecretProps};
 use rcdk_aws::sns::{Protocol, Topic, TopicProps};
+use rcdk_aws::stepfunctions::{Pass, StateGraph, StateMachine, StateMachineProps};
 use serde_json::{json, Value as Json};
 
 /// An app rooted at the workspace, so function assets hash real crates.
@@ -359,18 +360,27 @@ fn encrypted_log_group_lets_only_this_regions_logs_service_use_the_key() {
 fn schedule_rule_targets_with_its_own_role_or_a_scoped_permission() {
     let stack = stack();
     let rule = ScheduleRule::new(&stack, "Every5", Schedule::Minutes(5), "runs things");
-    rule.add_role_target(
-        "Machine",
-        "arn:aws:states:us-east-1:123456789012:stateMachine:m".into(),
-        None,
+    let machine = StateMachine::new(
+        &stack,
+        "M",
+        StateMachineProps::new(StateGraph::new("P").state("P", Pass::new().end())),
     );
+    let grant = rule.add_state_machine_target("Machine", &machine, Some(json!({"run": "all"})));
+    assert_eq!(grant.statements.len(), 1, "{grant:?}");
     let f = function(&stack, "Job");
     rule.add_function_target("Job", &f);
     let t = Template::from_stack(&stack);
+    let machine_ref =
+        json!({"Ref": t.find_resources("AWS::StepFunctions::StateMachine", &json!({}))[0].0});
+    // The rule's role may start this machine and nothing else.
+    assert_eq!(
+        statements(&t, "Every5EventsRole"),
+        [json!({"Effect": "Allow", "Action": "states:StartExecution", "Resource": machine_ref})]
+    );
     t.has_resource_properties(
         "AWS::Events::Rule",
         json!({"ScheduleExpression": "rate(5 minutes)", "State": "ENABLED", "Targets": [
-            {"Id": "Machine", "Arn": "arn:aws:states:us-east-1:123456789012:stateMachine:m", "RoleArn": Match::any_value()},
+            {"Id": "Machine", "Arn": machine_ref, "RoleArn": Match::any_value(), "Input": "{\"run\":\"all\"}"},
             {"Id": "Job", "Arn": Match::any_value()}
         ]}),
     );

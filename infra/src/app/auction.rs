@@ -153,8 +153,7 @@ pub fn build(stage: &Stage, env: Env) -> Stack {
         Schedule::Minutes(rate_minutes),
         &format!("Starts the auction pipeline every {rate_minutes} minutes"),
     );
-    let role = rule.add_role_target("StateMachine", machine.arn(), None);
-    machine.grant_start_execution(role);
+    rule.add_state_machine_target("StateMachine", &machine, None);
     stack
 }
 
