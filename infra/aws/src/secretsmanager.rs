@@ -6,6 +6,7 @@ use constructs::{RemovalPolicy, Scope, Value};
 use serde_json::json;
 
 use crate::arn::{format_arn, ArnComponents};
+use crate::checkov::CheckovSkip;
 use crate::iam::{grant, Grant, Grantable};
 use crate::kms::Key;
 
@@ -44,6 +45,10 @@ pub struct SecretProps {
     pub encryption_key: Option<Key>,
     /// What happens to the secret with the stack. Default: `Retain`.
     pub removal_policy: RemovalPolicy,
+    /// Checkov checks the secret deliberately does not meet, each with the
+    /// reason, written to its metadata (`CKV2_AWS_57` for a secret rotated by
+    /// hand, say). Default: none.
+    pub checkov_skips: Vec<CheckovSkip>,
 }
 
 impl SecretProps {
@@ -55,6 +60,7 @@ impl SecretProps {
             generated_length: 64,
             encryption_key: None,
             removal_policy: RemovalPolicy::Retain,
+            checkov_skips: Vec::new(),
         }
     }
 }
@@ -85,14 +91,17 @@ impl Secret {
         }
         let resource = scope.scope(id).add("Resource", secret);
         resource.apply_removal_policy(props.removal_policy);
-        let mut skips = vec![json!({
-            "id": "CKV2_AWS_57",
-            "comment": "A signing key is rotated by issuing a new secret version; automatic rotation needs a rotation function per secret type"
-        })];
+        let mut skips: Vec<_> = props
+            .checkov_skips
+            .iter()
+            .map(CheckovSkip::to_json)
+            .collect();
         if props.encryption_key.is_none() {
             skips.push(json!({"id": "CKV_AWS_149", "comment": "No customer-managed key was given: encrypted with aws/secretsmanager"}));
         }
-        resource.add_metadata("checkov", json!({ "skip": skips }));
+        if !skips.is_empty() {
+            resource.add_metadata("checkov", json!({ "skip": skips }));
+        }
         Secret {
             resource,
             key: props.encryption_key,

@@ -9,6 +9,7 @@
 
 use constructs::assertions::{Match, Template};
 use constructs::{App, Stack};
+use rcdk_aws::checkov::CheckovSkip;
 use rcdk_aws::dynamodb::{Attribute, Table, TableProps};
 use rcdk_aws::events::{Schedule, ScheduleRule};
 use rcdk_aws::iam::{Grant, PolicyStatement, ServicePrincipal};
@@ -329,6 +330,47 @@ fn secret_is_generated_and_read_is_scoped_to_its_arn() {
             "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
             "Resource": secret_ref
         }))
+    );
+}
+
+#[test]
+fn a_secrets_checkov_skips_are_its_callers_and_its_own_facts_only() {
+    let stack = stack();
+    let key = Key::new(&stack, "Key", KeyProps::default());
+    let name = |n: &str| app_secret("orders", "dev", n).unwrap();
+    Secret::new(
+        &stack,
+        "Encrypted",
+        SecretProps {
+            encryption_key: Some(key),
+            ..SecretProps::new(name("a"))
+        },
+    );
+    Secret::new(
+        &stack,
+        "Rotated",
+        SecretProps {
+            checkov_skips: vec![CheckovSkip::new("CKV2_AWS_57", "rotated by hand")],
+            ..SecretProps::new(name("b"))
+        },
+    );
+    let t = Template::from_stack(&stack);
+    let skips = |prefix: &str| {
+        let secrets = t.find_resources("AWS::SecretsManager::Secret", &json!({}));
+        let (_, secret) = secrets
+            .iter()
+            .find(|(id, _)| id.starts_with(prefix))
+            .unwrap();
+        secret["Metadata"]["checkov"]["skip"].clone()
+    };
+    // No claim the library cannot know: an encrypted secret skips nothing.
+    assert_eq!(skips("Encrypted"), Json::Null);
+    assert_eq!(
+        skips("Rotated"),
+        json!([
+            {"id": "CKV2_AWS_57", "comment": "rotated by hand"},
+            {"id": "CKV_AWS_149", "comment": "No customer-managed key was given: encrypted with aws/secretsmanager"}
+        ])
     );
 }
 

@@ -97,6 +97,22 @@ impl Env {
     }
 }
 
+/// Why the app's secrets are not rotated automatically: checkov's `CKV2_AWS_57`.
+pub fn secret_rotation_skip() -> CheckovSkip {
+    CheckovSkip::new(
+        "CKV2_AWS_57",
+        "A signing key is rotated by issuing a new secret version; automatic rotation needs a rotation function per secret type",
+    )
+}
+
+/// Why the app's API stages cache no responses: checkov's `CKV_AWS_120`.
+pub fn api_cache_skip() -> CheckovSkip {
+    CheckovSkip::new(
+        "CKV_AWS_120",
+        "No response caching: the API's methods write (POST), and a cache cluster is billed per hour whether used or not",
+    )
+}
+
 /// Builds the application for the given context; function asset paths are
 /// relative to `source_root` (the workspace root).
 pub fn build(context: BTreeMap<String, String>, source_root: PathBuf) -> anyhow::Result<App> {

@@ -207,6 +207,7 @@ pub fn build(stage: &Stage, env: Env) -> Orders {
             description: Some("HMAC key (HS256) that signs the JWTs the orders API accepts".into()),
             encryption_key: Some(key.clone()),
             removal_policy: env.removal_policy(),
+            checkov_skips: vec![super::secret_rotation_skip()],
             ..SecretProps::new(name)
         },
     );
@@ -269,6 +270,7 @@ pub fn build(stage: &Stage, env: Env) -> Orders {
             access_log_removal_policy: env.removal_policy(),
             encryption_key: Some(key.clone()),
             cloud_watch_role: true,
+            stage_checkov_skips: vec![super::api_cache_skip()],
             ..RestApiProps::default()
         },
     );

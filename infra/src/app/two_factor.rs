@@ -192,6 +192,7 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
             description: Some("HMAC key under which codes and addresses are stored".into()),
             encryption_key: Some(key.clone()),
             removal_policy: env.removal_policy(),
+            checkov_skips: vec![super::secret_rotation_skip()],
             ..SecretProps::new(name)
         },
     );
@@ -283,6 +284,7 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
             encryption_key: Some(key.clone()),
             // The Orders stack (deployed first) sets the account's logging role.
             cloud_watch_role: false,
+            stage_checkov_skips: vec![super::api_cache_skip()],
             ..RestApiProps::default()
         },
     );

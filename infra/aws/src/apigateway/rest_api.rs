@@ -26,6 +26,7 @@ use super::{
     HttpMethod, ACCESS_LOG_FORMAT, CLOUD_WATCH_ROLE_ACTIONS, DEFAULT_STAGE_NAME, SERVICE_PRINCIPAL,
 };
 use crate::arn::{format_arn, ArnComponents};
+use crate::checkov::CheckovSkip;
 use crate::iam::{PolicyStatement, ServicePrincipal};
 use crate::kms::Key;
 use crate::lambda::RustFunction;
@@ -67,6 +68,10 @@ pub struct RestApiProps {
     /// with `AWS::ApiGateway::Account` (both retained with the stack); see the
     /// module documentation. Default: `false`.
     pub cloud_watch_role: bool,
+    /// Checkov checks the stage deliberately does not meet, each with the
+    /// reason, written to its metadata (`CKV_AWS_120` for a stage without
+    /// response caching, say). Default: none.
+    pub stage_checkov_skips: Vec<CheckovSkip>,
 }
 
 impl Default for RestApiProps {
@@ -82,6 +87,7 @@ impl Default for RestApiProps {
             access_log_removal_policy: RemovalPolicy::Retain,
             encryption_key: None,
             cloud_watch_role: false,
+            stage_checkov_skips: Vec::new(),
         }
     }
 }
@@ -177,13 +183,14 @@ impl RestApi {
                     .metrics_enabled(props.metrics_enabled)
                     .data_trace_enabled(false)])),
         );
-        stage.add_metadata(
-            "checkov",
-            json!({"skip": [{
-                "id": "CKV_AWS_120",
-                "comment": "No response caching: the API's methods write (POST), and a cache cluster is billed per hour whether used or not"
-            }]}),
-        );
+        if !props.stage_checkov_skips.is_empty() {
+            let skips: Vec<_> = props
+                .stage_checkov_skips
+                .iter()
+                .map(CheckovSkip::to_json)
+                .collect();
+            stage.add_metadata("checkov", json!({ "skip": skips }));
+        }
 
         let account = props.cloud_watch_role.then(|| {
             let account = cloud_watch_role(&scope);
