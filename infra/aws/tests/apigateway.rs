@@ -93,7 +93,10 @@ fn regional_api_with_a_traced_throttled_access_logged_stage() {
     assert_eq!(log_group["DeletionPolicy"], "Retain");
     let (deployment, _) = only(&t, "AWS::ApiGateway::Deployment");
     // Whether to cache is the app's call: by default the stage skips no checkov check.
-    assert_eq!(only(&t, "AWS::ApiGateway::Stage").1["Metadata"]["checkov"], Json::Null);
+    assert_eq!(
+        only(&t, "AWS::ApiGateway::Stage").1["Metadata"]["checkov"],
+        Json::Null
+    );
     t.has_resource_properties(
         "AWS::ApiGateway::Stage",
         json!({

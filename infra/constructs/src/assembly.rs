@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io;
 use std::path::Path;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -128,10 +127,14 @@ impl CloudAssembly {
 
     /// Writes the assembly into `dir`, replacing the templates and manifests of
     /// an earlier synthesis but keeping built assets (`asset.*`).
-    pub fn write(&self, dir: &Path) -> io::Result<()> {
-        fs::create_dir_all(dir)?;
-        for entry in fs::read_dir(dir)? {
-            let entry = entry?;
+    pub fn write(&self, dir: &Path) -> Result<(), Error> {
+        let failed = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Write { path, source }
+        };
+        fs::create_dir_all(dir).map_err(failed(dir))?;
+        for entry in fs::read_dir(dir).map_err(failed(dir))? {
+            let entry = entry.map_err(failed(dir))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let ours = name.ends_with(".template.json")
                 || name.ends_with(".template.yaml")
@@ -139,7 +142,7 @@ impl CloudAssembly {
                 || name == "manifest.json"
                 || name == "tree.json";
             if ours && !self.files.contains_key(&name) {
-                fs::remove_file(entry.path())?;
+                fs::remove_file(entry.path()).map_err(failed(&entry.path()))?;
             }
         }
         for (name, bytes) in &self.files {
@@ -148,8 +151,8 @@ impl CloudAssembly {
                 continue;
             }
             let tmp = dir.join(format!(".{name}.tmp"));
-            fs::write(&tmp, bytes)?;
-            fs::rename(&tmp, &path)?;
+            fs::write(&tmp, bytes).map_err(failed(&tmp))?;
+            fs::rename(&tmp, &path).map_err(failed(&path))?;
         }
         Ok(())
     }
@@ -247,12 +250,6 @@ fn assets_manifest(stack: &StackArtifact) -> Json {
     json!({ "version": SCHEMA_VERSION, "files": files, "dockerImages": {} })
 }
 
-fn role(kind: &str) -> String {
-    format!(
-        "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/cdk-{BOOTSTRAP_QUALIFIER}-{kind}-role-${{AWS::AccountId}}-${{AWS::Region}}"
-    )
-}
-
 /// `manifest.json`, serialized straight from the stacks.
 struct Manifest<'a>(&'a [StackArtifact]);
 
@@ -284,8 +281,8 @@ impl Serialize for Manifest<'_> {
                 template_file: &stack.template_file,
                 termination_protection: stack.termination_protection,
                 validate_on_synth: false,
-                assume_role_arn: role("deploy"),
-                cloud_formation_execution_role_arn: role("cfn-exec"),
+                assume_role_arn: asset::bootstrap_role("deploy"),
+                cloud_formation_execution_role_arn: asset::bootstrap_role("cfn-exec"),
                 stack_template_asset_object_url: format!(
                     "s3://{}/{template_asset}",
                     asset::staging_bucket_template()
@@ -293,7 +290,7 @@ impl Serialize for Manifest<'_> {
                 bootstrap: bootstrap(REQUIRED_BOOTSTRAP_VERSION),
                 additional_dependencies: [assets_id.clone()],
                 lookup_role: LookupRole {
-                    arn: role("lookup"),
+                    arn: asset::bootstrap_role("lookup"),
                     bootstrap: bootstrap(8),
                 },
                 tags: &stack.tags,

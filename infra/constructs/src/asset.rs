@@ -430,6 +430,15 @@ pub(crate) fn location(asset: &FileAsset) -> AssetLocation {
     }
 }
 
+/// The ARN of the bootstrap stack's role of `kind` (`deploy`,
+/// `file-publishing`, …), as an `Fn::Sub` template: the one place its name is
+/// spelled.
+pub(crate) fn bootstrap_role(kind: &str) -> String {
+    format!(
+        "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/cdk-{BOOTSTRAP_QUALIFIER}-{kind}-role-${{AWS::AccountId}}-${{AWS::Region}}"
+    )
+}
+
 /// The asset's entry in `<Stack>.assets.json`. A function asset's
 /// `displayName` (which the CDK CLI prints while publishing) is its package
 /// name, which also lets tools such as `scripts/check-assets.py` tell which
@@ -441,7 +450,7 @@ pub(crate) fn manifest_entry(asset: &FileAsset) -> Json {
             "current_account-current_region": {
                 "bucketName": staging_bucket_template(),
                 "objectKey": asset.object_key(),
-                "assumeRoleArn": format!("arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/cdk-{BOOTSTRAP_QUALIFIER}-file-publishing-role-${{AWS::AccountId}}-${{AWS::Region}}")
+                "assumeRoleArn": bootstrap_role("file-publishing")
             }
         }
     });

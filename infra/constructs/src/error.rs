@@ -35,6 +35,23 @@ pub enum Error {
         /// The crate's directory.
         crate_dir: String,
     },
+    /// A resource's properties could not be turned into JSON (they are being
+    /// updated, or a hand-written property does not serialize).
+    #[error("{path}: properties cannot be rendered: {source}")]
+    Properties {
+        /// The resource's construct path.
+        path: String,
+        /// The serializer's error.
+        source: serde_json::Error,
+    },
+    /// A file of the cloud assembly could not be written.
+    #[error("cannot write {}: {source}", .path.display())]
+    Write {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// Stacks depend on each other in a cycle, so no order deploys them:
     /// their ids (or paths), in dependency order, the first repeated at the end.
     #[error("stacks depend on each other in a cycle: {}; move the shared resources into one stack", .0.join(" -> "))]

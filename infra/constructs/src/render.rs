@@ -176,9 +176,13 @@ impl Renderer<'_> {
                     out.insert("Properties".into(), props);
                 }
             }
-            Err(e) => self
-                .errors
-                .push(format!("{}: properties cannot be rendered: {e}", ctx.path)),
+            Err(source) => self.errors.push(
+                Error::Properties {
+                    path: ctx.path.to_owned(),
+                    source,
+                }
+                .to_string(),
+            ),
         }
         let mut depends_on: Vec<String> = Vec::new();
         for &dep in &res.depends_on {

@@ -13,6 +13,7 @@ use std::rc::Rc;
 use serde_json::Value as Json;
 
 use crate::asset::{self, AssetLocation, CrateBuild};
+use crate::error::Error;
 use crate::resource::{BeingUpdated, ErasedResource, Resource, ResourceData};
 use crate::value::{getatt_marker, ref_marker, Value};
 
@@ -696,9 +697,14 @@ impl ResourceRef {
 
     /// The `Properties` object as it stands: typed properties with overrides
     /// applied, references not yet resolved (they render at synthesis).
-    pub fn properties_json(&self) -> Result<Json, serde_json::Error> {
-        match &self.scope.tree.borrow().nodes[self.scope.node].kind {
-            Kind::Resource(data) => data.properties_json(),
+    pub fn properties_json(&self) -> Result<Json, Error> {
+        let tree = self.scope.tree.borrow();
+        let node = &tree.nodes[self.scope.node];
+        match &node.kind {
+            Kind::Resource(data) => data.properties_json().map_err(|source| Error::Properties {
+                path: node.path.clone(),
+                source,
+            }),
             _ => unreachable!("a ResourceRef always points at a resource"),
         }
     }

@@ -303,8 +303,8 @@ pub enum Error {
     WriteAssembly {
         /// The assembly directory.
         dir: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The file that could not be written, and why.
+        source: Box<constructs::Error>,
     },
     /// The directory is not a cloud assembly.
     #[error("'{}' is not a cloud assembly; run 'infra synth -o {}' first", .dir.display(), .dir.display())]

@@ -213,7 +213,7 @@ impl Context<'_> {
 fn write_assembly(assembly: &CloudAssembly, dir: &Path) -> Result<()> {
     assembly.write(dir).map_err(|source| Error::WriteAssembly {
         dir: dir.to_path_buf(),
-        source,
+        source: Box::new(source),
     })
 }
 
