@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitStatus;
 
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_cloudformation::types::StackStatus;
+use aws_sdk_cloudformation::types::{ChangeSetStatus, StackStatus};
 
 use crate::deploy::session::error_message;
 
@@ -134,14 +134,14 @@ pub enum Error {
         reason: String,
     },
     /// The change set was not ready in time.
-    #[error("the change set of stack {stack} is still {status} after {seconds} s; look at it in the CloudFormation console, delete it (`{change_set}`) and deploy again")]
+    #[error("the change set of stack {stack} is still {} after {seconds} s; look at it in the CloudFormation console, delete it (`{change_set}`) and deploy again", .status.as_ref().map_or("without a status", ChangeSetStatus::as_str))]
     ChangeSetTimeout {
         /// The stack name.
         stack: String,
         /// The change set's name.
         change_set: String,
-        /// Its status.
-        status: String,
+        /// Its status, if CloudFormation gave one.
+        status: Option<ChangeSetStatus>,
         /// How long it was waited for.
         seconds: u64,
     },

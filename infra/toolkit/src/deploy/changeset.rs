@@ -10,14 +10,14 @@ use super::diff::TemplateDiff;
 /// One resource change of a change set, reduced to what the summary shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceChange {
-    /// `Add`, `Modify`, `Remove`, `Import`, `Dynamic`.
-    pub action: String,
+    /// `Add`, `Modify`, `Remove`, `Import`, `Dynamic` (also when none is given).
+    pub action: ChangeAction,
     /// The logical ID.
     pub logical_id: String,
     /// The resource type.
     pub resource_type: String,
     /// `True`, `False` or `Conditional` for modifications.
-    pub replacement: Option<String>,
+    pub replacement: Option<Replacement>,
     /// What changes (`Properties`, `Tags`, …) and which properties.
     pub details: Vec<String>,
 }
@@ -44,23 +44,17 @@ impl ResourceChange {
             details = rc.scope().iter().map(|s| s.as_str().to_owned()).collect();
         }
         Some(ResourceChange {
-            action: rc
-                .action()
-                .map(ChangeAction::as_str)
-                .unwrap_or("Dynamic")
-                .to_owned(),
+            action: rc.action().cloned().unwrap_or(ChangeAction::Dynamic),
             logical_id: rc.logical_resource_id().unwrap_or_default().to_owned(),
             resource_type: rc.resource_type().unwrap_or_default().to_owned(),
-            replacement: rc
-                .replacement()
-                .map(|r: &Replacement| r.as_str().to_owned()),
+            replacement: rc.replacement().cloned(),
             details,
         })
     }
 
     /// Whether the resource is replaced (a new physical resource, the old one deleted).
     pub fn replaces(&self) -> bool {
-        self.action == "Modify" && self.replacement.as_deref() == Some("True")
+        self.action == ChangeAction::Modify && self.replacement == Some(Replacement::True)
     }
 }
 
@@ -80,17 +74,17 @@ pub fn render_summary(
     changes: &[ResourceChange],
     path_of: &dyn Fn(&str) -> Option<String>,
 ) -> String {
-    let count = |a: &str| changes.iter().filter(|c| c.action == a).count();
+    let count = |a: ChangeAction| changes.iter().filter(|c| c.action == a).count();
     let replaced = changes.iter().filter(|c| c.replaces()).count();
     let mut out = format!(
         "Change set for {stack_label} ({change_set_type}): {} to add, {} to modify",
-        count("Add"),
-        count("Modify")
+        count(ChangeAction::Add),
+        count(ChangeAction::Modify)
     );
     if replaced > 0 {
         let _ = write!(out, " ({replaced} replaced)");
     }
-    let _ = writeln!(out, ", {} to remove", count("Remove"));
+    let _ = writeln!(out, ", {} to remove", count(ChangeAction::Remove));
     let id_width = changes
         .iter()
         .map(|c| c.logical_id.len())
@@ -102,13 +96,13 @@ pub fn render_summary(
         .max()
         .unwrap_or(0);
     for c in changes {
-        let mark = match (c.action.as_str(), c.replacement.as_deref()) {
-            ("Add", _) => "+",
-            ("Remove", _) => "-",
-            ("Modify", Some("True")) => "±",
-            ("Modify", Some("Conditional")) => "?",
-            ("Modify", _) => "~",
-            ("Import", _) => "<",
+        let mark = match (&c.action, &c.replacement) {
+            (ChangeAction::Add, _) => "+",
+            (ChangeAction::Remove, _) => "-",
+            (ChangeAction::Modify, Some(Replacement::True)) => "±",
+            (ChangeAction::Modify, Some(Replacement::Conditional)) => "?",
+            (ChangeAction::Modify, _) => "~",
+            (ChangeAction::Import, _) => "<",
             _ => "*",
         };
         let mut line = format!(
@@ -119,13 +113,13 @@ pub fn render_summary(
             let _ = write!(line, "  {path}");
         }
         let mut notes = Vec::new();
-        if c.action == "Modify" {
+        if c.action == ChangeAction::Modify {
             if !c.details.is_empty() {
                 notes.push(c.details.join(", "));
             }
-            match c.replacement.as_deref() {
-                Some("True") => notes.push("REPLACED".to_owned()),
-                Some("Conditional") => notes.push("may be replaced".to_owned()),
+            match c.replacement {
+                Some(Replacement::True) => notes.push("REPLACED".to_owned()),
+                Some(Replacement::Conditional) => notes.push("may be replaced".to_owned()),
                 _ => {}
             }
         }

@@ -116,7 +116,7 @@ pub async fn wait_for(
                 return Err(Error::ChangeSetTimeout {
                     stack: name.to_owned(),
                     change_set: CHANGE_SET_NAME.to_owned(),
-                    status: status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                    status,
                     seconds: CHANGE_SET_TIMEOUT.as_secs(),
                 });
             }
