@@ -38,7 +38,9 @@ pub use perms::*;
 pub use steps::BuildStep;
 
 use aws_constructs::arn::{format_arn, ArnComponents};
-use aws_constructs::iam::{grant, Condition, PolicyStatement, Role, ServicePrincipal};
+use aws_constructs::iam::{
+    grant, grant_statement, Condition, Grant, PolicyStatement, Role, ServicePrincipal,
+};
 use aws_constructs::kms::{Key, KeyProps};
 use aws_constructs::lambda::Architecture;
 use aws_constructs::logs::{LogGroup, LogGroupProps};
@@ -174,15 +176,17 @@ pub fn staging_bucket_arn() -> Value<String> {
     format_arn(&ArnComponents::new("s3", &bucket).global().account(""))
 }
 
-/// Lets `grantee` hand `roles` to `service`, and to no other service.
-fn pass_roles(grantee: &Role, roles: &[&Role], service: &str) {
-    grantee.add_to_policy(
-        PolicyStatement::allow(
-            PASS_ROLE_ACTIONS.iter().copied(),
-            roles.iter().map(|r| r.arn()),
+/// Lets `grantee` hand each of `roles` to the service that assumes it, and
+/// to no other service.
+fn pass_roles(grantee: &Role, roles: &[&Role]) -> Grant {
+    Grant::combine(roles.iter().map(|role| {
+        grant_statement(
+            grantee,
+            PolicyStatement::allow(PASS_ROLE_ACTIONS.iter().copied(), [role.arn()]).condition(
+                Condition::string_equals("iam:PassedToService", role.assumed_by().service()),
+            ),
         )
-        .condition(Condition::string_equals("iam:PassedToService", service)),
-    );
+    }))
 }
 
 /// The CodeBuild steps, in pipeline order.
@@ -241,7 +245,11 @@ fn deploy_role(
     deployed: &[&str],
     bucket: &Bucket,
 ) -> Role {
-    let deploy_role = Role::new(scope, "DeployRole", CLOUDFORMATION_SERVICE);
+    let deploy_role = Role::new(
+        scope,
+        "DeployRole",
+        &ServicePrincipal::new(CLOUDFORMATION_SERVICE),
+    );
     managed::attach(
         scope,
         "DeployPolicy",
@@ -284,7 +292,7 @@ fn grant_deploy_and_publish(
         BOOTSTRAP_READ_ACTIONS,
         vec![stack_arn(TOOLKIT_STACK)],
     );
-    pass_roles(&update.role, &[deploy_role], CLOUDFORMATION_SERVICE);
+    pass_roles(&update.role, &[deploy_role]);
     let staging = staging_bucket_arn();
     for step in [update, assets] {
         grant(&step.role, STAGING_LIST_ACTIONS, vec![staging.clone()]);
@@ -303,7 +311,11 @@ fn pipeline_role(
     bucket: &Bucket,
     steps: &[&BuildStep],
 ) -> Role {
-    let role = Role::new(scope, "Role", "codepipeline.amazonaws.com");
+    let role = Role::new(
+        scope,
+        "Role",
+        &ServicePrincipal::new("codepipeline.amazonaws.com"),
+    );
     bucket.grant_read(&role, "*");
     bucket.grant_put(&role, "*");
     grant(&role, BUCKET_VERSIONING_ACTIONS, vec![bucket.arn()]);
@@ -404,15 +416,11 @@ impl Pipeline {
                 CHANGE_SET_ACTIONS,
                 deployed.iter().map(|n| stack_arn(n)).collect(),
             );
-            pass_roles(&role, &[&deploy_role], CLOUDFORMATION_SERVICE);
+            pass_roles(&role, &[&deploy_role]);
         }
         // CloudFormation updating this stack hands the projects and the pipeline their roles.
-        pass_roles(
-            &deploy_role,
-            &[&build.role, &update.role, &assets.role],
-            "codebuild.amazonaws.com",
-        );
-        pass_roles(&deploy_role, &[&role], "codepipeline.amazonaws.com");
+        pass_roles(&deploy_role, &[&build.role, &update.role, &assets.role]);
+        pass_roles(&deploy_role, &[&role]);
 
         let mut stage_declarations = vec![stages::source(&props)];
         for (step, built) in STEPS.into_iter().zip([&build, &update, &assets]) {

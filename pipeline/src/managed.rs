@@ -64,6 +64,7 @@ pub(crate) fn attach(scope: &Scope, id: &str, role: &Role, statements: &[PolicyS
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_constructs::iam::ServicePrincipal;
     use constructs::{App, Format, Value};
 
     fn statement(name: &str, resources: usize) -> PolicyStatement {
@@ -78,7 +79,11 @@ mod tests {
     ) -> Result<Vec<serde_json::Value>, constructs::Error> {
         let app = App::new();
         let stack = app.stack("S");
-        let role = Role::new(&stack, "Role", "cloudformation.amazonaws.com");
+        let role = Role::new(
+            &stack,
+            "Role",
+            &ServicePrincipal::new("cloudformation.amazonaws.com"),
+        );
         attach(&stack, "Policy", &role, statements);
         let assembly = app.synth(Format::Json)?;
         let template = &assembly.stack("S").unwrap().template;

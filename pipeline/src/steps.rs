@@ -1,7 +1,7 @@
 //! The pipeline's CodeBuild steps: Build, UpdatePipeline and Assets, each a
 //! project with its own role and buildspec.
 
-use aws_constructs::iam::{grant, Role};
+use aws_constructs::iam::{grant, Role, ServicePrincipal};
 use aws_constructs::kms::Key;
 use aws_constructs::lambda::Architecture;
 use aws_constructs::logs::LogGroup;
@@ -145,7 +145,11 @@ impl Step {
     pub(crate) fn add(self, cx: &StepContext) -> BuildStep {
         let spec = self.spec(cx);
         let id = self.id();
-        let role = Role::new(cx.scope, &format!("{id}Role"), "codebuild.amazonaws.com");
+        let role = Role::new(
+            cx.scope,
+            &format!("{id}Role"),
+            &ServicePrincipal::new("codebuild.amazonaws.com"),
+        );
         let mut environment = BuildEnvironment::new(
             environment_type(cx.arch),
             image(cx.arch),

@@ -91,9 +91,13 @@ impl ScheduleRule {
         machine: &StateMachine,
         input: Option<JsonValue>,
     ) -> Grant {
-        let role = self
-            .role
-            .get_or_init(|| Role::new(&self.scope, "EventsRole", "events.amazonaws.com"));
+        let role = self.role.get_or_init(|| {
+            Role::new(
+                &self.scope,
+                "EventsRole",
+                &ServicePrincipal::new("events.amazonaws.com"),
+            )
+        });
         let mut target = Target::new(id, machine.arn()).role_arn(role.arn());
         if let Some(input) = input {
             target = target.input(input.to_string());

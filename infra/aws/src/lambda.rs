@@ -146,7 +146,11 @@ impl RustFunction {
     /// Adds a function under `scope`.
     pub fn new(scope: &Scope, id: &str, props: RustFunctionProps) -> RustFunction {
         let scope = scope.scope(id);
-        let role = Role::new(&scope, "ServiceRole", "lambda.amazonaws.com");
+        let role = Role::new(
+            &scope,
+            "ServiceRole",
+            &ServicePrincipal::new("lambda.amazonaws.com"),
+        );
         let log_group = LogGroup::new(
             &scope,
             "LogGroup",

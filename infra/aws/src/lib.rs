@@ -18,7 +18,7 @@
 //! # extern crate constructs as rcdk_constructs;
 //! # fn main() {
 //! use rcdk_aws::dynamodb::{Attribute, Table, TableProps};
-//! use rcdk_aws::iam::Role;
+//! use rcdk_aws::iam::{Role, ServicePrincipal};
 //! use rcdk_constructs::assertions::{Match, Template};
 //! use rcdk_constructs::App;
 //! use serde_json::json;
@@ -26,7 +26,7 @@
 //! let app = App::new();
 //! let stack = app.stack("Orders");
 //! let table = Table::new(&stack, "Orders", TableProps::new(Attribute::string("id")));
-//! let role = Role::new(&stack, "Writer", "lambda.amazonaws.com");
+//! let role = Role::new(&stack, "Writer", &ServicePrincipal::new("lambda.amazonaws.com"));
 //! table.grant_write(&role);
 //!
 //! let template = Template::from_stack(&stack);

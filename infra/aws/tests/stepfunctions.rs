@@ -10,7 +10,7 @@
 
 use constructs::assertions::{Match, Template};
 use constructs::{App, Stack};
-use rcdk_aws::iam::Role;
+use rcdk_aws::iam::{Role, ServicePrincipal};
 use rcdk_aws::kms::{Key, KeyProps};
 use rcdk_aws::lambda::{RustFunction, RustFunctionProps};
 use rcdk_aws::sns::{Topic, TopicProps};
@@ -239,7 +239,11 @@ fn grant_start_execution_names_the_machine() {
     let app = app();
     let stack = app.stack("S");
     let m = machine(&stack, StateMachineProps::new);
-    let caller = Role::new(&stack, "Caller", "events.amazonaws.com");
+    let caller = Role::new(
+        &stack,
+        "Caller",
+        &ServicePrincipal::new("events.amazonaws.com"),
+    );
     m.grant_start_execution(&caller);
     let t = Template::from_stack(&stack);
     let sm_id = logical_id(&t, "AWS::StepFunctions::StateMachine");

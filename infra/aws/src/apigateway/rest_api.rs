@@ -27,7 +27,7 @@ use super::{
 };
 use crate::arn::{format_arn, ArnComponents};
 use crate::checkov::CheckovSkip;
-use crate::iam::{PolicyStatement, ServicePrincipal};
+use crate::iam::{PolicyDocument, PolicyStatement, ServicePrincipal};
 use crate::kms::Key;
 use crate::lambda::RustFunction;
 use crate::logs::{LogGroup, LogGroupProps};
@@ -550,17 +550,14 @@ fn cloud_watch_role(scope: &Scope) -> AccountRef {
     );
     let role = scope.scope("CloudWatchRole").add(
         "Resource",
-        CfnRole::new(json!({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Principal": {"Service": SERVICE_PRINCIPAL},
-                "Action": "sts:AssumeRole"
-            }]
-        }))
+        CfnRole::new(
+            ServicePrincipal::new(SERVICE_PRINCIPAL)
+                .trust_policy()
+                .to_json(),
+        )
         .policies(list([Policy::new(
             "PushToCloudWatchLogs",
-            json!({"Version": "2012-10-17", "Statement": [statement.to_json()]}),
+            PolicyDocument::new([statement]).to_json(),
         )])),
     );
     role.apply_removal_policy(RemovalPolicy::Retain);

@@ -100,7 +100,7 @@ fn items(value: &JsonValue) -> impl Iterator<Item = &JsonValue> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::iam::{grant, Role};
+    use crate::iam::{grant, Role, ServicePrincipal};
     use constructs::value::list;
     use constructs::App;
     use serde_json::json;
@@ -110,10 +110,18 @@ mod tests {
         let app = App::new();
         let stack = app.stack("S");
         let inside = stack.scope("Inside");
-        Role::new(&inside, "Fn", "lambda.amazonaws.com");
+        Role::new(
+            &inside,
+            "Fn",
+            &ServicePrincipal::new("lambda.amazonaws.com"),
+        );
         inside.add("Raw", CfnRole::new(json!({})));
         let outside = app.stack("Other");
-        Role::new(&outside, "Fn", "lambda.amazonaws.com");
+        Role::new(
+            &outside,
+            "Fn",
+            &ServicePrincipal::new("lambda.amazonaws.com"),
+        );
 
         apply_permissions_boundary(&inside, &Value::from("arn:boundary"));
         let boundaries = |scope: &Scope| -> Vec<JsonValue> {
@@ -134,7 +142,7 @@ mod tests {
     fn reads_services_and_allowed_actions_of_roles_and_policies() {
         let app = App::new();
         let stack = app.stack("S");
-        let function = Role::new(&stack, "Fn", "lambda.amazonaws.com");
+        let function = Role::new(&stack, "Fn", &ServicePrincipal::new("lambda.amazonaws.com"));
         grant(
             &function,
             &["s3:GetObject", "xray:PutTraceSegments"],

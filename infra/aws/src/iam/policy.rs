@@ -147,10 +147,13 @@ impl PolicyStatement {
             "Action".into(),
             one_or_many(self.actions.iter().map(|a| json!(a)).collect()),
         );
-        s.insert(
-            "Resource".into(),
-            one_or_many(self.resources.iter().map(|r| json!(r)).collect()),
-        );
+        // A trust policy's statements name no resource.
+        if !self.resources.is_empty() {
+            s.insert(
+                "Resource".into(),
+                one_or_many(self.resources.iter().map(|r| json!(r)).collect()),
+            );
+        }
         if !self.conditions.is_empty() {
             s.insert(
                 "Condition".into(),

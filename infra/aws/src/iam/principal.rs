@@ -3,7 +3,10 @@
 
 use constructs::Value;
 
-use super::{Condition, PolicyStatement, StatementPrincipal};
+use super::{Condition, PolicyDocument, PolicyStatement, StatementPrincipal};
+
+/// Assuming a role.
+const ASSUME_ROLE_ACTIONS: &[&str] = &["sts:AssumeRole"];
 
 /// An AWS service (such as `events.amazonaws.com`) as a grantee, optionally
 /// only on behalf of one of its resources (`aws:SourceArn`). A grant to it
@@ -77,6 +80,12 @@ impl ServicePrincipal {
             source_arn: None,
             ..self.clone()
         }
+    }
+
+    /// The trust policy of a role that this service may assume (with the
+    /// source ARN and conditions, if set).
+    pub fn trust_policy(&self) -> PolicyDocument {
+        PolicyDocument::new([self.statement(ASSUME_ROLE_ACTIONS, Vec::new())])
     }
 
     /// A resource-policy statement allowing the service `actions` on `resources`.

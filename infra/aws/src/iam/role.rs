@@ -6,9 +6,8 @@ use std::rc::Rc;
 use cfn::iam::{Policy, PolicyRef, Role as CfnRole, RoleRef};
 use constructs::value::list;
 use constructs::{ResourceRef, Scope, Value};
-use serde_json::json;
 
-use super::{PolicyDocument, PolicyStatement};
+use super::{PolicyDocument, PolicyStatement, ServicePrincipal};
 
 /// An IAM role assumed by an AWS service. It starts with no permissions; each
 /// grant adds a statement to its `DefaultPolicy` (an `AWS::IAM::Policy`
@@ -17,6 +16,7 @@ use super::{PolicyDocument, PolicyStatement};
 pub struct Role {
     scope: Scope,
     resource: RoleRef,
+    assumed_by: Rc<ServicePrincipal>,
     state: Rc<RefCell<State>>,
 }
 
@@ -29,25 +29,25 @@ struct State {
 }
 
 impl Role {
-    /// A role that `service` (such as `lambda.amazonaws.com`) can assume.
-    pub fn new(scope: &Scope, id: &str, service: &str) -> Role {
+    /// A role that the service `assumed_by` (such as
+    /// `ServicePrincipal::new("lambda.amazonaws.com")`) can assume.
+    pub fn new(scope: &Scope, id: &str, assumed_by: &ServicePrincipal) -> Role {
         let scope = scope.scope(id);
         let resource = scope.add(
             "Resource",
-            CfnRole::new(json!({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Effect": "Allow",
-                    "Principal": {"Service": service},
-                    "Action": "sts:AssumeRole"
-                }]
-            })),
+            CfnRole::new(assumed_by.trust_policy().to_json()),
         );
         Role {
             scope,
             resource,
+            assumed_by: Rc::new(assumed_by.clone()),
             state: Rc::default(),
         }
+    }
+
+    /// The service that assumes the role.
+    pub fn assumed_by(&self) -> &ServicePrincipal {
+        &self.assumed_by
     }
 
     /// The role's ARN.

@@ -12,7 +12,7 @@ use constructs::value::list;
 use constructs::{RemovalPolicy, Scope, Value};
 
 use super::StateGraph;
-use crate::iam::{grant, Grant, Grantable, Role};
+use crate::iam::{grant, Grant, Grantable, Role, ServicePrincipal};
 use crate::kms::Key;
 use crate::logs::{LogGroup, LogGroupProps, LOG_DELIVERY_ACTIONS};
 
@@ -103,7 +103,11 @@ impl StateMachine {
         for problem in props.definition.validate() {
             scope.add_error(format!("invalid state machine definition: {problem}"));
         }
-        let role = Role::new(&scope, "Role", "states.amazonaws.com");
+        let role = Role::new(
+            &scope,
+            "Role",
+            &ServicePrincipal::new("states.amazonaws.com"),
+        );
         for task in props.definition.tasks() {
             task.grant_call(&role);
         }
