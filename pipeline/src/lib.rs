@@ -259,7 +259,7 @@ fn deploy_role(
     if !props.boundary_statements.is_empty() && !deployed.is_empty() {
         boundary::add_policy(scope, pipeline_stack, &props.boundary_statements);
         for statement in boundary::role_statements(pipeline_stack, deployed, &props.role_services) {
-            deploy_role.add_to_policy(statement);
+            grant_statement(&deploy_role, statement);
         }
     }
     // Artifacts the deployed resources may read (as the AWS CDK grants its deployment role).

@@ -236,18 +236,20 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
     );
     if sms {
         create.add_environment(otp_create::OTP_SMS_ENABLED, "true");
-        let role = create.role();
-        role.add_to_policy(PolicyStatement::allow(
-            SEND_SMS_ACTIONS.iter().copied(),
-            ["*".into()],
-        ));
-        role.add_to_policy(PolicyStatement::deny(
-            SEND_SMS_ACTIONS.iter().copied(),
-            [format_arn(
-                &ArnComponents::new("sns", "*").region("*").account("*"),
-            )],
-        ));
-        if let Some(policy) = role.default_policy() {
+        iam::grant_statement(
+            &create,
+            PolicyStatement::allow(SEND_SMS_ACTIONS.iter().copied(), ["*".into()]),
+        );
+        iam::grant_statement(
+            &create,
+            PolicyStatement::deny(
+                SEND_SMS_ACTIONS.iter().copied(),
+                [format_arn(
+                    &ArnComponents::new("sns", "*").region("*").account("*"),
+                )],
+            ),
+        );
+        if let Some(policy) = create.role().default_policy() {
             policy.add_metadata(
                 "checkov",
                 json!({"skip": [{
