@@ -76,7 +76,9 @@ const ASSET_IS_BUNDLED_METADATA_KEY: &str = "aws:asset:is-bundled";
 /// (`ASSET_RESOURCE_METADATA_PROPERTY_KEY`).
 const ASSET_PROPERTY_METADATA_KEY: &str = "aws:asset:property";
 
-/// Where a function's code lives once published, for `AWS::Lambda::Function` `Code`.
+/// Where a crate asset's built file (a zip) lives once published: what a
+/// resource property that takes code from S3 names (a Lambda function's
+/// `Code`, for one).
 #[derive(Clone, Debug)]
 pub struct AssetLocation {
     /// The asset's hash.
@@ -94,9 +96,9 @@ impl AssetLocation {
     /// `property` (`Code` for a Lambda function) is this asset, so that tools
     /// reading the template (SAM CLI, LocalStack's `cdklocal`) find the file.
     ///
-    /// `aws:asset:is-bundled` is `true`: the file is cargo-lambda's build
-    /// output (a zip holding `bootstrap`), not sources to build, which is what
-    /// the CDK writes for assets made by bundling (as `cargo-lambda-cdk` does).
+    /// `aws:asset:is-bundled` is `true`: the file is the crate's build output
+    /// (made by the tool the declaring library's [`CrateBuild`] is for), not
+    /// sources to build, which is what the CDK writes for bundled assets.
     pub fn resource_metadata(&self, property: &str) -> [(&'static str, Json); 3] {
         [
             (ASSET_PATH_METADATA_KEY, Json::from(self.path.as_str())),
