@@ -328,6 +328,9 @@ impl Pipeline {
             ("GetResultsFunctionName", generator_arn.as_str()),
             ("ProcessOrderFunctionName", processor_arn.as_str()),
             ("NotifyOrderFailureTopicArn", topic_arn.as_str()),
+            // The service integrations, in moto's (the aws) partition.
+            ("LambdaInvoke", "arn:aws:states:::lambda:invoke"),
+            ("SnsPublish", "arn:aws:states:::sns:publish"),
         ]
         .into();
         assert_eq!(

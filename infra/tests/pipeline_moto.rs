@@ -230,7 +230,11 @@ fn unknown_pipeline_is_reported_with_the_fix() {
     let out = infra(&["pipeline", "status", "--name", "no-such-pipeline"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("cannot read pipeline 'no-such-pipeline'; deploy the Pipeline stack first, or pass --name"), "{stderr}");
+    assert!(
+        stderr.contains("cannot read pipeline 'no-such-pipeline' (")
+            && stderr.contains("); deploy the Pipeline stack first, or pass --name"),
+        "{stderr}"
+    );
 }
 
 /// The Assets step: `infra pipeline publish` uploads every stack's zips once,
