@@ -12,7 +12,7 @@ use constructs::{App, Stack};
 use rcdk_aws::checkov::CheckovSkip;
 use rcdk_aws::dynamodb::{Attribute, Table, TableProps};
 use rcdk_aws::events::{Schedule, ScheduleRule};
-use rcdk_aws::iam::{Grant, PolicyStatement, ServicePrincipal};
+use rcdk_aws::iam::{Grant, PolicyStatement, Role, ServicePrincipal};
 use rcdk_aws::kms::{Key, KeyProps};
 use rcdk_aws::lambda::{DeadLetter, Invocation, RustFunction, RustFunctionProps};
 use rcdk_aws::logs::{LogGroup, LogGroupProps};
@@ -330,6 +330,23 @@ fn secret_is_generated_and_read_is_scoped_to_its_arn() {
             "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
             "Resource": secret_ref
         }))
+    );
+}
+
+#[test]
+fn a_statement_without_resources_is_a_synthesis_error_naming_the_role() {
+    let stack = stack();
+    let role = Role::new(&stack, "R", &ServicePrincipal::new("lambda.amazonaws.com"));
+    // A list of ARNs that came out empty: IAM would refuse the policy at deployment.
+    rcdk_aws::iam::grant(&role, &["s3:GetObject"], Vec::new());
+    let err = stack
+        .app()
+        .synth(constructs::Format::Json)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("S/R: a statement of s3:GetObject names no resource"),
+        "{err}"
     );
 }
 

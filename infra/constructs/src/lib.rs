@@ -78,7 +78,7 @@ pub use asset::{
     FileAsset, BOOTSTRAP_QUALIFIER,
 };
 pub use elements::{Condition, ConditionExpr, Output, Parameter, ParameterRef};
-pub use error::Error;
+pub use error::{report, Error};
 pub use order::{deployment_order, Dependent};
 pub use resource::Resource;
 pub use tree::{App, RemovalPolicy, ResourceRef, Scope, Stack, Stage};

@@ -176,13 +176,10 @@ impl Renderer<'_> {
                     out.insert("Properties".into(), props);
                 }
             }
-            Err(source) => self.errors.push(
-                Error::Properties {
-                    path: ctx.path.to_owned(),
-                    source,
-                }
-                .to_string(),
-            ),
+            Err(source) => self.errors.push(crate::error::report(&Error::Properties {
+                path: ctx.path.to_owned(),
+                source,
+            })),
         }
         let mut depends_on: Vec<String> = Vec::new();
         for &dep in &res.depends_on {

@@ -306,7 +306,10 @@ impl Scope {
                 location
             }
             (Err(e), _) => {
-                tree.errors.push(format!("{path}: function code: {e}"));
+                tree.errors.push(format!(
+                    "{path}: function code: {}",
+                    crate::error::report(&e)
+                ));
                 asset::location(&asset::template_asset("missing.zip", b""))
             }
             (Ok(found), None) => {

@@ -207,7 +207,7 @@ pub fn build(stage: &Stage, env: Env) -> Orders {
             description: Some("HMAC key (HS256) that signs the JWTs the orders API accepts".into()),
             encryption_key: Some(key.clone()),
             removal_policy: env.removal_policy(),
-            checkov_skips: vec![super::secret_rotation_skip()],
+            checkov_skips: vec![super::signing_key_rotation_skip()],
             ..SecretProps::new(name)
         },
     );

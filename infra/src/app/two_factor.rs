@@ -192,7 +192,7 @@ pub fn build(stage: &Stage, env: Env, orders: &orders::Orders) -> Stack {
             description: Some("HMAC key under which codes and addresses are stored".into()),
             encryption_key: Some(key.clone()),
             removal_policy: env.removal_policy(),
-            checkov_skips: vec![super::secret_rotation_skip()],
+            checkov_skips: vec![super::hash_key_rotation_skip()],
             ..SecretProps::new(name)
         },
     );

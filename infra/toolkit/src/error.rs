@@ -13,6 +13,7 @@ use crate::deploy::session::error_message;
 
 /// What went wrong while talking to AWS or preparing a deployment.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A command-line value is not in the form its option takes.
     #[error("'{value}' is not {form} (for example: {example})")]
@@ -207,8 +208,9 @@ pub enum Error {
     /// The app's builder or one of its own commands failed (its message as it gave it).
     #[error(transparent)]
     App(AppError),
-    /// The app did not synthesize (the message lists every problem), or its
-    /// stacks depend on each other in a cycle.
+    /// An error of the construct library: the app did not synthesize (the
+    /// message lists every problem), its stacks depend on each other in a
+    /// cycle, or the assembly could not be written.
     #[error(transparent)]
     Constructs(#[from] constructs::Error),
     /// The async runtime could not be started.
@@ -231,6 +233,16 @@ pub enum Error {
         /// The name given.
         name: String,
         /// The app's stacks.
+        known: Vec<String>,
+    },
+    /// A stack named on the command line is not in the assembly read (`--app`).
+    #[error("stack '{name}' is not in the cloud assembly '{}'; its stacks are: {}", .dir.display(), .known.join(", "))]
+    NotInAssembly {
+        /// The name given.
+        name: String,
+        /// The assembly directory.
+        dir: PathBuf,
+        /// The assembly's stacks.
         known: Vec<String>,
     },
     /// The app has several stacks, and the command needs them named.
@@ -281,7 +293,8 @@ pub enum Error {
     /// A file or directory could not be read, written, created or removed.
     #[error("cannot {action} '{}'", .path.display())]
     File {
-        /// What was done: "read", "write", "create", "remove", "copy", "open".
+        /// What was done: "read", "write", "create", "remove", "copy", "open",
+        /// "find" (a path that does not resolve).
         action: &'static str,
         /// The file or directory.
         path: PathBuf,
@@ -326,7 +339,7 @@ pub enum Error {
     },
     /// A function asset names a platform that is no Lambda architecture.
     #[error(
-        "{package} is built for '{platform}', which is no Lambda architecture (arm64, x86_64)"
+        "{package} is built for '{platform}', which is no Lambda architecture (arm64, x86_64); synthesize the app again with this version of infra"
     )]
     BadArchitecture {
         /// The function's package.
@@ -408,20 +421,22 @@ pub enum Error {
         tail: String,
     },
     /// A request to the engine's own endpoints failed.
-    #[error("GET {url} failed")]
+    #[error("GET {url} {what}; check that the local engine runs ('infra local status') and read its log")]
     Http {
         /// The URL.
         url: String,
+        /// What went wrong: "is not a URL", "timed out", "failed", …
+        what: &'static str,
         /// The transport's, timer's or parser's error.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The engine answered with an error status.
-    #[error("GET {url} answered {status}: {body}")]
+    #[error("GET {url} answered {status}: {body}; check the local engine's log")]
     HttpStatus {
         /// The URL.
         url: String,
-        /// The status.
-        status: u16,
+        /// The status and its reason (`404 Not Found`).
+        status: String,
         /// The body, as text.
         body: String,
     },
@@ -448,7 +463,7 @@ pub enum Error {
 
     // `infra init`.
     /// `--from-source` is not a checkout of the toolkit.
-    #[error("--from-source '{}' is not a checkout of the toolkit (the rcdk repository)", .path.display())]
+    #[error("--from-source '{}' is not a checkout of the toolkit (the rcdk repository); give the root of an rcdk checkout, the folder that holds infra/toolkit", .path.display())]
     NotACheckout {
         /// The path given.
         path: PathBuf,
@@ -462,7 +477,7 @@ pub enum Error {
         dir: PathBuf,
     },
     /// The directory's name cannot name a package.
-    #[error("'{}' has no folder name to name the app by", .dir.display())]
+    #[error("'{}' has no folder name to name the app by; give a directory with a name, such as ./my-app", .dir.display())]
     NoAppName {
         /// The directory.
         dir: PathBuf,
@@ -506,19 +521,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// The message and each cause after it, separated by `: `: what the CLI
-    /// prints. A cause whose text the message already contains is not repeated.
+    /// prints ([`constructs::report`]).
     pub fn report(&self) -> String {
-        let mut out = self.to_string();
-        let mut cause = std::error::Error::source(self);
-        while let Some(e) = cause {
-            let text = e.to_string();
-            if !out.contains(&text) {
-                out.push_str(": ");
-                out.push_str(&text);
-            }
-            cause = e.source();
-        }
-        out
+        constructs::report(self)
     }
 
     /// An error of the app's own code.

@@ -355,14 +355,14 @@ task_input_field!(Message, "Message.$");
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 enum Parameters {
-    /// `arn:aws:states:::lambda:invoke`.
+    /// The `lambda:invoke` integration.
     #[serde(rename_all = "PascalCase")]
     LambdaInvoke {
         function_name: Value<String>,
         #[serde(flatten)]
         payload: Payload,
     },
-    /// `arn:aws:states:::sns:publish`.
+    /// The `sns:publish` integration.
     #[serde(rename_all = "PascalCase")]
     SnsPublish {
         topic_arn: Value<String>,
@@ -376,7 +376,7 @@ enum Parameters {
 /// A `Task` state: calls a service.
 ///
 /// Lambda functions are invoked through the optimised integration
-/// `arn:aws:states:::lambda:invoke` ([`Task::lambda_invoke`]): its result is
+/// `arn:${AWS::Partition}:states:::lambda:invoke` ([`Task::lambda_invoke`]): its result is
 /// the invocation response, `{"Payload": <the function's result>,
 /// "StatusCode", "ExecutedVersion", "SdkHttpMetadata", …}`, so select
 /// `$.Payload` with [`Task::result_selector`] (`{"Payload.$": "$.Payload"}`)

@@ -147,8 +147,9 @@ impl Assembly {
                     .find(|s| {
                         &s.stack_name == name || &s.display_name == name || &s.artifact_id == name
                     })
-                    .ok_or_else(|| Error::UnknownStack {
+                    .ok_or_else(|| Error::NotInAssembly {
                         name: name.clone(),
+                        dir: self.dir.clone(),
                         known: self.stack_names(),
                     })
             })

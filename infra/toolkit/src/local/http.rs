@@ -16,31 +16,34 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `GET url` and parse the body as JSON; an error for a non-2xx status.
 pub async fn get_json(url: &str) -> Result<Json> {
-    let failed = |source: Box<dyn std::error::Error + Send + Sync>| Error::Http {
-        url: url.to_owned(),
-        source,
+    let failed = |what: &'static str| {
+        move |source: Box<dyn std::error::Error + Send + Sync>| Error::Http {
+            url: url.to_owned(),
+            what,
+            source,
+        }
     };
     let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
     let uri: hyper::Uri = url
         .parse()
-        .map_err(|e: hyper::http::uri::InvalidUri| failed(e.into()))?;
+        .map_err(|e: hyper::http::uri::InvalidUri| failed("is not a URL")(e.into()))?;
     let response = tokio::time::timeout(TIMEOUT, client.get(uri))
         .await
-        .map_err(|e| failed(e.into()))?
-        .map_err(|e| failed(e.into()))?;
+        .map_err(|e| failed("timed out")(e.into()))?
+        .map_err(|e| failed("failed")(e.into()))?;
     let status = response.status();
     let body = response
         .into_body()
         .collect()
         .await
-        .map_err(|e| failed(e.into()))?
+        .map_err(|e| failed("broke off while its answer was read")(e.into()))?
         .to_bytes();
     if !status.is_success() {
         return Err(Error::HttpStatus {
             url: url.to_owned(),
-            status: status.as_u16(),
+            status: status.to_string(),
             body: String::from_utf8_lossy(&body).into_owned(),
         });
     }
-    serde_json::from_slice(&body).map_err(|e| failed(e.into()))
+    serde_json::from_slice(&body).map_err(|e| failed("did not answer JSON")(e.into()))
 }
