@@ -29,6 +29,15 @@ fn stack() -> Stack {
     app.stack("S")
 }
 
+/// The message of the synthesis that must fail.
+fn synth_error(stack: &Stack) -> String {
+    stack
+        .app()
+        .synth(constructs::Format::Json)
+        .unwrap_err()
+        .to_string()
+}
+
 fn function(stack: &Stack, id: &str) -> RustFunction {
     RustFunction::new(stack, id, RustFunctionProps::new("functions/orders-api"))
 }
@@ -334,18 +343,14 @@ fn secret_is_generated_and_read_is_scoped_to_its_arn() {
 }
 
 #[test]
-fn a_statement_without_resources_is_a_synthesis_error_naming_the_role() {
+fn a_statement_without_resources_is_a_synthesis_error_naming_the_policy() {
     let stack = stack();
     let role = Role::new(&stack, "R", &ServicePrincipal::new("lambda.amazonaws.com"));
     // A list of ARNs that came out empty: IAM would refuse the policy at deployment.
     rcdk_aws::iam::grant(&role, &["s3:GetObject"], Vec::new());
-    let err = stack
-        .app()
-        .synth(constructs::Format::Json)
-        .unwrap_err()
-        .to_string();
+    let err = synth_error(&stack);
     assert!(
-        err.contains("S/R: a statement of s3:GetObject names no resource"),
+        err.contains("S/R/DefaultPolicy/Resource: IAM statement of s3:GetObject names no resource"),
         "{err}"
     );
 }
@@ -513,11 +518,7 @@ fn asynchronous_function_sends_failures_to_its_dead_letter_topic_after_bounded_r
     );
 
     f.set_async_retry_attempts(3);
-    let err = stack
-        .app()
-        .synth(constructs::Format::Json)
-        .unwrap_err()
-        .to_string();
+    let err = synth_error(&stack);
     assert!(
         err.contains("asynchronous retry attempts must be 0 to 2, not 3"),
         "{err}"

@@ -62,7 +62,7 @@ pub(crate) fn check_template(stack_path: &str, template: &Json, body_len: usize)
                 .unwrap_or_else(|| format!("{stack_path}/{lid}"));
             scope.check_references(body, &path, &mut errors);
             if section_name == "Resources" {
-                check_iam_actions(
+                check_iam_statements(
                     body.get("Properties").unwrap_or(&Json::Null),
                     &path,
                     &mut errors,
@@ -177,13 +177,16 @@ fn placeholders(template: &str) -> Vec<&str> {
     out
 }
 
-/// Rejects `Allow` statements whose actions contain a wildcard, anywhere in
-/// the properties (role policies, managed policies, resource policies).
-fn check_iam_actions(value: &Json, path: &str, errors: &mut Vec<String>) {
+/// Rejects IAM statements anywhere in the properties (role policies, managed
+/// policies, resource policies) that `Allow` a wildcard action, or that name
+/// neither resources nor a principal: an identity-policy statement without
+/// `Resource`, which IAM refuses at deployment. (A trust policy's statements
+/// name a principal and no resource.)
+fn check_iam_statements(value: &Json, path: &str, errors: &mut Vec<String>) {
     match value {
         Json::Array(items) => items
             .iter()
-            .for_each(|v| check_iam_actions(v, path, errors)),
+            .for_each(|v| check_iam_statements(v, path, errors)),
         Json::Object(map) => {
             if let Some(statements) = map.get("Statement") {
                 let statements = match statements {
@@ -198,6 +201,13 @@ fn check_iam_actions(value: &Json, path: &str, errors: &mut Vec<String>) {
                         Some(Json::Array(a)) => a.iter().filter_map(Json::as_str).collect(),
                         _ => vec![],
                     };
+                    let has = |keys: [&str; 2]| keys.iter().any(|k| s.get(k).is_some());
+                    if !has(["Resource", "NotResource"]) && !has(["Principal", "NotPrincipal"]) {
+                        errors.push(format!(
+                            "{path}: IAM statement of {} names no resource, and IAM refuses it; grant on the resources' ARNs (or \"*\" where the actions have no resource-level permissions)",
+                            actions.join(", ")
+                        ));
+                    }
                     for action in actions.into_iter().filter(|a| allows && a.contains('*')) {
                         errors.push(format!(
                             "{path}: IAM statement allows wildcard action '{action}'; list the exact actions it needs"
@@ -206,7 +216,7 @@ fn check_iam_actions(value: &Json, path: &str, errors: &mut Vec<String>) {
                 }
             }
             map.values()
-                .for_each(|v| check_iam_actions(v, path, errors));
+                .for_each(|v| check_iam_statements(v, path, errors));
         }
         _ => {}
     }
@@ -269,6 +279,24 @@ mod tests {
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(errors[0].contains("wildcard action '*'"));
         assert!(errors[1].contains("wildcard action 's3:Get*'"));
+    }
+
+    #[test]
+    fn statements_need_resources_unless_they_name_a_principal() {
+        let errors = check(resource(json!({
+            "PolicyDocument": {"Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject"},
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:x"},
+                {"Effect": "Deny", "Action": "s3:PutObject", "NotResource": "arn:x"}
+            ]},
+            "AssumeRolePolicyDocument": {"Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ]}
+        })));
+        assert_eq!(
+            errors,
+            ["S/R/Resource: IAM statement of s3:GetObject names no resource, and IAM refuses it; grant on the resources' ARNs (or \"*\" where the actions have no resource-level permissions)"]
+        );
     }
 
     #[test]

@@ -108,11 +108,6 @@ impl PolicyStatement {
         &self.actions
     }
 
-    /// The resources, as given.
-    pub fn resources(&self) -> &[Value<String>] {
-        &self.resources
-    }
-
     /// Adds `other`'s resources to this statement when both differ only in
     /// their resources; returns whether it did.
     pub(crate) fn merge(&mut self, other: &PolicyStatement) -> bool {
@@ -152,8 +147,8 @@ impl PolicyStatement {
             "Action".into(),
             one_or_many(self.actions.iter().map(|a| json!(a)).collect()),
         );
-        // A trust policy's statements name no resource; a role's policy refuses
-        // a statement without one (`Role::add_to_policy`).
+        // A trust policy's statements name no resource; synthesis refuses any
+        // other statement without one.
         if !self.resources.is_empty() {
             s.insert(
                 "Resource".into(),

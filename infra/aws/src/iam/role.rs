@@ -67,16 +67,9 @@ impl Role {
 
     /// Adds a statement to the role's policy, merging it with one that differs
     /// only in resources. A statement that names no resource (an empty list
-    /// of ARNs, say) is a synthesis error naming the role, not a policy that
-    /// IAM would refuse at deployment.
+    /// of ARNs, say) fails synthesis, naming the policy, rather than
+    /// deployment (the construct library's template checks).
     pub fn add_to_policy(&self, statement: PolicyStatement) {
-        if statement.resources().is_empty() {
-            self.scope.add_error(format!(
-                "a statement of {} names no resource, and IAM refuses it; grant on the resources' ARNs (or \"*\" where the actions have no resource-level permissions)",
-                statement.actions().join(", ")
-            ));
-            return;
-        }
         let mut state = self.state.borrow_mut();
         state.document.add(statement);
         let document = state.document.to_json();

@@ -7,8 +7,7 @@ use constructs::JsonValue;
 use serde::{Serialize, Serializer};
 use serde_json::{json, Map as JsonMap};
 
-use super::states::{errors, State, Task};
-use crate::pascal_case::pascal_case;
+use super::states::{errors, integration_name, State, Task};
 
 /// Longest state name the service accepts.
 pub const MAX_STATE_NAME_LEN: usize = 80;
@@ -340,14 +339,6 @@ impl Substitutions {
         self.by_value.push((intrinsic.clone(), name.clone()));
         name
     }
-}
-
-/// `LambdaInvoke` for the ARN of the `lambda:invoke` service integration: a
-/// name that says what it is, however many states use it.
-fn integration_name(intrinsic: &JsonValue) -> Option<String> {
-    let arn = intrinsic.get("Fn::Sub")?.as_str()?;
-    let integration = arn.strip_prefix("arn:${AWS::Partition}:states:::")?;
-    Some(pascal_case(integration))
 }
 
 /// Whether a JSON object is an intrinsic function or a construct reference marker.

@@ -14,6 +14,7 @@ use super::graph::{serialize_item_processor, StateGraph};
 use crate::arn::{format_arn, ArnComponents};
 use crate::iam::Grantable;
 use crate::lambda::RustFunction;
+use crate::pascal_case::pascal_case;
 use crate::sns::Topic;
 
 /// Error names the runtime raises, for `Retry` and `Catch`.
@@ -418,7 +419,20 @@ enum Target {
 /// The ARN of a Step Functions service integration (`lambda:invoke`), in the
 /// stack's partition.
 fn integration(name: &str) -> Value<String> {
-    format_arn(&ArnComponents::new("states", name).global().account(""))
+    format_arn(&integration_arn(name))
+}
+
+fn integration_arn(name: &str) -> ArnComponents {
+    ArnComponents::new("states", name).global().account("")
+}
+
+/// `LambdaInvoke` for an [`integration`] ARN (`lambda:invoke`): the name of
+/// its definition substitution, which says what it is however many states
+/// use it. `None` for any other value.
+pub(super) fn integration_name(intrinsic: &JsonValue) -> Option<String> {
+    let arn = intrinsic.get("Fn::Sub")?.as_str()?;
+    let name = arn.strip_prefix(&integration_arn("").template())?;
+    Some(pascal_case(name))
 }
 
 impl Task {

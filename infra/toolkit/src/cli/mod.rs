@@ -100,13 +100,18 @@ pub enum OutputFormat {
 impl OutputFormat {
     /// `value` as pretty JSON or as YAML, ending in a newline.
     pub fn render<T: serde::Serialize>(self, value: &T) -> Result<String> {
-        let rendered = match self {
+        match self {
             OutputFormat::Json => serde_json::to_string_pretty(value)
                 .map(|text| text + "\n")
-                .map_err(|e| ("JSON", e.into())),
-            OutputFormat::Yaml => serde_yaml::to_string(value).map_err(|e| ("YAML", e.into())),
-        };
-        rendered.map_err(|(format, source)| Error::Render { format, source })
+                .map_err(|e| Error::Render {
+                    format: "JSON",
+                    source: e.into(),
+                }),
+            OutputFormat::Yaml => serde_yaml::to_string(value).map_err(|e| Error::Render {
+                format: "YAML",
+                source: e.into(),
+            }),
+        }
     }
 }
 
